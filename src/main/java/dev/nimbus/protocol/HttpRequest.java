@@ -1,0 +1,124 @@
+package dev.nimbus.protocol;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The HTTP request as the protocol layer sees it, independent of the server library.
+ * Header lookups are case-insensitive; the body is a stream read at most once.
+ */
+public final class HttpRequest {
+    public final String method;
+    /** path as sent, still percent-encoded */
+    public final String rawPath;
+    /** query string as sent, without '?', or "" */
+    public final String rawQuery;
+    private final Function<String, String> headerLookup;
+    private final Iterable<Map.Entry<String, String>> allHeaders;
+    private final InputStream body;
+    /** declared Content-Length, or -1 when chunked / unknown */
+    public final long contentLength;
+    private Map<String, List<String>> query;
+    private byte[] bytes;
+    public final long maxBodyBytes;
+
+    public HttpRequest(String method, String rawPath, String rawQuery, Function<String, String> headerLookup,
+                       Iterable<Map.Entry<String, String>> allHeaders, InputStream body, long contentLength, long maxBodyBytes) {
+        this.method = method;
+        this.rawPath = rawPath;
+        this.rawQuery = rawQuery == null ? "" : rawQuery;
+        this.headerLookup = headerLookup;
+        this.allHeaders = allHeaders;
+        this.body = body;
+        this.contentLength = contentLength;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** First value of a header (name in any case), or null. */
+    public String header(String name) {
+        return headerLookup.apply(name);
+    }
+
+    public Iterable<Map.Entry<String, String>> headers() {
+        return allHeaders;
+    }
+
+    /** Decoded query parameters, in order; a key without '=' maps to "". */
+    public Map<String, List<String>> query() {
+        if (query == null) query = parseForm(rawQuery);
+        return query;
+    }
+
+    public String queryParam(String name) {
+        List<String> v = query().get(name);
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    /** The body as a stream, for operations whose payload streams (S3 objects). */
+    public InputStream bodyStream() {
+        return body;
+    }
+
+    /**
+     * The whole body, for operations whose input is a document. Bounded: a body over the limit
+     * is refused with 413 before it is all read, so no client can fill the heap.
+     */
+    public byte[] bodyBytes() {
+        if (bytes != null) return bytes;
+        if (contentLength > maxBodyBytes) throw tooLarge();
+        try {
+            bytes = contentLength >= 0 ? body.readNBytes((int) contentLength) : body.readNBytes((int) maxBodyBytes + 1);
+        } catch (IOException e) {
+            throw new AwsException("IncompleteBody", "The request body could not be read: " + e.getMessage(), 400);
+        }
+        if (bytes.length > maxBodyBytes) throw tooLarge();
+        if (contentLength >= 0 && bytes.length < contentLength) {
+            throw new AwsException("IncompleteBody", "The request body ended after " + bytes.length + " of " + contentLength + " bytes", 400);
+        }
+        return bytes;
+    }
+
+    private AwsException tooLarge() {
+        return new AwsException("RequestEntityTooLarge", "Request body is larger than the limit of " + maxBodyBytes + " bytes", 413);
+    }
+
+    public static Map<String, List<String>> parseForm(String raw) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) return out;
+        int start = 0;
+        while (start <= raw.length()) {
+            int amp = raw.indexOf('&', start);
+            if (amp < 0) amp = raw.length();
+            if (amp > start) {
+                int eq = raw.indexOf('=', start);
+                String k, v;
+                if (eq < 0 || eq > amp) {
+                    k = decode(raw.substring(start, amp));
+                    v = "";
+                } else {
+                    k = decode(raw.substring(start, eq));
+                    v = decode(raw.substring(eq + 1, amp));
+                }
+                out.computeIfAbsent(k, x -> new ArrayList<>(1)).add(v);
+            }
+            start = amp + 1;
+        }
+        return out;
+    }
+
+    private static String decode(String s) {
+        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new AwsException("MalformedQueryString", "Malformed percent-encoding in: " + s, 400);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package dev.nimbus.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * Operation inputs and outputs are Jackson trees shaped like the model (member names as keys).
+ * Conventions every codec and service shares: a timestamp is a number of epoch seconds (fractions
+ * for milliseconds); a blob is a BinaryNode; a streaming payload is a POJONode holding a {@link Payload}.
+ */
+public final class Values {
+    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private Values() {}
+
+    public static ObjectNode object() {
+        return NODES.objectNode();
+    }
+
+    public static ArrayNode array() {
+        return NODES.arrayNode();
+    }
+
+    public static DoubleNode timestamp(Instant t) {
+        return DoubleNode.valueOf(t.toEpochMilli() / 1000.0);
+    }
+
+    public static Instant instant(JsonNode n) {
+        if (n == null || n.isNull() || n.isMissingNode()) return null;
+        if (n.isNumber()) {
+            BigDecimal seconds = n.decimalValue();
+            return Instant.ofEpochMilli(seconds.movePointRight(3).longValue());
+        }
+        return parseTimestamp(n.asText());
+    }
+
+    /** ISO 8601 (with or without fraction/offset), RFC 1123 http-date, or epoch seconds. */
+    public static Instant parseTimestamp(String text) {
+        String s = text.trim();
+        try {
+            if (!s.isEmpty() && (Character.isDigit(s.charAt(0)) && s.indexOf('-') < 0)) {
+                return Instant.ofEpochMilli(new BigDecimal(s).movePointRight(3).longValue());
+            }
+            if (s.length() > 4 && Character.isLetter(s.charAt(0))) {
+                return ZonedDateTime.parse(s, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            }
+            return DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(s.endsWith("Z") || s.matches(".*[+-]\\d\\d:\\d\\d$") ? s : s + "Z", Instant::from);
+        } catch (DateTimeParseException | NumberFormatException e) {
+            throw AwsException.serialization("Cannot parse timestamp: " + text);
+        }
+    }
+
+    /** ISO 8601 as AWS writes it in XML and query responses: seconds, plus millis when present. */
+    public static String iso8601(Instant t) {
+        return t.truncatedTo(ChronoUnit.MILLIS).toString();
+    }
+
+    public static String httpDate(Instant t) {
+        return DateTimeFormatter.RFC_1123_DATE_TIME.format(t.atZone(java.time.ZoneOffset.UTC));
+    }
+
+    /** Epoch seconds as a JSON number: integral when there are no millis. */
+    public static JsonNode epochSeconds(Instant t) {
+        long millis = t.toEpochMilli();
+        return millis % 1000 == 0 ? NODES.numberNode(millis / 1000) : NODES.numberNode(BigDecimal.valueOf(millis, 3));
+    }
+
+    /** Required string member, or a ValidationException naming it. */
+    public static String text(JsonNode input, String member) {
+        JsonNode n = input.get(member);
+        if (n == null || n.isNull()) throw AwsException.validation("1 validation error detected: Value null at '" + lowerFirst(member)
+                + "' failed to satisfy constraint: Member must not be null");
+        return n.asText();
+    }
+
+    public static String text(JsonNode input, String member, String orElse) {
+        JsonNode n = input.get(member);
+        return n == null || n.isNull() ? orElse : n.asText();
+    }
+
+    public static int integer(JsonNode input, String member, int orElse) {
+        JsonNode n = input.get(member);
+        return n == null || n.isNull() ? orElse : n.asInt();
+    }
+
+    public static String lowerFirst(String name) {
+        return name.isEmpty() ? name : Character.toLowerCase(name.charAt(0)) + name.substring(1);
+    }
+}

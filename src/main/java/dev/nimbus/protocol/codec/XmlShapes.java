@@ -1,0 +1,125 @@
+package dev.nimbus.protocol.codec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nimbus.protocol.Values;
+import dev.nimbus.protocol.model.Member;
+import dev.nimbus.protocol.model.Shape;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Writes a value tree as XML by its model shape, with the rules shared by the query and rest-xml
+ * protocols: lists wrap "member" elements unless flattened, maps wrap "entry"/"key"/"value",
+ * timestamps are ISO 8601, blobs base64, locationName renames.
+ */
+public final class XmlShapes {
+    private XmlShapes() {}
+
+    /** Writes the members of a structure (no wrapping element). */
+    public static void members(XmlWriter w, JsonNode value, Shape shape) {
+        if (value == null || !value.isObject()) return;
+        for (Member m : shape.members.values()) {
+            if (m.location != null || m.xmlAttribute) continue;
+            JsonNode v = value.get(m.name);
+            if (v == null || v.isNull()) continue;
+            member(w, m, v);
+        }
+    }
+
+    public static void member(XmlWriter w, Member m, JsonNode v) {
+        String name = m.locationName != null ? m.locationName : m.name;
+        Shape s = m.shape;
+        if (s.isList() && (m.flattened || s.flattened)) {
+            String item = s.member.locationName != null ? s.member.locationName : name;
+            for (JsonNode e : v) element(w, item, e, s.member.shape, s.member);
+            return;
+        }
+        if (s.isMap() && (m.flattened || s.flattened)) {
+            mapEntries(w, name, v, s);
+            return;
+        }
+        element(w, name, v, s, m);
+    }
+
+    public static void element(XmlWriter w, String name, JsonNode v, Shape s, Member m) {
+        switch (s.type) {
+            case "structure" -> {
+                String ns = m != null && m.xmlNamespace != null ? m.xmlNamespace : s.xmlNamespace;
+                if (ns != null) w.open(name, "xmlns", ns);
+                else if (hasAttributes(s)) w.open(name, attributes(v, s));
+                else w.open(name);
+                members(w, v, s);
+                w.close(name);
+            }
+            case "list" -> {
+                w.open(name);
+                String item = s.member.locationName != null ? s.member.locationName : "member";
+                for (JsonNode e : v) element(w, item, e, s.member.shape, s.member);
+                w.close(name);
+            }
+            case "map" -> {
+                w.open(name);
+                mapEntries(w, "entry", v, s);
+                w.close(name);
+            }
+            default -> w.element(name, scalar(v, s, m));
+        }
+    }
+
+    private static void mapEntries(XmlWriter w, String entryName, JsonNode v, Shape s) {
+        String k = s.key.locationName != null ? s.key.locationName : "key";
+        String val = s.value.locationName != null ? s.value.locationName : "value";
+        Iterator<Map.Entry<String, JsonNode>> it = v.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            w.open(entryName).element(k, e.getKey());
+            element(w, val, e.getValue(), s.value.shape, s.value);
+            w.close(entryName);
+        }
+    }
+
+    private static boolean hasAttributes(Shape s) {
+        for (Member m : s.members.values()) if (m.xmlAttribute) return true;
+        return false;
+    }
+
+    private static String[] attributes(JsonNode v, Shape s) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (Member m : s.members.values()) {
+            if (!m.xmlAttribute) continue;
+            JsonNode a = v.get(m.name);
+            if (a == null || a.isNull()) continue;
+            out.add(m.locationName != null ? m.locationName : m.name);
+            out.add(scalar(a, m.shape, m));
+        }
+        return out.toArray(String[]::new);
+    }
+
+    /** The text form of a scalar in XML: ISO 8601 timestamps (unless the model says otherwise), base64 blobs. */
+    public static String scalar(JsonNode v, Shape s, Member m) {
+        switch (s.type) {
+            case "timestamp": {
+                String format = m != null && m.timestampFormat != null ? m.timestampFormat : s.timestampFormat;
+                java.time.Instant t = Values.instant(v);
+                if ("unixTimestamp".equals(format)) return Values.epochSeconds(t).asText();
+                if ("rfc822".equals(format)) return Values.httpDate(t);
+                return Values.iso8601(t);
+            }
+            case "blob":
+                return v.isBinary() ? Base64.getEncoder().encodeToString(binary(v)) : v.asText();
+            case "float", "double":
+                return v.isNumber() ? Double.toString(v.asDouble()).replace(".0E", "E") : v.asText();
+            default:
+                return v.asText();
+        }
+    }
+
+    private static byte[] binary(JsonNode v) {
+        try {
+            return v.binaryValue();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

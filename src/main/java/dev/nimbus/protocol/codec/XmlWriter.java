@@ -1,0 +1,78 @@
+package dev.nimbus.protocol.codec;
+
+import java.nio.charset.StandardCharsets;
+
+/** A minimal, fast XML writer: elements, text and attributes, escaped; nothing else is needed. */
+public final class XmlWriter {
+    private final StringBuilder sb = new StringBuilder(512);
+
+    public XmlWriter declaration() {
+        sb.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+        return this;
+    }
+
+    public XmlWriter open(String name) {
+        sb.append('<').append(name).append('>');
+        return this;
+    }
+
+    /** Opens an element with attributes given as name, value pairs (null values skipped). */
+    public XmlWriter open(String name, String... attributes) {
+        sb.append('<').append(name);
+        for (int i = 0; i + 1 < attributes.length; i += 2) {
+            if (attributes[i + 1] == null) continue;
+            sb.append(' ').append(attributes[i]).append("=\"");
+            escape(attributes[i + 1], true);
+            sb.append('"');
+        }
+        sb.append('>');
+        return this;
+    }
+
+    public XmlWriter close(String name) {
+        sb.append("</").append(name).append('>');
+        return this;
+    }
+
+    public XmlWriter text(String text) {
+        escape(text, false);
+        return this;
+    }
+
+    public XmlWriter element(String name, String text) {
+        if (text == null) return this;
+        return open(name).text(text).close(name);
+    }
+
+    public XmlWriter empty(String name) {
+        sb.append('<').append(name).append("/>");
+        return this;
+    }
+
+    public byte[] toBytes() {
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return sb.toString();
+    }
+
+    private void escape(String s, boolean attribute) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '&' -> sb.append("&amp;");
+                case '"' -> sb.append(attribute ? "&quot;" : "\"");
+                case '\r' -> sb.append("&#13;");
+                case '\n' -> sb.append(attribute ? "&#10;" : "\n");
+                default -> {
+                    // XML 1.0 cannot carry most control characters even escaped; AWS drops them too.
+                    if (c >= 0x20 || c == '\t') sb.append(c);
+                }
+            }
+        }
+    }
+}

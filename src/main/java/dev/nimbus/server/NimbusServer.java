@@ -1,0 +1,178 @@
+package dev.nimbus.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nimbus.protocol.HttpRequest;
+import dev.nimbus.protocol.HttpResponse;
+import dev.nimbus.protocol.Values;
+import dev.nimbus.protocol.model.Catalog;
+import dev.nimbus.services.AwsService;
+import dev.nimbus.services.Operations;
+import dev.nimbus.services.ServiceSet;
+import dev.nimbus.store.SqliteStore;
+import dev.nimbus.store.Store;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.AbstractMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The composition root: one HTTP listener (Helidon SE, a virtual thread per request) in front of
+ * the dispatcher, the store and the services.
+ */
+public final class NimbusServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger("nimbus.request");
+    public static final String VERSION = "0.1.0";
+    private static final HeaderName REQUEST_ID = HeaderNames.create("x-amzn-RequestId");
+    private static final HeaderName S3_REQUEST_ID = HeaderNames.create("x-amz-request-id");
+
+    private final ServerConfig config;
+    private final Store store;
+    private final ServiceSet services;
+    private final Dispatcher dispatcher;
+    private final Capabilities capabilities;
+    private final long startedAt = System.currentTimeMillis();
+    private final WebServer web;
+
+    private NimbusServer(ServerConfig config, List<AwsService> extraServices) {
+        this.config = config;
+        this.capabilities = Capabilities.detect();
+        this.store = config.ephemeral() ? SqliteStore.inMemory() : SqliteStore.open(config.dataDir());
+        Catalog catalog = new Catalog();
+        this.services = new ServiceSet(store, extraServices);
+        this.dispatcher = new Dispatcher(catalog, services.operations(), services.identities());
+        this.web = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .shutdownHook(false)
+                .routing(r -> r.any(this::serve))
+                .build();
+    }
+
+    public static NimbusServer start(ServerConfig config) {
+        return start(config, List.of());
+    }
+
+    /** With services beyond the built-in ones: tests use this to exercise protocols no built-in service speaks yet. */
+    public static NimbusServer start(ServerConfig config, List<AwsService> extraServices) {
+        NimbusServer s = new NimbusServer(config, extraServices);
+        s.web.start();
+        return s;
+    }
+
+    public int port() {
+        return web.port();
+    }
+
+    public String url() {
+        return "http://" + (config.host().equals("0.0.0.0") ? "localhost" : config.host()) + ":" + port();
+    }
+
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public Operations operations() {
+        return services.operations();
+    }
+
+    private void serve(ServerRequest req, ServerResponse res) {
+        String requestId = requestId();
+        long started = System.nanoTime();
+        String method = req.prologue().method().text();
+        String rawPath = req.path().rawPath();
+        HttpResponse out;
+        if (rawPath.startsWith("/_nimbus/")) {
+            out = admin(method, rawPath);
+        } else {
+            Headers headers = req.headers();
+            HttpRequest request = new HttpRequest(method, rawPath, req.query().rawValue(),
+                    name -> headers.first(HeaderNames.create(name)).orElse(null), () -> headerIterator(headers),
+                    req.content().inputStream(), headers.contentLength().orElse(-1), config.maxBodyBytes());
+            out = Cors.preflight(request);
+            if (out == null) out = dispatcher.handle(request, requestId);
+            Cors.decorate(request, out);
+        }
+        res.status(out.status);
+        res.header(REQUEST_ID, requestId);
+        res.header(S3_REQUEST_ID, requestId);
+        for (String[] h : out.headers) res.header(h[0], h[1]);
+        try {
+            if (out.stream != null) {
+                if (out.streamLength >= 0) res.contentLength(out.streamLength);
+                try (OutputStream os = res.outputStream()) {
+                    out.stream.writeTo(os);
+                }
+            } else {
+                res.send(out.body == null ? new byte[0] : out.body);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // client went away mid-body: Helidon closes the connection
+        }
+        if (LOG.isLoggable(Level.FINE)) {
+            LOG.fine(String.format("%s %s %s -> %d in %.1f ms", requestId, method, rawPath, out.status, (System.nanoTime() - started) / 1e6));
+        }
+    }
+
+    private static Iterator<Map.Entry<String, String>> headerIterator(Headers headers) {
+        Iterator<io.helidon.http.Header> it = headers.iterator();
+        return new Iterator<>() {
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            public Map.Entry<String, String> next() {
+                io.helidon.http.Header h = it.next();
+                return new AbstractMap.SimpleImmutableEntry<>(h.name(), h.get());
+            }
+        };
+    }
+
+    private HttpResponse admin(String method, String path) {
+        HttpResponse res = new HttpResponse();
+        if (path.equals("/_nimbus/health") && (method.equals("GET") || method.equals("HEAD"))) {
+            ObjectNode body = Values.object()
+                    .put("status", "running")
+                    .put("version", VERSION)
+                    .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000.0)
+                    .put("dataDir", config.ephemeral() ? null : config.dataDir().toString())
+                    .put("ephemeral", config.ephemeral());
+            ObjectNode svc = body.putObject("services");
+            for (String s : services.operations().services()) svc.put(s, "running");
+            body.set("capabilities", Values.JSON.valueToTree(capabilities.asMap()));
+            return res.body("application/json", body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        res.status = 404;
+        return res.body("application/json", "{\"message\":\"no such Nimbus endpoint\"}".getBytes());
+    }
+
+    /** UUID-shaped like AWS's, without SecureRandom's cost on every request. */
+    private static String requestId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
+        long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(hi, lo).toString();
+    }
+
+    @Override
+    public void close() {
+        web.stop();
+        store.close();
+    }
+}

@@ -1,0 +1,66 @@
+package dev.nimbus.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nimbus.protocol.Values;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/** One keyspace of a {@link Store}: ordered string keys to byte values. */
+public interface Table {
+    record Entry(String key, byte[] value) {
+        public JsonNode json() {
+            return Table.parse(value);
+        }
+    }
+
+    /** The value, or null. */
+    byte[] get(String key);
+
+    /** Inserts or replaces. Acknowledged (returned) writes are on disk unless the store is ephemeral. */
+    void put(String key, byte[] value);
+
+    /** Inserts only if absent; returns false when the key exists (no change). */
+    boolean putIfAbsent(String key, byte[] value);
+
+    /** Removes; returns whether the key existed. */
+    boolean delete(String key);
+
+    /**
+     * Entries whose keys start with {@code prefix}, in key order, after {@code startAfter} (exclusive,
+     * or null for the first), at most {@code limit}. Pagination is: pass the last key seen.
+     */
+    List<Entry> scan(String prefix, String startAfter, int limit);
+
+    /** How many keys start with the prefix. */
+    long count(String prefix);
+
+    default JsonNode getJson(String key) {
+        byte[] v = get(key);
+        return v == null ? null : parse(v);
+    }
+
+    default void putJson(String key, JsonNode value) {
+        put(key, toBytes(value));
+    }
+
+    default boolean putJsonIfAbsent(String key, JsonNode value) {
+        return putIfAbsent(key, toBytes(value));
+    }
+
+    static JsonNode parse(byte[] v) {
+        try {
+            return Values.JSON.readTree(v);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static byte[] toBytes(JsonNode value) {
+        try {
+            return Values.JSON.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

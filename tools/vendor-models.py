@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Vendors AWS API models (botocore's service-2.json, Apache-2.0) into src/main/resources/models.
+
+Run with a python3 that has botocore installed. Writes <service>.json.gz per service and index.json,
+a small metadata table the router reads at start-up so that no model is parsed until a request
+for its service arrives (start-up time is a product feature)."""
+import gzip, json, os, sys
+import botocore
+
+SERVICES = ["sts", "iam", "lambda", "logs", "cloudwatch", "apigateway", "apigatewayv2", "s3",
+            "dynamodb", "dynamodbstreams", "sqs", "sns", "events", "stepfunctions"]
+KEEP_META = ["apiVersion", "endpointPrefix", "signingName", "protocol", "protocols", "jsonVersion",
+             "targetPrefix", "xmlNamespace", "serviceId", "awsQueryCompatible", "globalEndpoint"]
+
+def main():
+    data = os.path.join(os.path.dirname(botocore.__file__), "data")
+    out = os.path.join(os.path.dirname(__file__), "..", "src", "main", "resources", "models")
+    os.makedirs(out, exist_ok=True)
+    index = {"source": "botocore " + botocore.__version__, "services": {}}
+    for name in SERVICES:
+        version = sorted(os.listdir(os.path.join(data, name)))[-1]
+        with gzip.open(os.path.join(data, name, version, "service-2.json.gz")) as f:
+            model = json.load(f)
+        # Documentation strings are most of a model's size and never needed at run time.
+        strip_docs(model)
+        with gzip.open(os.path.join(out, name + ".json.gz"), "wt", compresslevel=9) as f:
+            json.dump(model, f, separators=(",", ":"), sort_keys=True)
+        meta = {k: model["metadata"][k] for k in KEEP_META if k in model["metadata"]}
+        meta["operations"] = len(model["operations"])
+        # Service shape name, used by smithy-rpc-v2-cbor paths (/service/<name>/operation/<op>).
+        meta["shapeName"] = model["metadata"].get("targetPrefix") or model["metadata"]["serviceId"].replace(" ", "")
+        index["services"][name] = meta
+    with open(os.path.join(out, "index.json"), "w") as f:
+        json.dump(index, f, indent=1, sort_keys=True)
+
+def strip_docs(node):
+    if isinstance(node, dict):
+        for key in ("documentation", "documentationUrl", "examples"):
+            node.pop(key, None)
+        for value in node.values():
+            strip_docs(value)
+    elif isinstance(node, list):
+        for value in node:
+            strip_docs(value)
+
+if __name__ == "__main__":
+    sys.exit(main())
