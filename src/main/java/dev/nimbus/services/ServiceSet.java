@@ -1,6 +1,9 @@
 package dev.nimbus.services;
 
 import dev.nimbus.protocol.Identity;
+import dev.nimbus.services.iam.CredentialRegistry;
+import dev.nimbus.services.iam.Iam;
+import dev.nimbus.services.iam.IamService;
 import dev.nimbus.services.sts.StsService;
 import dev.nimbus.store.Store;
 import java.util.List;
@@ -16,8 +19,10 @@ public final class ServiceSet {
     }
 
     public ServiceSet(Store store, List<AwsService> extra) {
-        this.identities = Identity::ofUnknownKey;
-        for (AwsService s : List.<AwsService>of(new StsService())) operations.register(s);
+        CredentialRegistry credentials = new CredentialRegistry(store);
+        Iam iam = new Iam(store, credentials);
+        this.identities = credentials::identity;
+        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam))) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
 
@@ -25,7 +30,7 @@ public final class ServiceSet {
         return operations;
     }
 
-    /** Access key -> who it belongs to. */
+    /** Access key -> who it belongs to (IAM users' keys, STS sessions, else the key's account root). */
     public Function<String, Identity> identities() {
         return identities;
     }
