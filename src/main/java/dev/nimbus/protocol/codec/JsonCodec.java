@@ -55,12 +55,18 @@ public final class JsonCodec implements Codec {
         ObjectNode body = Values.object().put("__type", e.code()).put("message", e.getMessage());
         e.fields().forEach(body::put);
         res.status = e.status();
-        // awsQueryCompatible services (SQS): SDKs map this header back to the legacy query error code.
-        if (model != null && model.awsQueryCompatible) {
-            Shape s = model.errorShape(e.code());
-            if (s != null && s.errorCode != null) res.header("x-amzn-query-error", s.errorCode + ";" + (e.senderFault() ? "Sender" : "Receiver"));
-        }
+        queryErrorHeader(res, e, model);
         res.body(contentType, bytes(body));
+    }
+
+    /**
+     * awsQueryCompatible services (SQS, CloudWatch) answering json or cbor clients: SDKs map this
+     * header back to the legacy query error code the model records.
+     */
+    static void queryErrorHeader(HttpResponse res, AwsException e, ServiceModel model) {
+        if (model == null || !model.awsQueryCompatible) return;
+        Shape s = model.errorShape(e.code());
+        if (s != null && s.errorCode != null) res.header("x-amzn-query-error", s.errorCode + ";" + (e.senderFault() ? "Sender" : "Receiver"));
     }
 
     static byte[] bytes(JsonNode node) {
