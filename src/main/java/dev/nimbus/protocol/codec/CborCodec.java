@@ -1,7 +1,9 @@
 package dev.nimbus.protocol.codec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
@@ -36,6 +38,8 @@ public final class CborCodec implements Codec {
     /** CBOR tag for a date-time given as epoch seconds (RFC 8949 section 3.4.2). */
     private static final int EPOCH_TAG = 1;
     private static final CBORMapper CBOR = new CBORMapper();
+    /** Bytes after the input map make the body malformed, as they do for JSON. */
+    private static final ObjectReader READER = CBOR.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     @FunctionalInterface
     private interface Body {
@@ -54,7 +58,7 @@ public final class CborCodec implements Codec {
     static JsonNode parse(byte[] body) {
         if (body.length == 0) return Values.object();
         try {
-            JsonNode doc = CBOR.readTree(body);
+            JsonNode doc = READER.readTree(body);
             return doc == null ? Values.object() : doc;
         } catch (JsonProcessingException e) {
             throw AwsException.serialization("Malformed CBOR: " + e.getOriginalMessage());

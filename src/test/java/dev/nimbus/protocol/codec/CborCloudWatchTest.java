@@ -308,6 +308,7 @@ class CborCloudWatchTest {
                 {(byte) 0xa1, 0x7f},                         // map whose key never ends
                 {(byte) 0x1c},                               // reserved additional information
                 {(byte) 0x82, 0x01, 0x02},                   // an array where the input structure belongs
+                {(byte) 0xa0, 0x01},                         // a complete map, then a stray byte
                 "{\"Namespace\":\"json\"}".getBytes(),      // JSON is not CBOR
         };
         for (byte[] body : bad) {
