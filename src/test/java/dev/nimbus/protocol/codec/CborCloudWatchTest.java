@@ -265,6 +265,28 @@ class CborCloudWatchTest {
     }
 
     @Test
+    void unknownServiceOrBadPathIsAnsweredInCbor() {
+        for (String path : new String[] {"/service/NoSuchService/operation/ListMetrics", "/service/GraniteServiceVersion20100801/ListMetrics"}) {
+            HttpResponse<byte[]> res = Raw.post(nimbus.endpoint(), path, Raw.cbor(g -> {
+                g.writeStartObject();
+                g.writeEndObject();
+            }), "smithy-protocol", "rpc-v2-cbor", "Content-Type", "application/cbor", "Authorization", Raw.auth("monitoring"));
+            Map<String, Object> body = error(res, 404);
+            assertEquals("UnknownOperationException", body.get("__type"), path);
+        }
+    }
+
+    @Test
+    void absoluteServiceShapeIdIsAccepted() {
+        HttpResponse<byte[]> res = Raw.post(nimbus.endpoint(), "/service/com.amazonaws.cloudwatch.GraniteServiceVersion20100801/operation/ListMetrics",
+                Raw.cbor(g -> {
+                    g.writeStartObject();
+                    g.writeEndObject();
+                }), "smithy-protocol", "rpc-v2-cbor", "Content-Type", "application/cbor", "Authorization", Raw.auth("monitoring"));
+        assertTrue(ok(res).containsKey("Metrics"));
+    }
+
+    @Test
     void missingRequiredMemberIsAValidationError() {
         HttpResponse<byte[]> res = call("PutMetricData", g -> {
             g.writeStartObject();
