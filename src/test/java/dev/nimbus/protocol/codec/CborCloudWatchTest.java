@@ -11,6 +11,7 @@ import dev.nimbus.protocol.codec.Raw.Tagged;
 import dev.nimbus.testing.TestServer;
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -322,6 +323,19 @@ class CborCloudWatchTest {
         assertEquals("SerializationException", body.get("__type"));
     }
 
+    /** Adds {"Namespace": [[[[...]]]]}, nested far deeper than any model: refused, not a stack overflow. */
+    static byte[][] withDeepNesting(byte[][] bodies) {
+        int depth = 100_000;
+        byte[] deep = new byte[depth + 12];
+        byte[] head = {(byte) 0xa1, 0x69, 'N', 'a', 'm', 'e', 's', 'p', 'a', 'c', 'e'};
+        System.arraycopy(head, 0, deep, 0, head.length);
+        Arrays.fill(deep, head.length, head.length + depth, (byte) 0x81); // arrays of one element
+        deep[deep.length - 1] = 0x00;
+        byte[][] all = Arrays.copyOf(bodies, bodies.length + 1);
+        all[bodies.length] = deep;
+        return all;
+    }
+
     @Test
     void malformedCborIsASerializationErrorInCbor() {
         byte[][] bad = {
@@ -333,7 +347,7 @@ class CborCloudWatchTest {
                 {(byte) 0xa0, 0x01},                         // a complete map, then a stray byte
                 "{\"Namespace\":\"json\"}".getBytes(),      // JSON is not CBOR
         };
-        for (byte[] body : bad) {
+        for (byte[] body : withDeepNesting(bad)) {
             HttpResponse<byte[]> res = call("PutMetricData", body);
             Map<String, Object> err = error(res, 400);
             assertEquals("SerializationException", err.get("__type"), () -> HexFormat.of().formatHex(body));

@@ -3,7 +3,6 @@ package dev.nimbus.protocol.codec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nimbus.protocol.Values;
@@ -11,7 +10,6 @@ import dev.nimbus.testing.TestServer;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -69,8 +67,7 @@ class JsonDynamoDbTest {
         TableDescription described = ddb.describeTable(r -> r.tableName("json-describe")).table();
         // Epoch seconds with milliseconds, the same instant both times.
         assertEquals(created.creationDateTime(), described.creationDateTime());
-        assertTrue(!described.creationDateTime().isBefore(before) && described.creationDateTime().isBefore(before.plus(Duration.ofMinutes(1))),
-                described.creationDateTime()::toString);
+        assertFalse(described.creationDateTime().isBefore(before), described.creationDateTime()::toString);
         assertEquals(0L, described.itemCount());
     }
 
@@ -148,11 +145,12 @@ class JsonDynamoDbTest {
     @Test
     void malformedJsonIsSerializationException() throws IOException {
         for (String body : List.of("{\"TableName\": ", "{\"TableName\": \"x\"}}garbage", "[1,2]", "\"just a string\"", "{\"TableName\": 12}",
-                "{\"TableName\": \"x\", \"Key\": {\"pk\": {\"B\": \"not base64!\"}}}")) {
+                "{\"TableName\": \"x\", \"Key\": {\"pk\": {\"B\": \"not base64!\"}}}",
+                "{\"TableName\": " + "[".repeat(100_000) + "]".repeat(100_000) + "}")) {
             HttpResponse<byte[]> res = raw("DynamoDB_20120810.GetItem", body);
-            assertEquals(400, res.statusCode(), body);
-            assertEquals("SerializationException", json(res).path("__type").asText(), body);
-            assertFalse(json(res).path("message").asText().isEmpty(), body);
+            assertEquals(400, res.statusCode(), () -> body.substring(0, Math.min(body.length(), 80)));
+            assertEquals("SerializationException", json(res).path("__type").asText());
+            assertFalse(json(res).path("message").asText().isEmpty());
         }
     }
 
