@@ -23,6 +23,7 @@ def main():
             model = json.load(f)
         # Documentation strings are most of a model's size and never needed at run time.
         strip_docs(model)
+        apply_overlay(name, model)
         with gzip.open(os.path.join(out, name + ".json.gz"), "wt", compresslevel=9) as f:
             json.dump(model, f, separators=(",", ":"), sort_keys=True)
         meta = {k: model["metadata"][k] for k in KEEP_META if k in model["metadata"]}
@@ -32,6 +33,28 @@ def main():
         index["services"][name] = meta
     with open(os.path.join(out, "index.json"), "w") as f:
         json.dump(index, f, indent=1, sort_keys=True)
+
+def apply_overlay(name, model):
+    """Adds the traits in model-overlays/<name>.json that the model lacks (SQS's json model lost
+    the query traits its query clients still use). Never overrides what the model says."""
+    path = os.path.join(os.path.dirname(__file__), "model-overlays", name + ".json")
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        overlay = json.load(f)
+    add_missing(model["metadata"], overlay.get("metadata", {}))
+    for shape, traits in overlay.get("shapes", {}).items():
+        if shape in model["shapes"]:
+            add_missing(model["shapes"][shape], traits)
+
+def add_missing(target, traits):
+    for key, value in traits.items():
+        if isinstance(value, dict) and key != "error":
+            # members, a member, a map's key or value: only into what the model has
+            if isinstance(target.get(key), dict):
+                add_missing(target[key], value)
+        elif key not in target:
+            target[key] = value
 
 def strip_docs(node):
     if isinstance(node, dict):

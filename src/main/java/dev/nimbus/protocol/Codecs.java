@@ -1,5 +1,6 @@
 package dev.nimbus.protocol;
 
+import dev.nimbus.protocol.codec.CborCodec;
 import dev.nimbus.protocol.codec.Codec;
 import dev.nimbus.protocol.codec.JsonCodec;
 import dev.nimbus.protocol.codec.QueryCodec;
@@ -15,6 +16,7 @@ public final class Codecs {
 
     public Codecs() {
         byProtocol.put("query", new QueryCodec());
+        byProtocol.put("smithy-rpc-v2-cbor", new CborCodec());
     }
 
     /** Codec for a protocol name as the models spell it (json, rest-json, rest-xml, query, smithy-rpc-v2-cbor). */

@@ -15,7 +15,10 @@ import java.util.Map;
  * of the rest models; the SigV4 scope narrows the candidates, the Host header finds S3 buckets.
  */
 public final class Router {
-    /** A routed request; {@code op} is null when the service is known but the operation is not. */
+    /**
+     * A routed request; {@code op} is null when the service is known but the operation is not, and
+     * {@code model} too when only the protocol is known (a failed route that still knows how to answer).
+     */
     public record Route(ServiceModel model, Operation op, String operationName, Codec codec, Map<String, String> labels) {}
 
     private final Catalog catalog;
@@ -82,15 +85,19 @@ public final class Router {
 
     /** smithy-rpc-v2-cbor: POST /service/{ServiceShape}/operation/{Operation} */
     private Route rpcV2Cbor(HttpRequest req) {
+        Codec cbor = codecs.forProtocol("smithy-rpc-v2-cbor", null);
         String[] parts = req.rawPath.split("/");
-        // ["", "service", name, "operation", op]
-        if (parts.length != 5 || !"operation".equals(parts[3])) {
-            throw new AwsException("UnknownOperationException", "Malformed rpc-v2-cbor path " + req.rawPath, 404);
+        // ["", "service", name, "operation", op]; the name may also be the absolute shape ID with '.' for '#'
+        // (com.amazonaws.cloudwatch.GraniteServiceVersion20100801), which servers should accept.
+        Catalog.Entry e = parts.length == 5 && "operation".equals(parts[3])
+                ? catalog.byTargetPrefix(parts[2].substring(parts[2].lastIndexOf('.') + 1)) : null;
+        if (e == null) {
+            // No service to name, but the client reads CBOR: the error is written in it.
+            throw new RoutedException(new Route(null, null, null, cbor, Map.of()),
+                    new AwsException("UnknownOperationException", "No rpc-v2-cbor service at " + req.rawPath, 404));
         }
-        Catalog.Entry e = catalog.byTargetPrefix(parts[2]);
-        if (e == null) throw new AwsException("UnknownOperationException", "Unknown service " + parts[2], 404);
         ServiceModel model = catalog.model(e.name());
-        return new Route(model, model.operation(parts[4]), parts[4], codecs.forProtocol("smithy-rpc-v2-cbor", model), Map.of());
+        return new Route(model, model.operation(parts[4]), parts[4], cbor, Map.of());
     }
 
     /** awsJson: X-Amz-Target: DynamoDB_20120810.PutItem */

@@ -1,7 +1,9 @@
 package dev.nimbus.protocol.codec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.HttpRequest;
@@ -18,6 +20,8 @@ import java.util.Map;
  * operation, the body is the input document, errors carry {@code __type}.
  */
 public final class JsonCodec implements Codec {
+    /** AWS rejects a body with anything after its document; a lenient reader would ignore it. */
+    private static final ObjectReader READER = Values.JSON.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final String contentType;
 
     public JsonCodec(String jsonVersion) {
@@ -34,7 +38,7 @@ public final class JsonCodec implements Codec {
     public static JsonNode parse(byte[] body) {
         if (body.length == 0) return Values.object();
         try {
-            JsonNode doc = Values.JSON.readTree(body);
+            JsonNode doc = READER.readTree(body);
             return doc == null ? Values.object() : doc;
         } catch (JsonProcessingException e) {
             throw AwsException.serialization("Malformed JSON: " + e.getOriginalMessage());
@@ -55,12 +59,18 @@ public final class JsonCodec implements Codec {
         ObjectNode body = Values.object().put("__type", e.code()).put("message", e.getMessage());
         e.fields().forEach(body::put);
         res.status = e.status();
-        // awsQueryCompatible services (SQS): SDKs map this header back to the legacy query error code.
-        if (model != null && model.awsQueryCompatible) {
-            Shape s = model.errorShape(e.code());
-            if (s != null && s.errorCode != null) res.header("x-amzn-query-error", s.errorCode + ";" + (e.senderFault() ? "Sender" : "Receiver"));
-        }
+        queryErrorHeader(res, e, model);
         res.body(contentType, bytes(body));
+    }
+
+    /**
+     * awsQueryCompatible services (SQS, CloudWatch) answering json or cbor clients: SDKs map this
+     * header back to the legacy query error code the model records.
+     */
+    static void queryErrorHeader(HttpResponse res, AwsException e, ServiceModel model) {
+        if (model == null || !model.awsQueryCompatible) return;
+        Shape s = model.errorShape(e.code());
+        if (s != null && s.errorCode != null) res.header("x-amzn-query-error", s.errorCode + ";" + (e.senderFault() ? "Sender" : "Receiver"));
     }
 
     static byte[] bytes(JsonNode node) {

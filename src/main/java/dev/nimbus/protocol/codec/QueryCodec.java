@@ -48,7 +48,8 @@ public final class QueryCodec implements Codec {
 
     private static void structure(NavigableMap<String, String> p, String prefix, Shape shape, ObjectNode out) {
         for (Member m : shape.members.values()) {
-            String key = prefix + (m.queryName != null ? m.queryName : m.locationName != null && !m.shape.isList() ? m.locationName : m.name);
+            String key = prefix + (m.queryName != null ? m.queryName : m.locationName != null ? m.locationName
+                    : m.shape.locationName != null ? m.shape.locationName : m.name);
             JsonNode v = value(p, key, m.shape, m.flattened || m.shape.flattened, m);
             if (v != null) out.set(m.name, v);
         }
@@ -63,7 +64,9 @@ public final class QueryCodec implements Codec {
                 return o;
             }
             case "list": {
-                String itemBase = flattened ? key : key + "." + (s.member.locationName != null ? s.member.locationName : "member");
+                // Flattened items repeat the member's own name when it has one (SQS: AttributeName.1, not AttributeNames.1).
+                String itemBase = !flattened ? key + "." + (s.member.locationName != null ? s.member.locationName : "member")
+                        : s.member.locationName != null ? key.substring(0, key.lastIndexOf('.') + 1) + s.member.locationName : key;
                 if (!hasPrefix(p, itemBase + ".")) {
                     // "Name=" (present, empty) is how query clients send an empty list.
                     return "".equals(p.get(key)) ? Values.array() : null;
