@@ -156,7 +156,8 @@ public final class JsonShapes {
             }
             case "timestamp": {
                 String format = m != null && m.timestampFormat != null ? m.timestampFormat : s.timestampFormat;
-                if (format == null && v.isNumber()) return v;
+                // Doubles would print as 1.76722566E9: valid, but not what AWS sends. Whole seconds stay integral.
+                if ((format == null || "unixTimestamp".equals(format)) && v.isIntegralNumber()) return v;
                 java.time.Instant t = Values.instant(v);
                 if ("iso8601".equals(format)) return Values.NODES.textNode(Values.iso8601(t));
                 if ("rfc822".equals(format)) return Values.NODES.textNode(Values.httpDate(t));
