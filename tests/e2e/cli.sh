@@ -116,7 +116,7 @@ expect_error() {
   if ((RC != 0)) && grep -q "($2)" "$WORK/err" && { [[ -z "${3:-}" ]] || grep -qF "$3" "$WORK/err"; }; then
     pass "$1"
   else
-    echo "exit status $RC; expected an error ($2)${3:+ mentioning '$3'}" >"$WORK/why"
+    echo "exit status $RC; expected an error ($2)${3:+ mentioning \"$3\"}" >"$WORK/why"
     fail "$1" "$WORK/why" "$WORK/out" "$WORK/err"
   fi
 }
