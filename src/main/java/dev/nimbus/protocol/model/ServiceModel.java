@@ -71,6 +71,7 @@ public final class ServiceModel {
             List<Shape> errs = new ArrayList<>();
             def.path("errors").forEach(err -> errs.add(shapes.get(err.path("shape").asText())));
             op.errors = List.copyOf(errs);
+            op.deprecated = def.path("deprecated").asBoolean(false);
             op.authNone = "none".equals(def.path("authtype").asText()) || def.path("auth").toString().contains("smithy.api#noAuth");
             op.uri = new UriTemplate(op.requestUri);
             operations.put(op.name, op);
