@@ -117,6 +117,7 @@ public final class ServiceModel {
         s.payload = def.path("payload").asText(null);
         s.locationName = def.path("locationName").asText(null);
         s.xmlNamespace = def.path("xmlNamespace").path("uri").asText(null);
+        s.xmlPrefix = def.path("xmlNamespace").path("prefix").asText(null);
         JsonNode error = def.path("error");
         if (s.exception) {
             s.errorStatus = error.path("httpStatusCode").asInt(def.path("fault").asBoolean(false) ? 500 : 400);
@@ -139,6 +140,7 @@ public final class ServiceModel {
         m.jsonValue = def.path("jsonvalue").asBoolean(false);
         m.streaming = def.path("streaming").asBoolean(false);
         m.xmlNamespace = def.path("xmlNamespace").path("uri").asText(null);
+        m.xmlPrefix = def.path("xmlNamespace").path("prefix").asText(null);
         m.timestampFormat = def.path("timestampFormat").asText(null);
         return m;
     }

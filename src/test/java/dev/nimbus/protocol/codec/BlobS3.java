@@ -30,6 +30,7 @@ final class BlobS3 implements AwsService {
 
     private final Blobs blobs;
     final Map<String, Meta> objects = new ConcurrentSkipListMap<>();
+    private final Map<String, ObjectNode> acls = new ConcurrentSkipListMap<>();
 
     BlobS3(Blobs blobs) {
         this.blobs = blobs;
@@ -48,6 +49,16 @@ final class BlobS3 implements AwsService {
         ops.add("HeadObject", this::headObject);
         ops.add("ListObjectsV2", this::listObjectsV2);
         ops.add("DeleteObjects", this::deleteObjects);
+        ops.add("PutObjectAcl", (ctx, in) -> {
+            find(in);
+            acls.put(Values.text(in, "Bucket") + "/" + Values.text(in, "Key"), (ObjectNode) in.get("AccessControlPolicy"));
+            return Values.object();
+        });
+        ops.add("GetObjectAcl", (ctx, in) -> {
+            find(in);
+            ObjectNode policy = acls.get(Values.text(in, "Bucket") + "/" + Values.text(in, "Key"));
+            return policy == null ? Values.object() : policy.deepCopy();
+        });
         ops.add("GetBucketLocation", (ctx, in) -> Values.object().put("LocationConstraint", "eu-west-1"));
     }
 

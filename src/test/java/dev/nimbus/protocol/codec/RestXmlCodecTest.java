@@ -33,13 +33,17 @@ import software.amazon.awssdk.services.s3.model.BucketLocationConstraint;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.DeletedObject;
+import software.amazon.awssdk.services.s3.model.GetObjectAclResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.Grant;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.Permission;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.Type;
 
 /**
  * rest-xml through the real S3 SDK against test-only S3 operations ({@link BlobS3}). The server's
@@ -181,6 +185,28 @@ class RestXmlCodecTest {
                 .delete(Delete.builder().quiet(true).objects(ObjectIdentifier.builder().key("del/quiet").build()).build()));
         assertTrue(quiet.deleted().isEmpty());
         assertFalse(service.objects.containsKey("photos/del/quiet"));
+    }
+
+    @Test
+    void aclRoundTripsXmlAttributesAndPrefixedNamespaces() {
+        pathStyle.putObject(b -> b.bucket("photos").key("acl/x"), RequestBody.fromString("x"));
+        pathStyle.putObjectAcl(b -> b.bucket("photos").key("acl/x").accessControlPolicy(p -> p
+                .owner(o -> o.id("owner-id").displayName("Ada"))
+                .grants(Grant.builder().grantee(g -> g.type(Type.CANONICAL_USER).id("friend-id")).permission(Permission.READ).build(),
+                        Grant.builder().grantee(g -> g.type(Type.GROUP).uri("http://acs.amazonaws.com/groups/global/AllUsers"))
+                                .permission(Permission.READ_ACP).build())));
+        GetObjectAclResponse acl = pathStyle.getObjectAcl(b -> b.bucket("photos").key("acl/x"));
+        assertEquals("owner-id", acl.owner().id());
+        assertEquals(2, acl.grants().size());
+        assertEquals(Type.CANONICAL_USER, acl.grants().get(0).grantee().type());
+        assertEquals("friend-id", acl.grants().get(0).grantee().id());
+        assertEquals(Permission.READ, acl.grants().get(0).permission());
+        assertEquals(Type.GROUP, acl.grants().get(1).grantee().type());
+        assertEquals("http://acs.amazonaws.com/groups/global/AllUsers", acl.grants().get(1).grantee().uri());
+
+        RawHttp.Response raw = RawHttp.exchange(server.port(), "GET", "/photos/acl/x?acl", "127.0.0.1", null, SIGNED_S3);
+        assertTrue(raw.body().contains("<AccessControlPolicy xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"), raw.body());
+        assertTrue(raw.body().contains("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">"), raw.body());
     }
 
     @Test
