@@ -139,7 +139,12 @@ public final class Router {
             // Sorted most specific first: only operations as specific as the first match compete with it.
             if (best != null && op.uri.specificity < best.uri.specificity) break;
             if (!op.method.equals(req.method)) continue;
-            Map<String, String> labels = op.uri.match(path, query);
+            Map<String, String> labels;
+            try {
+                labels = op.uri.match(path, query);
+            } catch (AwsException bad) { // a label that does not decode: answered in the service's own error format
+                throw new RoutedException(new Route(model, null, null, codec, Map.of()), bad);
+            }
             if (labels == null) continue;
             int score = selectorScore(op, req);
             if (best == null || score > bestScore) {

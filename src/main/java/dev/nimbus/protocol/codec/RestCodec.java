@@ -228,26 +228,35 @@ public abstract class RestCodec implements Codec {
         return sb.toString();
     }
 
-    /** A scalar from its text form in a label, query parameter or header. */
-    protected JsonNode scalar(String text, Shape s, String where) {
+    private JsonNode scalar(String text, Shape s, String where) {
         try {
-            return switch (s.type) {
-                case "integer", "short", "byte" -> Values.NODES.numberNode(Integer.parseInt(text.trim()));
-                case "long" -> Values.NODES.numberNode(Long.parseLong(text.trim()));
-                case "float", "double" -> Values.NODES.numberNode(Double.parseDouble(text.trim()));
-                case "bigdecimal", "biginteger" -> Values.NODES.numberNode(new BigDecimal(text.trim()));
-                case "boolean" -> {
-                    String t = text.trim();
-                    if (!t.equalsIgnoreCase("true") && !t.equalsIgnoreCase("false")) throw new NumberFormatException(t);
-                    yield Values.NODES.booleanNode(Boolean.parseBoolean(t));
-                }
-                case "timestamp" -> Values.timestamp(Values.parseTimestamp(text));
-                case "blob" -> Values.NODES.binaryNode(Base64.getDecoder().decode(text.trim()));
-                default -> Values.NODES.textNode(text);
-            };
+            return parseScalar(text, s);
         } catch (IllegalArgumentException | AwsException e) {
             throw badValue(where, text, s);
         }
+    }
+
+    /**
+     * A scalar from its text form (label, query parameter, header, XML element): numbers and
+     * booleans trimmed, timestamps in any AWS format, blobs base64. Throws IllegalArgumentException
+     * or AwsException when the text is not of the type; callers answer in their protocol's terms.
+     */
+    static JsonNode parseScalar(String text, Shape s) {
+        String t = text.trim();
+        return switch (s.type) {
+            case "integer", "short", "byte" -> Values.NODES.numberNode(Integer.parseInt(t));
+            case "long" -> Values.NODES.numberNode(Long.parseLong(t));
+            case "float", "double" -> Values.NODES.numberNode(Double.parseDouble(t));
+            case "bigdecimal", "biginteger" -> Values.NODES.numberNode(new BigDecimal(t));
+            case "boolean" -> {
+                if (!t.equalsIgnoreCase("true") && !t.equalsIgnoreCase("false")) throw new IllegalArgumentException("not a boolean: " + t);
+                yield Values.NODES.booleanNode(Boolean.parseBoolean(t));
+            }
+            case "timestamp" -> Values.timestamp(Values.parseTimestamp(t));
+            // base64 in XML may be wrapped over lines; the basic decoder refuses anything else that is not base64
+            case "blob" -> Values.NODES.binaryNode(Base64.getDecoder().decode(t.replaceAll("\\s", "")));
+            default -> Values.NODES.textNode(text);
+        };
     }
 
     // ---- output ----

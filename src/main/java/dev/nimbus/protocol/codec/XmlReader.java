@@ -8,8 +8,6 @@ import dev.nimbus.protocol.Values;
 import dev.nimbus.protocol.model.Member;
 import dev.nimbus.protocol.model.Shape;
 import java.io.ByteArrayInputStream;
-import java.math.BigDecimal;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -205,21 +203,8 @@ final class XmlReader {
     }
 
     private static JsonNode scalar(String text, Shape s) {
-        String t = text.trim();
         try {
-            return switch (s.type) {
-                case "integer", "short", "byte" -> Values.NODES.numberNode(Integer.parseInt(t));
-                case "long" -> Values.NODES.numberNode(Long.parseLong(t));
-                case "float", "double" -> Values.NODES.numberNode(Double.parseDouble(t));
-                case "bigdecimal", "biginteger" -> Values.NODES.numberNode(new BigDecimal(t));
-                case "boolean" -> {
-                    if (!t.equals("true") && !t.equals("false")) throw new NumberFormatException(t);
-                    yield Values.NODES.booleanNode(t.equals("true"));
-                }
-                case "timestamp" -> Values.timestamp(Values.parseTimestamp(t));
-                case "blob" -> Values.NODES.binaryNode(Base64.getMimeDecoder().decode(t));
-                default -> Values.NODES.textNode(text);
-            };
+            return RestCodec.parseScalar(text, s);
         } catch (IllegalArgumentException | AwsException e) {
             throw malformed();
         }

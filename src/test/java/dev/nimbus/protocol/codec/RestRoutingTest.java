@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.Codecs;
 import dev.nimbus.protocol.HttpRequest;
 import dev.nimbus.protocol.Router;
@@ -87,8 +86,10 @@ class RestRoutingTest {
         Router.Route r = route("s3", "PATCH", "/b/k");
         assertNull(r.op());
         assertEquals("MethodNotAllowed", r.codec().unknownOperation(r.model(), r.operationName()).code());
-        AwsException bad = assertThrows(AwsException.class, () -> route("s3", "GET", "/b/%zz"));
-        assertEquals(400, bad.status());
+        Router.RoutedException bad = assertThrows(Router.RoutedException.class, () -> route("s3", "GET", "/b/%zz"));
+        assertEquals("InvalidURI", bad.error.code());
+        assertEquals(400, bad.error.status());
+        assertEquals("s3", bad.route.model().name);
     }
 
     @Test
