@@ -4,6 +4,8 @@ import dev.nimbus.protocol.codec.CborCodec;
 import dev.nimbus.protocol.codec.Codec;
 import dev.nimbus.protocol.codec.JsonCodec;
 import dev.nimbus.protocol.codec.QueryCodec;
+import dev.nimbus.protocol.codec.RestJsonCodec;
+import dev.nimbus.protocol.codec.RestXmlCodec;
 import dev.nimbus.protocol.model.ServiceModel;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,6 +19,8 @@ public final class Codecs {
     public Codecs() {
         byProtocol.put("query", new QueryCodec());
         byProtocol.put("smithy-rpc-v2-cbor", new CborCodec());
+        byProtocol.put("rest-json", new RestJsonCodec());
+        byProtocol.put("rest-xml", new RestXmlCodec());
     }
 
     /** Codec for a protocol name as the models spell it (json, rest-json, rest-xml, query, smithy-rpc-v2-cbor). */

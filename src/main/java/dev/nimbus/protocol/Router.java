@@ -3,6 +3,7 @@ package dev.nimbus.protocol;
 import dev.nimbus.protocol.codec.Codec;
 import dev.nimbus.protocol.codec.QueryCodec;
 import dev.nimbus.protocol.model.Catalog;
+import dev.nimbus.protocol.model.Member;
 import dev.nimbus.protocol.model.Operation;
 import dev.nimbus.protocol.model.ServiceModel;
 import java.util.ArrayList;
@@ -138,12 +139,54 @@ public final class Router {
         Codec codec = codecs.forProtocol(model.protocol, model);
         String path = hostBucket == null ? req.rawPath : "/" + hostBucket + (req.rawPath.isEmpty() ? "/" : req.rawPath);
         Map<String, List<String>> query = req.query();
+        Operation best = null;
+        Map<String, String> bestLabels = null;
+        int bestScore = 0;
         for (Operation op : model.restOperations) {
+            // Sorted most specific first: only operations as specific as the first match compete with it.
+            if (best != null && op.uri.specificity < best.uri.specificity) break;
             if (!op.method.equals(req.method)) continue;
-            Map<String, String> labels = op.uri.match(path, query);
-            if (labels != null) return new Route(model, op, op.name, codec, labels);
+            Map<String, String> labels;
+            try {
+                labels = op.uri.match(path, query);
+            } catch (AwsException bad) { // a label that does not decode: answered in the service's own error format
+                throw new RoutedException(new Route(model, null, null, codec, Map.of()), bad);
+            }
+            if (labels == null) continue;
+            int score = selectorScore(op, req);
+            if (best == null || score > bestScore) {
+                best = op;
+                bestLabels = labels;
+                bestScore = score;
+            }
         }
+        if (best != null) return new Route(model, best, best.name, codec, bestLabels);
         return new Route(model, null, req.method + " " + req.rawPath, codec, Map.of());
+    }
+
+    /**
+     * Several operations can share one template (S3: PUT /{Bucket}/{Key+} is PutObject, CopyObject,
+     * UploadPart or UploadPartCopy); like S3, tell them apart by the required query parameters and
+     * headers the request carries: an operation missing one of its own ranks last, the one using
+     * the most wins, and a deprecated operation yields to its successor.
+     */
+    private static int selectorScore(Operation op, HttpRequest req) {
+        if (op.input == null) return op.deprecated ? -1 : 0;
+        int present = 0;
+        int missing = 0;
+        for (String name : op.input.required) {
+            Member m = op.input.members.get(name);
+            if (m == null || m.location == null) continue;
+            boolean has = switch (m.location) {
+                case "querystring" -> req.query().containsKey(m.wireName());
+                case "header" -> req.header(m.wireName()) != null;
+                default -> true;
+            };
+            if (!has) missing++;
+            else if (!m.location.equals("uri")) present++;
+        }
+        if (missing > 0) return -1000 - missing;
+        return present * 2 - (op.deprecated ? 1 : 0);
     }
 
     private static boolean speaksQuery(Catalog.Entry e) {

@@ -66,8 +66,12 @@ public final class Values {
         return t.truncatedTo(ChronoUnit.MILLIS).toString();
     }
 
+    /** IMF-fixdate ("Tue, 03 Jun 2008 11:05:30 GMT"): two-digit day, unlike RFC_1123_DATE_TIME's output. */
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.US)
+            .withZone(java.time.ZoneOffset.UTC);
+
     public static String httpDate(Instant t) {
-        return DateTimeFormatter.RFC_1123_DATE_TIME.format(t.atZone(java.time.ZoneOffset.UTC));
+        return HTTP_DATE.format(t);
     }
 
     /** Epoch seconds as a JSON number: integral when there are no millis. */

@@ -64,6 +64,11 @@ public final class Dispatcher {
             LOG.log(Level.WARNING, "request " + requestId + " failed: " + req.method + " " + req.rawPath, e);
             error(res, AwsException.internal("Internal error; the server log has details under request id " + requestId), route, req, requestId);
         }
+        if ("HEAD".equals(req.method)) {
+            // A HEAD answer has headers only, errors included (S3 HeadObject's 404); a body would be read as the next response.
+            res.body = null;
+            res.stream = null;
+        }
         return res;
     }
 

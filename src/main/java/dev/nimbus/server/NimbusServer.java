@@ -13,6 +13,10 @@ import dev.nimbus.store.Store;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
+import io.helidon.http.encoding.ContentDecoder;
+import io.helidon.http.encoding.ContentEncoder;
+import io.helidon.http.encoding.ContentEncodingContext;
+import io.helidon.http.encoding.ContentEncodingContextConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -57,6 +61,7 @@ public final class NimbusServer implements AutoCloseable {
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
+                .contentEncoding(new PassThroughEncoding())
                 .routing(r -> r.any(this::serve))
                 .build();
     }
@@ -127,6 +132,55 @@ public final class NimbusServer implements AutoCloseable {
         }
         if (LOG.isLoggable(Level.FINE)) {
             LOG.fine(String.format("%s %s %s -> %d in %.1f ms", requestId, method, rawPath, out.status, (System.nanoTime() - started) / 1e6));
+        }
+    }
+
+    /**
+     * Request bodies reach the protocol layer as sent, whatever their Content-Encoding: whether to
+     * decode is the API's business (S3 stores gzip bodies as they are and takes aws-chunked uploads,
+     * which Helidon would refuse with 400 as an encoding it does not know). Responses are not compressed.
+     */
+    private static final class PassThroughEncoding implements ContentEncodingContext {
+        private final ContentEncodingContextConfig config = ContentEncodingContextConfig.builder().contentEncodingsDiscoverServices(false).buildPrototype();
+
+        @Override
+        public ContentEncodingContextConfig prototype() {
+            return config;
+        }
+
+        @Override
+        public boolean contentEncodingEnabled() {
+            return false;
+        }
+
+        @Override
+        public boolean contentDecodingEnabled() {
+            return true;
+        }
+
+        @Override
+        public boolean contentEncodingSupported(String encoding) {
+            return false;
+        }
+
+        @Override
+        public boolean contentDecodingSupported(String encoding) {
+            return true;
+        }
+
+        @Override
+        public ContentEncoder encoder(String encoding) {
+            return ContentEncoder.NO_OP;
+        }
+
+        @Override
+        public ContentDecoder decoder(String encoding) {
+            return ContentDecoder.NO_OP;
+        }
+
+        @Override
+        public ContentEncoder encoder(Headers headers) {
+            return ContentEncoder.NO_OP;
         }
     }
 

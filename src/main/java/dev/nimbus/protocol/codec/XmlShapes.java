@@ -45,10 +45,21 @@ public final class XmlShapes {
     public static void element(XmlWriter w, String name, JsonNode v, Shape s, Member m) {
         switch (s.type) {
             case "structure" -> {
-                String ns = m != null && m.xmlNamespace != null ? m.xmlNamespace : s.xmlNamespace;
-                if (ns != null) w.open(name, "xmlns", ns);
-                else if (hasAttributes(s)) w.open(name, attributes(v, s));
-                else w.open(name);
+                boolean own = m != null && m.xmlNamespace != null;
+                String ns = own ? m.xmlNamespace : s.xmlNamespace;
+                String prefix = own ? m.xmlPrefix : s.xmlPrefix;
+                if (ns == null && !hasAttributes(s)) {
+                    w.open(name);
+                } else {
+                    // <Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">
+                    java.util.List<String> attributes = new java.util.ArrayList<>();
+                    if (ns != null) {
+                        attributes.add(prefix == null ? "xmlns" : "xmlns:" + prefix);
+                        attributes.add(ns);
+                    }
+                    attributes(v, s, attributes);
+                    w.open(name, attributes.toArray(String[]::new));
+                }
                 members(w, v, s);
                 w.close(name);
             }
@@ -84,8 +95,7 @@ public final class XmlShapes {
         return false;
     }
 
-    private static String[] attributes(JsonNode v, Shape s) {
-        java.util.List<String> out = new java.util.ArrayList<>();
+    private static void attributes(JsonNode v, Shape s, java.util.List<String> out) {
         for (Member m : s.members.values()) {
             if (!m.xmlAttribute) continue;
             JsonNode a = v.get(m.name);
@@ -93,7 +103,6 @@ public final class XmlShapes {
             out.add(m.locationName != null ? m.locationName : m.name);
             out.add(scalar(a, m.shape, m));
         }
-        return out.toArray(String[]::new);
     }
 
     /** The text form of a scalar in XML: ISO 8601 timestamps (unless the model says otherwise), base64 blobs. */

@@ -12,6 +12,8 @@ public final class Member {
     public String queryName;
     public boolean flattened, xmlAttribute, idempotencyToken, hostLabel, jsonValue, streaming;
     public String xmlNamespace;
+    /** prefix the namespace is declared with (S3's Grantee: xsi), or null for the default namespace */
+    public String xmlPrefix;
     public String timestampFormat;
 
     Member(String name) {

@@ -14,6 +14,8 @@ public final class Operation {
     public int responseCode = 200;
     public List<Shape> errors = List.of();
     public boolean authNone;
+    /** superseded by another operation on the same wire route (S3's GetBucketLifecycle): routing prefers the successor */
+    public boolean deprecated;
     /** compiled requestUri, for rest protocols */
     public UriTemplate uri;
 

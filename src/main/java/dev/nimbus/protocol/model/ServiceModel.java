@@ -71,6 +71,7 @@ public final class ServiceModel {
             List<Shape> errs = new ArrayList<>();
             def.path("errors").forEach(err -> errs.add(shapes.get(err.path("shape").asText())));
             op.errors = List.copyOf(errs);
+            op.deprecated = def.path("deprecated").asBoolean(false);
             op.authNone = "none".equals(def.path("authtype").asText()) || def.path("auth").toString().contains("smithy.api#noAuth");
             op.uri = new UriTemplate(op.requestUri);
             operations.put(op.name, op);
@@ -116,6 +117,7 @@ public final class ServiceModel {
         s.payload = def.path("payload").asText(null);
         s.locationName = def.path("locationName").asText(null);
         s.xmlNamespace = def.path("xmlNamespace").path("uri").asText(null);
+        s.xmlPrefix = def.path("xmlNamespace").path("prefix").asText(null);
         JsonNode error = def.path("error");
         if (s.exception) {
             s.errorStatus = error.path("httpStatusCode").asInt(def.path("fault").asBoolean(false) ? 500 : 400);
@@ -138,6 +140,7 @@ public final class ServiceModel {
         m.jsonValue = def.path("jsonvalue").asBoolean(false);
         m.streaming = def.path("streaming").asBoolean(false);
         m.xmlNamespace = def.path("xmlNamespace").path("uri").asText(null);
+        m.xmlPrefix = def.path("xmlNamespace").path("prefix").asText(null);
         m.timestampFormat = def.path("timestampFormat").asText(null);
         return m;
     }

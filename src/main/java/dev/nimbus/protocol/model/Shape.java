@@ -28,6 +28,8 @@ public final class Shape {
     /** list/map element names for XML, when given on the shape itself */
     public String locationName;
     public String xmlNamespace;
+    /** prefix the namespace is declared with (S3's Grantee: xsi), or null for the default namespace */
+    public String xmlPrefix;
     /** error shapes: HTTP status, wire code (awsQueryError code), sender or receiver fault */
     public int errorStatus = 400;
     public String errorCode;

@@ -1,11 +1,13 @@
 package dev.nimbus.protocol.model;
 
+import dev.nimbus.protocol.AwsException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A rest-json / rest-xml requestUri such as {@code /{Bucket}/{Key+}?uploads}: literal segments,
@@ -67,7 +69,10 @@ public final class UriTemplate {
                 int rest = segments.size() - s - 1;
                 int end = parts.length - rest;
                 if (end <= i) return null;
-                labels.put(seg.label, decode(String.join("/", java.util.Arrays.copyOfRange(parts, i, end))));
+                String value = String.join("/", java.util.Arrays.copyOfRange(parts, i, end));
+                // "/bucket/" names the bucket, not an object with an empty key.
+                if (value.isEmpty()) return null;
+                labels.put(seg.label, decode(value));
                 i = end;
                 continue;
             }
@@ -96,8 +101,18 @@ public final class UriTemplate {
         return parts;
     }
 
+    /** Query keys the template requires ({@code uploads} of {@code ?uploads}): they select the operation, they are no input. */
+    public Set<String> queryLiterals() {
+        return requiredQuery.keySet();
+    }
+
     private static String decode(String raw) {
-        return raw.indexOf('%') < 0 ? raw : URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+        if (raw.indexOf('%') < 0) return raw;
+        try {
+            return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new AwsException("InvalidURI", "Couldn't parse the specified URI: malformed percent-encoding in " + raw, 400);
+        }
     }
 
     @Override
