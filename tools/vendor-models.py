@@ -24,8 +24,10 @@ def main():
         # Documentation strings are most of a model's size and never needed at run time.
         strip_docs(model)
         apply_overlay(name, model)
-        with gzip.open(os.path.join(out, name + ".json.gz"), "wt", compresslevel=9) as f:
-            json.dump(model, f, separators=(",", ":"), sort_keys=True)
+        # Member order is kept (XML output follows it); mtime=0 makes re-runs byte-identical.
+        with open(os.path.join(out, name + ".json.gz"), "wb") as raw, \
+                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as f:
+            f.write(json.dumps(model, separators=(",", ":")).encode())
         meta = {k: model["metadata"][k] for k in KEEP_META if k in model["metadata"]}
         meta["operations"] = len(model["operations"])
         # Service shape name, used by smithy-rpc-v2-cbor paths (/service/<name>/operation/<op>).

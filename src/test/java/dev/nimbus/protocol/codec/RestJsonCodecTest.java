@@ -144,7 +144,8 @@ class RestJsonCodecTest {
         assertEquals(404, raw.status());
         assertEquals("ResourceNotFoundException", raw.header("x-amzn-ErrorType"));
         assertEquals("application/json", raw.header("Content-Type"));
-        assertEquals("{\"Message\":\"Function not found: arn:aws:lambda:us-east-1:000000000000:function:missing-x\",\"Type\":\"User\"}", raw.body());
+        // Members in model order, as Lambda itself writes them: Type first.
+        assertEquals("{\"Type\":\"User\",\"Message\":\"Function not found: arn:aws:lambda:us-east-1:000000000000:function:missing-x\"}", raw.body());
     }
 
     @Test
