@@ -51,34 +51,39 @@ public final class NimbusServer implements AutoCloseable {
     private final SlowHeaderGuard slowHeaders;
     private final WebServer web;
 
-    private NimbusServer(ServerConfig config, List<AwsService> extraServices) {
+    private NimbusServer(ServerConfig config, List<AwsService> extraServices, Store store) {
         this.config = config;
         this.capabilities = Capabilities.detect();
-        this.store = config.ephemeral() ? SqliteStore.inMemory() : SqliteStore.open(config.dataDir());
+        this.store = store;
         Catalog catalog = new Catalog();
         this.services = new ServiceSet(store, extraServices);
         this.dispatcher = new Dispatcher(catalog, services.operations(), services.identities());
         this.slowHeaders = new SlowHeaderGuard(config.headerTimeout());
-        this.web = WebServer.builder()
-                .host(config.host())
-                .port(config.port())
-                .shutdownHook(false)
-                // Idle keep-alive connections (and request lines that never finish) are closed; Helidon checks a few times per timeout.
-                .idleConnectionTimeout(config.idleTimeout())
-                .idleConnectionPeriod(config.idleTimeout().dividedBy(4))
-                .directHandlers(TransportErrors.handlers())
-                // Exactly this HTTP/1.1 configuration: with a second, discovered one, Helidon must tell them apart
-                // by the first bytes and silently drops a connection that looks like neither instead of answering 400.
-                .protocolsDiscoverServices(false)
-                .addProtocol(Http1Config.builder()
-                        // Presigned S3 URLs (long keys, session tokens) outgrow Helidon's 4 KiB default request line.
-                        .maxPrologueLength(16 * 1024)
-                        // A malformed query string is the protocol layer's to answer, in AWS terms (MalformedQueryString).
-                        .validatePrologue(false)
-                        .addReceiveListener(slowHeaders)
-                        .build())
-                .routing(r -> r.any(this::serve))
-                .build();
+        try {
+            this.web = WebServer.builder()
+                    .host(config.host())
+                    .port(config.port())
+                    .shutdownHook(false)
+                    // Idle keep-alive connections (and request lines that never finish) are closed; Helidon checks a few times per timeout.
+                    .idleConnectionTimeout(config.idleTimeout())
+                    .idleConnectionPeriod(config.idleTimeout().dividedBy(4))
+                    .directHandlers(TransportErrors.handlers())
+                    // Exactly this HTTP/1.1 configuration: with a second, discovered one, Helidon must tell them apart
+                    // by the first bytes and silently drops a connection that looks like neither instead of answering 400.
+                    .protocolsDiscoverServices(false)
+                    .addProtocol(Http1Config.builder()
+                            // Presigned S3 URLs (long keys, session tokens) outgrow Helidon's 4 KiB default request line.
+                            .maxPrologueLength(16 * 1024)
+                            // A malformed query string is the protocol layer's to answer, in AWS terms (MalformedQueryString).
+                            .validatePrologue(false)
+                            .addReceiveListener(slowHeaders)
+                            .build())
+                    .routing(r -> r.any(this::serve))
+                    .build();
+        } catch (RuntimeException e) {
+            slowHeaders.close();
+            throw e;
+        }
     }
 
     public static NimbusServer start(ServerConfig config) {
@@ -87,12 +92,19 @@ public final class NimbusServer implements AutoCloseable {
 
     /** With services beyond the built-in ones: tests use this to exercise protocols no built-in service speaks yet. */
     public static NimbusServer start(ServerConfig config, List<AwsService> extraServices) {
-        NimbusServer s = new NimbusServer(config, extraServices);
+        Store store = config.ephemeral() ? SqliteStore.inMemory() : SqliteStore.open(config.dataDir());
+        NimbusServer s;
+        try {
+            s = new NimbusServer(config, extraServices, store);
+        } catch (RuntimeException | Error e) { // release the data dir, so that a corrected start can open it
+            store.close();
+            throw e;
+        }
         try {
             s.web.start();
         } catch (RuntimeException e) { // port taken, say: release the store and the sweeper before reporting it
             s.slowHeaders.close();
-            s.store.close();
+            store.close();
             throw e;
         }
         return s;
