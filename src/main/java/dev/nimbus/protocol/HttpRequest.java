@@ -74,7 +74,9 @@ public final class HttpRequest {
         if (bytes != null) return bytes;
         if (contentLength > maxBodyBytes) throw tooLarge();
         try {
-            bytes = contentLength >= 0 ? body.readNBytes((int) contentLength) : body.readNBytes((int) maxBodyBytes + 1);
+            // Read to the end of the stream even when the length is declared: reaching it tells the
+            // server the body was consumed, so the connection can serve the next request.
+            bytes = body.readNBytes((int) Math.min(maxBodyBytes + 1, Integer.MAX_VALUE - 8));
         } catch (IOException e) {
             throw new AwsException("IncompleteBody", "The request body could not be read: " + e.getMessage(), 400);
         }
@@ -85,8 +87,9 @@ public final class HttpRequest {
         return bytes;
     }
 
+    /** AWS's common error for an HTTP request entity over the limit. */
     private AwsException tooLarge() {
-        return new AwsException("RequestEntityTooLarge", "Request body is larger than the limit of " + maxBodyBytes + " bytes", 413);
+        return new AwsException("RequestEntityTooLargeException", "Request body is larger than the limit of " + maxBodyBytes + " bytes", 413);
     }
 
     public static Map<String, List<String>> parseForm(String raw) {
@@ -118,7 +121,8 @@ public final class HttpRequest {
         try {
             return URLDecoder.decode(s, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new AwsException("MalformedQueryString", "Malformed percent-encoding in: " + s, 400);
+            // 404 is what AWS's common-errors reference gives for MalformedQueryString.
+            throw new AwsException("MalformedQueryString", "Malformed percent-encoding in: " + s, 404);
         }
     }
 }

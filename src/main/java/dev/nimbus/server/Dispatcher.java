@@ -47,11 +47,13 @@ public final class Dispatcher {
             SigV4 sig = SigV4.of(req);
             route = router.route(req, sig);
             if (route.op() == null) throw route.codec().unknownOperation(route.model(), route.operationName());
-            Operations.Handler handler = operations.handler(route.model().name, route.op().name);
-            if (handler == null) throw AwsException.notImplemented(route.op().fullName());
+            // Input is parsed and validated before the implementation is looked up, as AWS's front
+            // ends do: a malformed request gets the same answer whether or not Nimbus serves the operation.
             ObjectNode input = route.codec().read(req, route.op(), route.labels());
             String invalid = Validator.check(input, route.op().input);
             if (invalid != null) throw route.codec().validationError(invalid);
+            Operations.Handler handler = operations.handler(route.model().name, route.op().name);
+            if (handler == null) throw AwsException.notImplemented(route.op().fullName());
             Identity identity = identities.apply(sig.accessKey());
             JsonNode output = handler.handle(new RequestContext(requestId, identity, sig.region(), route.op()), input);
             route.codec().write(res, route.op(), output, requestId);
@@ -76,13 +78,20 @@ public final class Dispatcher {
         res.headers.clear();
         res.body = null;
         res.stream = null;
-        Codec codec = route != null ? route.codec() : guessCodec(req);
+        Codec codec = route != null ? route.codec() : guessCodec(req::header);
         codec.writeError(res, e, route == null ? null : route.model(), requestId);
     }
 
+    /** An error found before any service is known (malformed HTTP, transport limits); {@code header} may know no headers at all. */
+    static HttpResponse unrouted(AwsException e, Function<String, String> header, String requestId) {
+        HttpResponse res = new HttpResponse();
+        guessCodec(header).writeError(res, e, null, requestId);
+        return res;
+    }
+
     /** Before a service is known, answer in the family the client most likely speaks. */
-    private static Codec guessCodec(HttpRequest req) {
-        String type = req.header("Content-Type");
-        return type != null && type.contains("json") || req.header("X-Amz-Target") != null ? FALLBACK_JSON : FALLBACK_XML;
+    private static Codec guessCodec(Function<String, String> header) {
+        String type = header.apply("Content-Type");
+        return type != null && type.contains("json") || header.apply("X-Amz-Target") != null ? FALLBACK_JSON : FALLBACK_XML;
     }
 }

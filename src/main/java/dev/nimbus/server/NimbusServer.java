@@ -12,15 +12,19 @@ import dev.nimbus.store.SqliteStore;
 import dev.nimbus.store.Store;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.http.encoding.ContentDecoder;
 import io.helidon.http.encoding.ContentEncoder;
 import io.helidon.http.encoding.ContentEncodingContext;
 import io.helidon.http.encoding.ContentEncodingContextConfig;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.http1.Http1Config;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.AbstractMap;
@@ -39,8 +43,8 @@ import java.util.logging.Logger;
 public final class NimbusServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("nimbus.request");
     public static final String VERSION = "0.1.0";
-    private static final HeaderName REQUEST_ID = HeaderNames.create("x-amzn-RequestId");
-    private static final HeaderName S3_REQUEST_ID = HeaderNames.create("x-amz-request-id");
+    static final HeaderName REQUEST_ID = HeaderNames.create("x-amzn-RequestId");
+    static final HeaderName S3_REQUEST_ID = HeaderNames.create("x-amz-request-id");
 
     private final ServerConfig config;
     private final Store store;
@@ -48,22 +52,43 @@ public final class NimbusServer implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final Capabilities capabilities;
     private final long startedAt = System.currentTimeMillis();
+    private final SlowHeaderGuard slowHeaders;
     private final WebServer web;
 
-    private NimbusServer(ServerConfig config, List<AwsService> extraServices) {
+    private NimbusServer(ServerConfig config, List<AwsService> extraServices, Store store) {
         this.config = config;
         this.capabilities = Capabilities.detect();
-        this.store = config.ephemeral() ? SqliteStore.inMemory() : SqliteStore.open(config.dataDir());
+        this.store = store;
         Catalog catalog = new Catalog();
         this.services = new ServiceSet(store, extraServices);
         this.dispatcher = new Dispatcher(catalog, services.operations(), services.identities());
-        this.web = WebServer.builder()
-                .host(config.host())
-                .port(config.port())
-                .shutdownHook(false)
-                .contentEncoding(new PassThroughEncoding())
-                .routing(r -> r.any(this::serve))
-                .build();
+        this.slowHeaders = new SlowHeaderGuard(config.headerTimeout());
+        try {
+            this.web = WebServer.builder()
+                    .host(config.host())
+                    .port(config.port())
+                    .shutdownHook(false)
+                    .contentEncoding(new PassThroughEncoding())
+                    // Idle keep-alive connections (and request lines that never finish) are closed; Helidon checks a few times per timeout.
+                    .idleConnectionTimeout(config.idleTimeout())
+                    .idleConnectionPeriod(config.idleTimeout().dividedBy(4))
+                    .directHandlers(TransportErrors.handlers())
+                    // Exactly this HTTP/1.1 configuration: with a second, discovered one, Helidon must tell them apart
+                    // by the first bytes and silently drops a connection that looks like neither instead of answering 400.
+                    .protocolsDiscoverServices(false)
+                    .addProtocol(Http1Config.builder()
+                            // Presigned S3 URLs (long keys, session tokens) outgrow Helidon's 4 KiB default request line.
+                            .maxPrologueLength(16 * 1024)
+                            // A malformed query string is the protocol layer's to answer, in AWS terms (MalformedQueryString).
+                            .validatePrologue(false)
+                            .addReceiveListener(slowHeaders)
+                            .build())
+                    .routing(r -> r.any(this::serve))
+                    .build();
+        } catch (RuntimeException e) {
+            slowHeaders.close();
+            throw e;
+        }
     }
 
     public static NimbusServer start(ServerConfig config) {
@@ -72,8 +97,21 @@ public final class NimbusServer implements AutoCloseable {
 
     /** With services beyond the built-in ones: tests use this to exercise protocols no built-in service speaks yet. */
     public static NimbusServer start(ServerConfig config, List<AwsService> extraServices) {
-        NimbusServer s = new NimbusServer(config, extraServices);
-        s.web.start();
+        Store store = config.ephemeral() ? SqliteStore.inMemory() : SqliteStore.open(config.dataDir());
+        NimbusServer s;
+        try {
+            s = new NimbusServer(config, extraServices, store);
+        } catch (RuntimeException | Error e) { // release the data dir, so that a corrected start can open it
+            store.close();
+            throw e;
+        }
+        try {
+            s.web.start();
+        } catch (RuntimeException e) { // port taken, say: release the store and the sweeper before reporting it
+            s.slowHeaders.close();
+            store.close();
+            throw e;
+        }
         return s;
     }
 
@@ -103,17 +141,24 @@ public final class NimbusServer implements AutoCloseable {
         String method = req.prologue().method().text();
         String rawPath = req.path().rawPath();
         HttpResponse out;
+        // Helidon 4.5 announces "Connection: close" but keeps reading the connection (helidon-io/helidon#12324),
+        // so the connection is closed here after the response whenever it must be.
+        boolean close = req.headers().contains(HeaderValues.CONNECTION_CLOSE);
         if (rawPath.startsWith("/_nimbus/")) {
             out = admin(method, rawPath);
         } else {
             Headers headers = req.headers();
             HttpRequest request = new HttpRequest(method, rawPath, req.query().rawValue(),
                     name -> headers.first(HeaderNames.create(name)).orElse(null), () -> headerIterator(headers),
-                    req.content().inputStream(), headers.contentLength().orElse(-1), config.maxBodyBytes());
+                    new ClientBody(req), headers.contentLength().orElse(-1), config.maxBodyBytes());
             out = Cors.preflight(request);
             if (out == null) out = dispatcher.handle(request, requestId);
             Cors.decorate(request, out);
+            // An error answered before the body was read (too large, unknown operation): close rather than
+            // let Helidon drain a body of any size, or answer 100 Continue to a request already refused.
+            if (out.status >= 400 && !req.content().consumed()) close = true;
         }
+        if (close) res.header(HeaderValues.CONNECTION_CLOSE);
         res.status(out.status);
         res.header(REQUEST_ID, requestId);
         res.header(S3_REQUEST_ID, requestId);
@@ -133,6 +178,7 @@ public final class NimbusServer implements AutoCloseable {
         if (LOG.isLoggable(Level.FINE)) {
             LOG.fine(String.format("%s %s %s -> %d in %.1f ms", requestId, method, rawPath, out.status, (System.nanoTime() - started) / 1e6));
         }
+        if (close) throw new CloseConnectionException("response sent with Connection: close");
     }
 
     /**
@@ -216,8 +262,55 @@ public final class NimbusServer implements AutoCloseable {
         return res.body("application/json", "{\"message\":\"no such Nimbus endpoint\"}".getBytes());
     }
 
+    /**
+     * The request body as Helidon streams it, with two differences. It is opened on the first read,
+     * because opening it is what sends "100 Continue": a request refused before its body is read
+     * (too large, unknown operation) must not invite the body. And it fails the way an InputStream
+     * should: Helidon reports a client gone mid-body with runtime exceptions, which would look like bugs.
+     */
+    private static final class ClientBody extends InputStream {
+        private final ServerRequest req;
+        private InputStream in;
+
+        ClientBody(ServerRequest req) {
+            this.req = req;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return stream().read();
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            } catch (RuntimeException e) {
+                throw unreadable(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return stream().read(b, off, len);
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            } catch (RuntimeException e) {
+                throw unreadable(e);
+            }
+        }
+
+        /** Helidon says "Chunk size is invalid" and the like; a body cut short comes without a message. */
+        private static IOException unreadable(RuntimeException e) {
+            return new IOException(e.getMessage() == null || e.getMessage().isEmpty() ? "it ended early" : e.getMessage(), e);
+        }
+
+        private InputStream stream() {
+            if (in == null) in = req.content().inputStream();
+            return in;
+        }
+    }
+
     /** UUID-shaped like AWS's, without SecureRandom's cost on every request. */
-    private static String requestId() {
+    static String requestId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
         long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
@@ -227,6 +320,7 @@ public final class NimbusServer implements AutoCloseable {
     @Override
     public void close() {
         web.stop();
+        slowHeaders.close();
         store.close();
     }
 }

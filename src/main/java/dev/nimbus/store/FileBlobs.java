@@ -2,12 +2,14 @@ package dev.nimbus.store;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
@@ -16,37 +18,64 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.UUID;
 
-/** Blobs as files under one directory: stream to a temporary file, fsync, then rename into place. */
+/**
+ * Blobs as files under one directory: stream to a temporary file in {@code .staging}, fsync, then
+ * rename into place. A write cut short (an error, a killed process) leaves at most a file in
+ * {@code .staging}, which the next open removes; the published blob is never partial.
+ */
 final class FileBlobs implements Blobs {
+    private static final String STAGING = ".staging";
+
     private final Path root;
     private final Path staging;
 
     FileBlobs(Path root) {
-        this.root = root;
-        this.staging = root.resolve(".staging");
+        this.root = root.toAbsolutePath().normalize();
+        this.staging = this.root.resolve(STAGING);
         try {
             Files.createDirectories(staging);
+            // Whatever is here was being written when the last process stopped: never published, never wanted.
+            try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(staging)) {
+                for (Path p : leftovers) Files.deleteIfExists(p);
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot prepare blob dir " + this.root, e);
         }
     }
 
+    /**
+     * The file of a blob id: relative segments separated by '/', none empty, "." or "..", and not
+     * in the staging area, so that no id reaches outside the root or into another blob's write.
+     */
     private Path path(String id) {
-        Path p = root.resolve(id).normalize();
-        if (!p.startsWith(root) || p.startsWith(staging) || p.equals(root)) throw new IllegalArgumentException("bad blob id: " + id);
+        if (id == null || id.isEmpty() || id.startsWith("/") || id.indexOf('\\') >= 0 || id.indexOf('\0') >= 0) throw badId(id);
+        for (String segment : id.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) throw badId(id);
+        }
+        Path p;
+        try {
+            p = root.resolve(id).normalize();
+        } catch (InvalidPathException e) {
+            throw badId(id);
+        }
+        if (!p.startsWith(root) || p.equals(root) || p.startsWith(staging)) throw badId(id);
         return p;
+    }
+
+    private static IllegalArgumentException badId(String id) {
+        return new IllegalArgumentException("bad blob id (relative path of plain segments expected): " + id);
     }
 
     @Override
     public long write(String id, InputStream content) {
         Path target = path(id);
         Path tmp = staging.resolve(UUID.randomUUID().toString());
+        boolean published = false;
         try {
             long size;
-            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                size = content.transferTo(out);
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                size = content.transferTo(Channels.newOutputStream(ch));
+                // On disk before it is published: a rename must never expose a file whose data is still in flight.
                 ch.force(true);
             }
             Files.createDirectories(target.getParent());
@@ -55,14 +84,21 @@ final class FileBlobs implements Blobs {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
+            published = true;
             return size;
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the staging area is swept on the next start
-            }
             throw new UncheckedIOException("cannot write blob " + id, e);
+        } finally {
+            // A failed write (including a content stream that broke off) leaves the old blob as it was.
+            if (!published) deleteQuietly(tmp);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // the staging area is swept on the next open
         }
     }
 

@@ -16,7 +16,11 @@ public interface Store extends AutoCloseable {
 
     /**
      * Runs work atomically: every write made through this store's tables inside it commits
-     * together or not at all (an exception rolls back and is rethrown). Nested calls join the outer one.
+     * together or not at all (an exception rolls back and is rethrown). Reads inside it see its
+     * writes; other threads see them once it commits. A nested call joins the outer one: its writes
+     * commit with the outer transaction, and an exception leaving the nested call undoes only the
+     * nested call's writes. The work runs on the calling thread and holds the store's one writer,
+     * so keep it short and never wait in it for another thread that writes.
      */
     <T> T transaction(Supplier<T> work);
 

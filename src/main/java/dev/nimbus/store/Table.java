@@ -6,7 +6,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 
-/** One keyspace of a {@link Store}: ordered string keys to byte values. */
+/**
+ * One keyspace of a {@link Store}: ordered string keys to byte values. A key is any well-formed
+ * Unicode string (a lone surrogate is refused with IllegalArgumentException); keys sort by their
+ * UTF-8 bytes.
+ */
 public interface Table {
     record Entry(String key, byte[] value) {
         public JsonNode json() {

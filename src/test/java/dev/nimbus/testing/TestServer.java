@@ -28,6 +28,11 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(NimbusServer.start(ServerConfig.defaults().withPort(0).asEphemeral(), List.of(extraServices)));
     }
 
+    /** A server with its own limits or timeouts, e.g. {@code ServerConfig.defaults().withPort(0).asEphemeral().withMaxBodyBytes(1024)}. */
+    public static TestServer start(ServerConfig config, AwsService... extraServices) {
+        return new TestServer(NimbusServer.start(config, List.of(extraServices)));
+    }
+
     /** Durable server on a data dir (for restart tests). */
     public static TestServer startDurable(Path dataDir, AwsService... extraServices) {
         return new TestServer(NimbusServer.start(ServerConfig.defaults().withPort(0).withDataDir(dataDir), List.of(extraServices)));

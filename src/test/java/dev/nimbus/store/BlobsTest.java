@@ -1,0 +1,118 @@
+package dev.nimbus.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Blobs as files: atomic replacement, ids confined to the blob directory, unfinished writes swept. */
+class BlobsTest {
+    @TempDir
+    Path dir;
+
+    private static InputStream in(String s) {
+        return new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String read(Blobs blobs, String id) throws IOException {
+        try (InputStream in = blobs.open(id)) {
+            return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private long stagingFiles() throws IOException {
+        try (Stream<Path> s = Files.list(dir.resolve("blobs/.staging"))) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void writeReplaceReadDelete() throws IOException {
+        try (SqliteStore store = SqliteStore.open(dir)) {
+            Blobs blobs = store.blobs();
+            assertNull(blobs.open("fn/code.zip"));
+            assertEquals(-1, blobs.size("fn/code.zip"));
+            assertEquals(5, blobs.write("fn/code.zip", in("first")));
+            assertEquals("first", read(blobs, "fn/code.zip"));
+            assertEquals(6, blobs.write("fn/code.zip", in("second")));
+            assertEquals("second", read(blobs, "fn/code.zip"));
+            assertEquals(6, blobs.size("fn/code.zip"));
+            assertTrue(blobs.delete("fn/code.zip"));
+            assertFalse(blobs.delete("fn/code.zip"));
+            assertEquals(0, stagingFiles());
+        }
+    }
+
+    @Test
+    void aWriteThatBreaksOffKeepsTheOldBlobAndLeavesNothing() throws IOException {
+        try (SqliteStore store = SqliteStore.open(dir)) {
+            Blobs blobs = store.blobs();
+            blobs.write("obj", in("old"));
+            InputStream broken = new InputStream() {
+                int n;
+
+                @Override
+                public int read() throws IOException {
+                    if (n++ < 100_000) return 'x';
+                    throw new IOException("client went away");
+                }
+            };
+            assertThrows(UncheckedIOException.class, () -> blobs.write("obj", broken));
+            InputStream failing = new InputStream() {
+                @Override
+                public int read() {
+                    throw new IllegalStateException("not an IOException");
+                }
+            };
+            assertThrows(IllegalStateException.class, () -> blobs.write("obj", failing));
+            assertEquals("old", read(blobs, "obj"));
+            assertEquals(0, stagingFiles());
+        }
+    }
+
+    @Test
+    void leftoversOfAnInterruptedWriteAreSweptAtOpen() throws IOException {
+        try (SqliteStore store = SqliteStore.open(dir)) {
+            store.blobs().write("kept", in("published"));
+        }
+        // what a process killed mid-write leaves behind
+        Files.writeString(dir.resolve("blobs/.staging/3f2a9c1e-unfinished"), "half a blob");
+        try (SqliteStore store = SqliteStore.open(dir)) {
+            assertEquals(0, stagingFiles());
+            assertEquals("published", read(store.blobs(), "kept"));
+        }
+    }
+
+    @Test
+    void idsCannotEscapeTheBlobDirectory() throws IOException {
+        Files.writeString(dir.resolve("secret.txt"), "outside");
+        try (SqliteStore store = SqliteStore.open(dir)) {
+            Blobs blobs = store.blobs();
+            for (String id : List.of("../secret.txt", "a/../../secret.txt", "/etc/passwd", "", ".", "..", "a//b", "a/./b", "a/", ".staging/x",
+                    ".staging", "a\\..\\..\\secret.txt", "nul\0byte")) {
+                assertThrows(IllegalArgumentException.class, () -> blobs.write(id, in("x")), id);
+                assertThrows(IllegalArgumentException.class, () -> blobs.open(id), id);
+                assertThrows(IllegalArgumentException.class, () -> blobs.size(id), id);
+                assertThrows(IllegalArgumentException.class, () -> blobs.delete(id), id);
+            }
+            assertEquals("outside", Files.readString(dir.resolve("secret.txt")));
+            // dots inside a segment are fine
+            blobs.write("bucket/photos/..hidden/a.b..c", in("ok"));
+            assertEquals("ok", read(blobs, "bucket/photos/..hidden/a.b..c"));
+        }
+    }
+}
