@@ -84,7 +84,29 @@ public final class HttpRequest {
         if (contentLength >= 0 && bytes.length < contentLength) {
             throw new AwsException("IncompleteBody", "The request body ended after " + bytes.length + " of " + contentLength + " bytes", 400);
         }
+        if (gzipped()) bytes = gunzip(bytes);
         return bytes;
+    }
+
+    /**
+     * SDKs gzip some document bodies (CloudWatch PutMetricData: the requestcompression trait).
+     * Only documents are decoded: a streamed payload's Content-Encoding (an S3 object's) is the
+     * object's own metadata and its bytes are kept as sent.
+     */
+    private boolean gzipped() {
+        String encoding = header("Content-Encoding");
+        return encoding != null && encoding.toLowerCase(java.util.Locale.ROOT).contains("gzip");
+    }
+
+    /** Inflates within the same limit as plain bodies, so a small bomb cannot fill the heap. */
+    private byte[] gunzip(byte[] compressed) {
+        try (InputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(compressed))) {
+            byte[] out = in.readNBytes((int) Math.min(maxBodyBytes + 1, Integer.MAX_VALUE - 8));
+            if (out.length > maxBodyBytes) throw tooLarge();
+            return out;
+        } catch (IOException e) {
+            throw new AwsException("SerializationException", "The request body is not valid gzip: " + e.getMessage(), 400);
+        }
     }
 
     /** AWS's common error for an HTTP request entity over the limit. */
