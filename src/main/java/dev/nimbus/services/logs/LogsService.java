@@ -1,0 +1,451 @@
+package dev.nimbus.services.logs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nimbus.protocol.AwsException;
+import dev.nimbus.protocol.RequestContext;
+import dev.nimbus.protocol.Values;
+import dev.nimbus.services.AwsService;
+import dev.nimbus.services.Operations;
+import dev.nimbus.services.logs.Logs.Event;
+import dev.nimbus.services.logs.Logs.InputEvent;
+import dev.nimbus.services.logs.Logs.PutResult;
+import dev.nimbus.store.Store;
+import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.PriorityQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * CloudWatch Logs (logs 2014-03-28, awsJson 1.1): log groups, streams, events, filter patterns,
+ * retention and tags. Other services write their logs through {@link #append}.
+ */
+public final class LogsService implements AwsService {
+    private static final Logger LOG = Logger.getLogger(LogsService.class.getName());
+    /** GetLogEvents and FilterLogEvents answer at most 1 MB of events. */
+    private static final int MAX_RESPONSE_BYTES = 1_048_576;
+    private static final int MAX_EVENTS = 10_000;
+    private static final int DEFAULT_PAGE = 50;
+    private static final long SWEEP_MINUTES = 10;
+
+    private final Logs logs;
+
+    public LogsService(Store store) {
+        this(store, InstantSource.system());
+    }
+
+    LogsService(Store store, InstantSource clock) {
+        this.logs = new Logs(store, clock);
+    }
+
+    @Override
+    public String modelName() {
+        return "logs";
+    }
+
+    @Override
+    public void register(Operations ops) {
+        ops.add("CreateLogGroup", this::createLogGroup)
+                .add("DeleteLogGroup", this::deleteLogGroup)
+                .add("DescribeLogGroups", this::describeLogGroups)
+                .add("CreateLogStream", this::createLogStream)
+                .add("DeleteLogStream", this::deleteLogStream)
+                .add("DescribeLogStreams", this::describeLogStreams)
+                .add("PutLogEvents", this::putLogEvents)
+                .add("GetLogEvents", this::getLogEvents)
+                .add("FilterLogEvents", this::filterLogEvents)
+                .add("PutRetentionPolicy", this::putRetentionPolicy)
+                .add("DeleteRetentionPolicy", this::deleteRetentionPolicy)
+                .add("TagLogGroup", (ctx, in) -> tag(ctx, Values.text(in, "logGroupName"), in.get("tags")))
+                .add("UntagLogGroup", (ctx, in) -> untag(ctx, Values.text(in, "logGroupName"), in.get("tags")))
+                .add("ListTagsLogGroup", (ctx, in) -> listTags(ctx, Values.text(in, "logGroupName")))
+                .add("TagResource", (ctx, in) -> tag(ctx, groupOfArn(Values.text(in, "resourceArn")), in.get("tags")))
+                .add("UntagResource", (ctx, in) -> untag(ctx, groupOfArn(Values.text(in, "resourceArn")), in.get("tagKeys")))
+                .add("ListTagsForResource", (ctx, in) -> listTags(ctx, groupOfArn(Values.text(in, "resourceArn"))));
+    }
+
+    /**
+     * Appends events to a stream, creating the group and stream when missing, as Lambda's log
+     * shipping does. Events are put in time order first (several writers may interleave); AWS's
+     * batch limits apply (at most 10,000 events and 1 MB a call, spanning at most 24 hours).
+     */
+    public void append(String account, String region, String group, String stream, List<InputEvent> events) {
+        if (events.isEmpty()) return;
+        List<InputEvent> sorted = new ArrayList<>(events);
+        sorted.sort(Comparator.comparingLong(InputEvent::timestamp));
+        logs.put(account, region, group, stream, sorted, true);
+    }
+
+    /** Deletes events past retention every few minutes; stops (with a warning) once the store is gone. */
+    public void startRetentionSweep() {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("logs-retention").factory());
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                long n = logs.sweepExpired();
+                if (n > 0) LOG.fine(() -> "retention sweep deleted " + n + " log events");
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "log retention sweep stopped", e);
+                timer.shutdown();
+            }
+        }, SWEEP_MINUTES, SWEEP_MINUTES, TimeUnit.MINUTES);
+    }
+
+    /** One sweep now (tests; the timer calls the same). */
+    long sweepExpired() {
+        return logs.sweepExpired();
+    }
+
+    // ---- groups
+
+    private JsonNode createLogGroup(RequestContext ctx, ObjectNode in) {
+        String name = Values.text(in, "logGroupName");
+        ObjectNode tags = in.get("tags") instanceof ObjectNode t ? t : null;
+        if (!logs.createGroup(ctx.accountId(), ctx.region(), name, Values.text(in, "logGroupClass", "STANDARD"), tags)) {
+            throw new AwsException("ResourceAlreadyExistsException", "The specified log group already exists", 400);
+        }
+        return null;
+    }
+
+    private JsonNode deleteLogGroup(RequestContext ctx, ObjectNode in) {
+        logs.deleteGroup(ctx.accountId(), ctx.region(), Values.text(in, "logGroupName"));
+        return null;
+    }
+
+    private JsonNode describeLogGroups(RequestContext ctx, ObjectNode in) {
+        String prefix = Values.text(in, "logGroupNamePrefix", null);
+        String pattern = Values.text(in, "logGroupNamePattern", null);
+        if (prefix != null && pattern != null) {
+            throw Logs.invalidParameter("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.");
+        }
+        int limit = Values.integer(in, "limit", DEFAULT_PAGE);
+        String after = decodeToken(Values.text(in, "nextToken", null));
+        String base = Logs.groupKey(ctx.accountId(), ctx.region(), "");
+        String needle = pattern == null ? null : pattern.toLowerCase(Locale.ROOT);
+        ArrayNode found = Values.array();
+        ObjectNode out = Values.object();
+        out.set("logGroups", found);
+        String cursor = after == null ? null : base + after;
+        while (true) {
+            var batch = logs.groups.scan(base + (prefix == null ? "" : prefix), cursor, 200);
+            for (var e : batch) {
+                ObjectNode g = (ObjectNode) e.json();
+                String name = g.get("logGroupName").asText();
+                if (needle != null && !name.toLowerCase(Locale.ROOT).contains(needle)) continue;
+                if (found.size() == limit) {
+                    out.put("nextToken", encodeToken(found.get(found.size() - 1).get("logGroupName").asText()));
+                    return out;
+                }
+                found.add(groupOutput(ctx, g));
+            }
+            if (batch.size() < 200) return out;
+            cursor = batch.get(batch.size() - 1).key();
+        }
+    }
+
+    private static ObjectNode groupOutput(RequestContext ctx, ObjectNode g) {
+        String name = g.get("logGroupName").asText();
+        ObjectNode out = Values.object().put("logGroupName", name).put("creationTime", g.get("creationTime").asLong());
+        if (g.has("retentionInDays")) out.put("retentionInDays", g.get("retentionInDays").asInt());
+        out.put("metricFilterCount", 0)
+                .put("arn", ctx.arn("logs", "log-group:" + name + ":*"))
+                .put("storedBytes", g.path("storedBytes").asLong())
+                .put("logGroupClass", g.path("logGroupClass").asText("STANDARD"))
+                .put("logGroupArn", ctx.arn("logs", "log-group:" + name));
+        return out;
+    }
+
+    private JsonNode putRetentionPolicy(RequestContext ctx, ObjectNode in) {
+        int days = Values.integer(in, "retentionInDays", 0);
+        Logs.checkRetention(days);
+        updateGroup(ctx, Values.text(in, "logGroupName"), g -> g.put("retentionInDays", days));
+        return null;
+    }
+
+    private JsonNode deleteRetentionPolicy(RequestContext ctx, ObjectNode in) {
+        updateGroup(ctx, Values.text(in, "logGroupName"), g -> g.remove("retentionInDays"));
+        return null;
+    }
+
+    private void updateGroup(RequestContext ctx, String name, java.util.function.Consumer<ObjectNode> change) {
+        logs.store.transaction(() -> {
+            ObjectNode g = logs.requireGroup(ctx.accountId(), ctx.region(), name);
+            change.accept(g);
+            logs.groups.putJson(Logs.groupKey(ctx.accountId(), ctx.region(), name), g);
+        });
+    }
+
+    // ---- tags
+
+    /** The group an ARN names: arn:aws:logs:REGION:ACCOUNT:log-group:NAME, with or without a trailing ":*". */
+    private static String groupOfArn(String arn) {
+        String[] parts = arn.split(":", 7);
+        if (parts.length < 7 || !parts[2].equals("logs") || !parts[5].equals("log-group")) {
+            throw Logs.invalidParameter("Invalid resource arn: " + arn);
+        }
+        String name = parts[6];
+        return name.endsWith(":*") ? name.substring(0, name.length() - 2) : name;
+    }
+
+    private JsonNode tag(RequestContext ctx, String group, JsonNode tags) {
+        updateGroup(ctx, group, g -> {
+            ObjectNode t = g.with("tags");
+            if (tags != null) tags.properties().forEach(e -> t.set(e.getKey(), e.getValue()));
+        });
+        return null;
+    }
+
+    private JsonNode untag(RequestContext ctx, String group, JsonNode keys) {
+        updateGroup(ctx, group, g -> {
+            ObjectNode t = g.with("tags");
+            if (keys != null) keys.forEach(k -> t.remove(k.asText()));
+        });
+        return null;
+    }
+
+    private JsonNode listTags(RequestContext ctx, String group) {
+        ObjectNode g = logs.requireGroup(ctx.accountId(), ctx.region(), group);
+        ObjectNode out = Values.object();
+        out.set("tags", g.with("tags"));
+        return out;
+    }
+
+    // ---- streams
+
+    private JsonNode createLogStream(RequestContext ctx, ObjectNode in) {
+        String group = Values.text(in, "logGroupName");
+        String stream = Values.text(in, "logStreamName");
+        logs.store.transaction(() -> {
+            logs.requireGroup(ctx.accountId(), ctx.region(), group);
+            if (!logs.createStream(ctx.accountId(), ctx.region(), group, stream)) {
+                throw new AwsException("ResourceAlreadyExistsException", "The specified log stream already exists", 400);
+            }
+        });
+        return null;
+    }
+
+    private JsonNode deleteLogStream(RequestContext ctx, ObjectNode in) {
+        logs.deleteStream(ctx.accountId(), ctx.region(), Values.text(in, "logGroupName"), Values.text(in, "logStreamName"));
+        return null;
+    }
+
+    private JsonNode describeLogStreams(RequestContext ctx, ObjectNode in) {
+        String group = groupName(in);
+        String prefix = Values.text(in, "logStreamNamePrefix", null);
+        boolean byTime = "LastEventTime".equals(Values.text(in, "orderBy", "LogStreamName"));
+        if (byTime && prefix != null) throw Logs.invalidParameter("Cannot order by LastEventTime with a logStreamNamePrefix.");
+        int limit = Values.integer(in, "limit", DEFAULT_PAGE);
+        int offset = offsetToken(Values.text(in, "nextToken", null));
+        logs.requireGroup(ctx.accountId(), ctx.region(), group);
+        List<ObjectNode> all = new ArrayList<>();
+        for (ObjectNode s : logs.streams(ctx.accountId(), ctx.region(), group)) {
+            if (prefix == null || s.get("logStreamName").asText().startsWith(prefix)) all.add(s);
+        }
+        // Name order is the key order already.
+        if (byTime) all.sort(Comparator.comparingLong(s -> s.path("lastEventTimestamp").asLong(0)));
+        if (in.path("descending").asBoolean(false)) java.util.Collections.reverse(all);
+        ArrayNode found = Values.array();
+        for (int i = offset; i < all.size() && found.size() < limit; i++) found.add(streamOutput(ctx, group, all.get(i)));
+        ObjectNode out = Values.object();
+        out.set("logStreams", found);
+        if (offset + found.size() < all.size()) out.put("nextToken", encodeToken(Integer.toString(offset + found.size())));
+        return out;
+    }
+
+    private static ObjectNode streamOutput(RequestContext ctx, String group, ObjectNode s) {
+        String name = s.get("logStreamName").asText();
+        ObjectNode out = Values.object().put("logStreamName", name).put("creationTime", s.get("creationTime").asLong());
+        for (String f : new String[] {"firstEventTimestamp", "lastEventTimestamp", "lastIngestionTime"}) {
+            if (s.has(f)) out.put(f, s.get(f).asLong());
+        }
+        out.put("uploadSequenceToken", Logs.sequenceToken(s.path("seq").asLong()))
+                .put("arn", ctx.arn("logs", "log-group:" + group + ":log-stream:" + name))
+                .put("storedBytes", s.path("storedBytes").asLong());
+        return out;
+    }
+
+    // ---- events
+
+    private JsonNode putLogEvents(RequestContext ctx, ObjectNode in) {
+        List<InputEvent> events = new ArrayList<>();
+        for (JsonNode e : in.get("logEvents")) events.add(new InputEvent(e.get("timestamp").asLong(), e.get("message").asText()));
+        PutResult r = logs.put(ctx.accountId(), ctx.region(), Values.text(in, "logGroupName"), Values.text(in, "logStreamName"), events, false);
+        ObjectNode out = Values.object().put("nextSequenceToken", r.nextSequenceToken());
+        if (r.rejected() != null) out.set("rejectedLogEventsInfo", r.rejected());
+        return out;
+    }
+
+    /** The group a request names by logGroupName or logGroupIdentifier (a name or an ARN). */
+    private static String groupName(ObjectNode in) {
+        String name = Values.text(in, "logGroupName", null);
+        String id = Values.text(in, "logGroupIdentifier", null);
+        if (name != null && id != null) {
+            throw Logs.invalidParameter("LogGroup name and LogGroup ARN are mutually exclusive parameters.");
+        }
+        if (name != null) return name;
+        if (id == null) throw Logs.invalidParameter("Should provide either name or ARN of log group.");
+        return id.startsWith("arn:") ? groupOfArn(id) : id;
+    }
+
+    private JsonNode getLogEvents(RequestContext ctx, ObjectNode in) {
+        String group = groupName(in);
+        String stream = Values.text(in, "logStreamName");
+        long start = in.path("startTime").asLong(0);
+        long end = in.has("endTime") ? in.get("endTime").asLong() : Long.MAX_VALUE;
+        int limit = Math.min(Values.integer(in, "limit", MAX_EVENTS), MAX_EVENTS);
+        String token = Values.text(in, "nextToken", null);
+        if (token != null && !token.matches("[fb]/\\d{25}")) throw Logs.invalidParameter("The specified nextToken is invalid.");
+        boolean forward = token == null ? in.path("startFromHead").asBoolean(false) : token.startsWith("f/");
+        String tokenPosition = token == null ? null : token.substring(2);
+
+        ObjectNode g = logs.requireGroup(ctx.accountId(), ctx.region(), group);
+        String key = Logs.streamKey(ctx.accountId(), ctx.region(), group, stream);
+        if (logs.streams.get(key) == null) throw Logs.streamNotFound();
+        long cutoff = logs.retentionCutoff(g);
+        Iterator<Event> it = logs.scan(key, stream, forward ? tokenPosition : null, start, cutoff);
+        Deque<Event> page = new ArrayDeque<>();
+        long bytes = 0;
+        while (it.hasNext()) {
+            Event e = it.next();
+            if (e.timestamp() >= end || (!forward && tokenPosition != null && e.position().compareTo(tokenPosition) >= 0)) break;
+            page.addLast(e);
+            bytes += e.message().length() + Logs.EVENT_OVERHEAD;
+            // Forward, the first events that fit are the page; backward, the last ones before the token are.
+            if (forward && (page.size() == limit || bytes >= MAX_RESPONSE_BYTES)) break;
+            while (!forward && (page.size() > limit || bytes > MAX_RESPONSE_BYTES)) bytes -= page.removeFirst().message().length() + Logs.EVENT_OVERHEAD;
+        }
+        ArrayNode list = Values.array();
+        for (Event e : page) list.addObject().put("timestamp", e.timestamp()).put("message", e.message()).put("ingestionTime", e.ingestionTime());
+        ObjectNode out = Values.object();
+        out.set("events", list);
+        // At the end of the stream the token passed in comes back, so that a reader polling forward knows it is caught up.
+        String emptyAt = tokenPosition != null ? tokenPosition : Logs.position(Math.max(start, 0), 0);
+        out.put("nextForwardToken", "f/" + (page.isEmpty() ? emptyAt : page.getLast().position()));
+        out.put("nextBackwardToken", "b/" + (page.isEmpty() ? emptyAt : page.getFirst().position()));
+        return out;
+    }
+
+    private JsonNode filterLogEvents(RequestContext ctx, ObjectNode in) {
+        String group = groupName(in);
+        JsonNode names = in.get("logStreamNames");
+        String prefix = Values.text(in, "logStreamNamePrefix", null);
+        if (names != null && prefix != null) {
+            throw Logs.invalidParameter("logStreamNames and logStreamNamePrefix are mutually exclusive parameters.");
+        }
+        FilterPattern pattern = FilterPattern.compile(Values.text(in, "filterPattern", ""));
+        long start = in.path("startTime").asLong(0);
+        long end = in.has("endTime") ? in.get("endTime").asLong() : Long.MAX_VALUE;
+        int limit = Math.min(Values.integer(in, "limit", MAX_EVENTS), MAX_EVENTS);
+        Resume resume = Resume.decode(Values.text(in, "nextToken", null));
+
+        ObjectNode g = logs.requireGroup(ctx.accountId(), ctx.region(), group);
+        long cutoff = logs.retentionCutoff(g);
+        List<String> streams = new ArrayList<>();
+        for (ObjectNode s : logs.streams(ctx.accountId(), ctx.region(), group)) {
+            String name = s.get("logStreamName").asText();
+            boolean named = names == null || containsText(names, name);
+            if (named && (prefix == null || name.startsWith(prefix))) streams.add(name);
+        }
+        // Merge the streams by (timestamp, stream, sequence); the token is the last event returned in that order.
+        PriorityQueue<Head> heads = new PriorityQueue<>(Comparator.comparingLong((Head h) -> h.event.timestamp())
+                .thenComparing(h -> h.event.stream()).thenComparing(h -> h.event.position()));
+        for (String s : streams) {
+            Iterator<Event> it = logs.scan(Logs.streamKey(ctx.accountId(), ctx.region(), group, s), s, resume == null ? null : resume.after(s), start, cutoff);
+            if (it.hasNext()) heads.add(new Head(it.next(), it));
+        }
+        ArrayNode list = Values.array();
+        ObjectNode out = Values.object();
+        out.set("events", list);
+        long bytes = 0;
+        Event last = null;
+        while (!heads.isEmpty() && heads.peek().event.timestamp() <= end) {
+            if (list.size() == limit || bytes >= MAX_RESPONSE_BYTES) {
+                out.put("nextToken", new Resume(last.position(), last.stream()).encode());
+                break;
+            }
+            Head h = heads.poll();
+            Event e = h.event;
+            if (pattern.matches(e.message())) {
+                list.addObject().put("logStreamName", e.stream()).put("timestamp", e.timestamp()).put("message", e.message())
+                        .put("ingestionTime", e.ingestionTime()).put("eventId", eventId(e));
+                bytes += e.message().length() + Logs.EVENT_OVERHEAD;
+            }
+            last = e;
+            if (h.rest.hasNext()) heads.add(new Head(h.rest.next(), h.rest));
+        }
+        return out;
+    }
+
+    private record Head(Event event, Iterator<Event> rest) {}
+
+    /**
+     * Where a FilterLogEvents page ends: the last event looked at, in the merge order (timestamp,
+     * stream, sequence). Each stream resumes after it: a stream before it in that order skips the
+     * event's whole millisecond, the stream itself skips up to the event, a later one keeps it.
+     */
+    private record Resume(String position, String stream) {
+        String after(String s) {
+            int c = s.compareTo(stream);
+            String millis = position.substring(0, 15);
+            return c < 0 ? millis + "9999999999" : c == 0 ? position : millis;
+        }
+
+        String encode() {
+            return encodeToken(position + "/" + stream);
+        }
+
+        static Resume decode(String token) {
+            if (token == null) return null;
+            String t = decodeToken(token);
+            int slash = t.indexOf('/');
+            if (slash != 25 || !t.substring(0, 25).chars().allMatch(Character::isDigit)) {
+                throw Logs.invalidParameter("The specified nextToken is invalid.");
+            }
+            return new Resume(t.substring(0, 25), t.substring(26));
+        }
+    }
+
+    /** A 56-digit id unique in the group, like AWS's: position, then the stream (its name's hash). */
+    private static String eventId(Event e) {
+        return e.position() + String.format("%031d", Integer.toUnsignedLong(e.stream().hashCode()));
+    }
+
+    private static boolean containsText(JsonNode array, String text) {
+        for (JsonNode n : array) if (n.asText().equals(text)) return true;
+        return false;
+    }
+
+    private static String encodeToken(String raw) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String decodeToken(String token) {
+        if (token == null) return null;
+        try {
+            return new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw Logs.invalidParameter("The specified nextToken is invalid.");
+        }
+    }
+
+    private static int offsetToken(String token) {
+        if (token == null) return 0;
+        try {
+            return Integer.parseInt(decodeToken(token));
+        } catch (NumberFormatException e) {
+            throw Logs.invalidParameter("The specified nextToken is invalid.");
+        }
+    }
+}
