@@ -362,7 +362,7 @@ public final class FilterPattern {
             }
             skipSpace();
             if (i != s.length()) throw new Invalid("text after ]");
-            List<String> cols = List.copyOf(columns);
+            List<String> cols = new ArrayList<>(columns); // null entries stand for "..."
             List<Predicate<Object>> conds = List.copyOf(conditions);
             return m -> {
                 List<String> fields = fields(m);
