@@ -419,7 +419,8 @@ public final class LogsService implements AwsService {
 
     /** A 56-digit id unique in the group, like AWS's: position, then the stream (its name's hash). */
     private static String eventId(Event e) {
-        return e.position() + String.format("%031d", Integer.toUnsignedLong(e.stream().hashCode()));
+        String hash = Long.toString(Integer.toUnsignedLong(e.stream().hashCode()));
+        return e.position() + "0".repeat(31 - hash.length()) + hash;
     }
 
     private static boolean containsText(JsonNode array, String text) {
