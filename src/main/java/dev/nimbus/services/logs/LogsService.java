@@ -17,6 +17,7 @@ import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.Iterator;
@@ -26,6 +27,7 @@ import java.util.PriorityQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -179,7 +181,7 @@ public final class LogsService implements AwsService {
         return null;
     }
 
-    private void updateGroup(RequestContext ctx, String name, java.util.function.Consumer<ObjectNode> change) {
+    private void updateGroup(RequestContext ctx, String name, Consumer<ObjectNode> change) {
         logs.store.transaction(() -> {
             ObjectNode g = logs.requireGroup(ctx.accountId(), ctx.region(), name);
             change.accept(g);
@@ -255,7 +257,7 @@ public final class LogsService implements AwsService {
         }
         // Name order is the key order already.
         if (byTime) all.sort(Comparator.comparingLong(s -> s.path("lastEventTimestamp").asLong(0)));
-        if (in.path("descending").asBoolean(false)) java.util.Collections.reverse(all);
+        if (in.path("descending").asBoolean(false)) Collections.reverse(all);
         ArrayNode found = Values.array();
         for (int i = offset; i < all.size() && found.size() < limit; i++) found.add(streamOutput(ctx, group, all.get(i)));
         ObjectNode out = Values.object();
@@ -312,19 +314,22 @@ public final class LogsService implements AwsService {
 
         ObjectNode g = logs.requireGroup(ctx.accountId(), ctx.region(), group);
         String key = Logs.streamKey(ctx.accountId(), ctx.region(), group, stream);
-        if (logs.streams.get(key) == null) throw Logs.streamNotFound();
+        JsonNode s = logs.streams.getJson(key);
+        if (s == null) throw Logs.streamNotFound();
         long cutoff = logs.retentionCutoff(g);
-        Iterator<Event> it = logs.scan(key, stream, forward ? tokenPosition : null, start, cutoff);
-        Deque<Event> page = new ArrayDeque<>();
-        long bytes = 0;
-        while (it.hasNext()) {
-            Event e = it.next();
-            if (e.timestamp() >= end || (!forward && tokenPosition != null && e.position().compareTo(tokenPosition) >= 0)) break;
-            page.addLast(e);
-            bytes += e.message().length() + Logs.EVENT_OVERHEAD;
-            // Forward, the first events that fit are the page; backward, the last ones before the token are.
-            if (forward && (page.size() == limit || bytes >= MAX_RESPONSE_BYTES)) break;
-            while (!forward && (page.size() > limit || bytes > MAX_RESPONSE_BYTES)) bytes -= page.removeFirst().message().length() + Logs.EVENT_OVERHEAD;
+        Deque<Event> page;
+        if (forward) {
+            page = new ArrayDeque<>();
+            Iterator<Event> it = logs.scan(key, stream, tokenPosition, start, cutoff);
+            long bytes = 0;
+            while (it.hasNext() && page.size() < limit && bytes < MAX_RESPONSE_BYTES) {
+                Event e = it.next();
+                if (e.timestamp() >= end) break;
+                page.addLast(e);
+                bytes += e.message().length() + Logs.EVENT_OVERHEAD;
+            }
+        } else {
+            page = lastEvents(key, stream, s, start, end, tokenPosition, cutoff, limit);
         }
         ArrayNode list = Values.array();
         for (Event e : page) list.addObject().put("timestamp", e.timestamp()).put("message", e.message()).put("ingestionTime", e.ingestionTime());
@@ -335,6 +340,36 @@ public final class LogsService implements AwsService {
         out.put("nextForwardToken", "f/" + (page.isEmpty() ? emptyAt : page.getLast().position()));
         out.put("nextBackwardToken", "b/" + (page.isEmpty() ? emptyAt : page.getFirst().position()));
         return out;
+    }
+
+    /**
+     * The last {@code limit} events (and at most 1 MB) before the token or endTime. Stores scan
+     * forward only, so this scans a time window ending there, widened eightfold until it holds a
+     * full page or reaches the stream's first event: a page costs about its own size, not the stream's.
+     */
+    private Deque<Event> lastEvents(String key, String stream, JsonNode s, long start, long end, String tokenPosition, long cutoff, int limit) {
+        Deque<Event> page = new ArrayDeque<>();
+        if (!s.has("lastEventTimestamp")) return page;
+        long upper = tokenPosition != null ? Logs.timestampOf(tokenPosition) : Math.min(end - 1, s.get("lastEventTimestamp").asLong());
+        long lower = Math.max(Math.max(start, cutoff), s.get("firstEventTimestamp").asLong());
+        for (long window = 1000; ; window *= 8) {
+            long from = Math.max(lower, upper - window);
+            page.clear();
+            long bytes = 0;
+            boolean full = false;
+            Iterator<Event> it = logs.scan(key, stream, null, from, cutoff);
+            while (it.hasNext()) {
+                Event e = it.next();
+                if (e.timestamp() >= end || (tokenPosition != null && e.position().compareTo(tokenPosition) >= 0)) break;
+                page.addLast(e);
+                bytes += e.message().length() + Logs.EVENT_OVERHEAD;
+                while (page.size() > limit || bytes > MAX_RESPONSE_BYTES) {
+                    bytes -= page.removeFirst().message().length() + Logs.EVENT_OVERHEAD;
+                    full = true;
+                }
+            }
+            if (full || page.size() == limit || from <= lower) return page;
+        }
     }
 
     private JsonNode filterLogEvents(RequestContext ctx, ObjectNode in) {
@@ -356,7 +391,10 @@ public final class LogsService implements AwsService {
         for (ObjectNode s : logs.streams(ctx.accountId(), ctx.region(), group)) {
             String name = s.get("logStreamName").asText();
             boolean named = names == null || containsText(names, name);
-            if (named && (prefix == null || name.startsWith(prefix))) streams.add(name);
+            // A stream with no event in the window is not scanned at all (Lambda makes many short-lived streams).
+            boolean inWindow = s.has("lastEventTimestamp") && s.get("lastEventTimestamp").asLong() >= Math.max(start, cutoff)
+                    && s.get("firstEventTimestamp").asLong() <= end;
+            if (named && inWindow && (prefix == null || name.startsWith(prefix))) streams.add(name);
         }
         // Merge the streams by (timestamp, stream, sequence); the token is the last event returned in that order.
         PriorityQueue<Head> heads = new PriorityQueue<>(Comparator.comparingLong((Head h) -> h.event.timestamp())

@@ -237,6 +237,20 @@ class LogsServiceTest {
         logs.ok("PutLogEvents", put("/get/app", "s", t + 5, "e5"));
         assertEquals(List.of("e5"), messages(logs.ok("GetLogEvents", base.deepCopy().put("nextToken", token)).get("events")));
 
+        // Events hours apart: the newest page is still the newest events, and paging back reaches the first.
+        stream("/get/app", "sparse");
+        long h = 3_600_000L;
+        long u = now() - 6 * h;
+        logs.ok("PutLogEvents", put("/get/app", "sparse", u, "h0", u + h, "h1", u + 2 * h, "h2", u + 3 * h, "h3", u + 4 * h, "h4"));
+        ObjectNode sparse = in("logGroupName", "/get/app", "logStreamName", "sparse", "limit", 2);
+        JsonNode newest = logs.ok("GetLogEvents", sparse);
+        assertEquals(List.of("h3", "h4"), messages(newest.get("events")));
+        JsonNode older = logs.ok("GetLogEvents", sparse.deepCopy().put("nextToken", newest.get("nextBackwardToken").asText()));
+        assertEquals(List.of("h1", "h2"), messages(older.get("events")));
+        older = logs.ok("GetLogEvents", sparse.deepCopy().put("nextToken", older.get("nextBackwardToken").asText()));
+        assertEquals(List.of("h0"), messages(older.get("events")));
+        assertEquals(List.of("h1", "h2"), messages(logs.ok("GetLogEvents", sparse.deepCopy().put("endTime", u + 3 * h)).get("events")));
+
         // startTime inclusive, endTime exclusive.
         assertEquals(List.of("e1", "e2"), messages(logs.ok("GetLogEvents",
                 base.deepCopy().put("startFromHead", true).put("startTime", t + 1).put("endTime", t + 3)).get("events")));
