@@ -45,7 +45,10 @@ public final class FilterPattern {
         String p = pattern == null ? "" : pattern.strip();
         try {
             if (p.isEmpty()) return new FilterPattern(m -> true);
-            if (p.startsWith("{")) return new FilterPattern(new JsonParser(p).parse());
+            if (p.startsWith("{")) {
+                if (!p.endsWith("}")) throw new AwsException("InvalidParameterException", "If a filter pattern starts with '{' it must end with '}'", 400);
+                return new FilterPattern(new JsonParser(p).parse());
+            }
             if (p.startsWith("[")) return new FilterPattern(new DelimitedParser(p).parse());
             return new FilterPattern(terms(p));
         } catch (Invalid e) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.nimbus.protocol.AwsException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -121,12 +122,19 @@ class FilterPatternTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"{ $.level = \"ERROR\"", "{ level = 1 }", "{ $.level }", "{ $.level = }", "{ $.a > \"x\" }",
-            "{ $.a = 1 } extra", "{ ($.a = 1 }", "[ip, user", "[ip, , user]", "[ip, bytes >]", "[ip, bytes > abc]", "\"unterminated",
+    @ValueSource(strings = {"{ level = 1 }", "{ $.level }", "{ $.level = }", "{ $.a > \"x\" }",
+            "{ $.a = 1 } }", "{ ($.a = 1 }", "[ip, user", "[ip, , user]", "[ip, bytes >]", "[ip, bytes > abc]", "\"unterminated",
             "?", "-", "{ $.a[x] = 1 }", "%[%"})
     void invalidPatternsAreRefused(String pattern) {
         AwsException e = assertThrows(AwsException.class, () -> FilterPattern.compile(pattern), pattern);
         assertEquals("InvalidParameterException", e.code());
         assertEquals("Invalid filter pattern", e.getMessage());
+    }
+
+    @Test
+    void anUnclosedJsonPatternSaysSo() {
+        AwsException e = assertThrows(AwsException.class, () -> FilterPattern.compile("{ $.level = \"ERROR\""));
+        assertEquals("InvalidParameterException", e.code());
+        assertEquals("If a filter pattern starts with '{' it must end with '}'", e.getMessage());
     }
 }

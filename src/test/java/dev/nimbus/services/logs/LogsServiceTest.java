@@ -309,7 +309,7 @@ class LogsServiceTest {
         assertEquals(messages(all), paged);
 
         assertEquals("Invalid filter pattern",
-                logs.fails("FilterLogEvents", in("logGroupName", "/filter/app", "filterPattern", "{ $.level = "), "InvalidParameterException"));
+                logs.fails("FilterLogEvents", in("logGroupName", "/filter/app", "filterPattern", "{ $.level = }"), "InvalidParameterException"));
         logs.fails("FilterLogEvents", in("logGroupName", "/filter/none"), "ResourceNotFoundException");
     }
 
