@@ -74,9 +74,9 @@ public final class LogsService implements AwsService {
                 .add("TagLogGroup", (ctx, in) -> tag(ctx, Values.text(in, "logGroupName"), in.get("tags")))
                 .add("UntagLogGroup", (ctx, in) -> untag(ctx, Values.text(in, "logGroupName"), in.get("tags")))
                 .add("ListTagsLogGroup", (ctx, in) -> listTags(ctx, Values.text(in, "logGroupName")))
-                .add("TagResource", (ctx, in) -> tag(ctx, groupOfArn(Values.text(in, "resourceArn")), in.get("tags")))
-                .add("UntagResource", (ctx, in) -> untag(ctx, groupOfArn(Values.text(in, "resourceArn")), in.get("tagKeys")))
-                .add("ListTagsForResource", (ctx, in) -> listTags(ctx, groupOfArn(Values.text(in, "resourceArn"))));
+                .add("TagResource", (ctx, in) -> tag(ctx, groupOfArn(ctx, Values.text(in, "resourceArn")), in.get("tags")))
+                .add("UntagResource", (ctx, in) -> untag(ctx, groupOfArn(ctx, Values.text(in, "resourceArn")), in.get("tagKeys")))
+                .add("ListTagsForResource", (ctx, in) -> listTags(ctx, groupOfArn(ctx, Values.text(in, "resourceArn"))));
     }
 
     /**
@@ -191,12 +191,16 @@ public final class LogsService implements AwsService {
 
     // ---- tags
 
-    /** The group an ARN names: arn:aws:logs:REGION:ACCOUNT:log-group:NAME, with or without a trailing ":*". */
-    private static String groupOfArn(String arn) {
+    /**
+     * The group an ARN names: arn:aws:logs:REGION:ACCOUNT:log-group:NAME, with or without a trailing
+     * ":*". A group of another account or region is not one this caller can see.
+     */
+    private static String groupOfArn(RequestContext ctx, String arn) {
         String[] parts = arn.split(":", 7);
         if (parts.length < 7 || !parts[2].equals("logs") || !parts[5].equals("log-group")) {
             throw Logs.invalidParameter("Invalid resource arn: " + arn);
         }
+        if (!parts[3].equals(ctx.region()) || !parts[4].equals(ctx.accountId())) throw Logs.groupNotFound();
         String name = parts[6];
         return name.endsWith(":*") ? name.substring(0, name.length() - 2) : name;
     }
@@ -244,7 +248,7 @@ public final class LogsService implements AwsService {
     }
 
     private JsonNode describeLogStreams(RequestContext ctx, ObjectNode in) {
-        String group = groupName(in);
+        String group = groupName(ctx, in);
         String prefix = Values.text(in, "logStreamNamePrefix", null);
         boolean byTime = "LastEventTime".equals(Values.text(in, "orderBy", "LogStreamName"));
         if (byTime && prefix != null) throw Logs.invalidParameter("Cannot order by LastEventTime with a logStreamNamePrefix.");
@@ -290,7 +294,7 @@ public final class LogsService implements AwsService {
     }
 
     /** The group a request names by logGroupName or logGroupIdentifier (a name or an ARN). */
-    private static String groupName(ObjectNode in) {
+    private static String groupName(RequestContext ctx, ObjectNode in) {
         String name = Values.text(in, "logGroupName", null);
         String id = Values.text(in, "logGroupIdentifier", null);
         if (name != null && id != null) {
@@ -298,11 +302,11 @@ public final class LogsService implements AwsService {
         }
         if (name != null) return name;
         if (id == null) throw Logs.invalidParameter("Should provide either name or ARN of log group.");
-        return id.startsWith("arn:") ? groupOfArn(id) : id;
+        return id.startsWith("arn:") ? groupOfArn(ctx, id) : id;
     }
 
     private JsonNode getLogEvents(RequestContext ctx, ObjectNode in) {
-        String group = groupName(in);
+        String group = groupName(ctx, in);
         String stream = Values.text(in, "logStreamName");
         long start = in.path("startTime").asLong(0);
         long end = in.has("endTime") ? in.get("endTime").asLong() : Long.MAX_VALUE;
@@ -373,7 +377,7 @@ public final class LogsService implements AwsService {
     }
 
     private JsonNode filterLogEvents(RequestContext ctx, ObjectNode in) {
-        String group = groupName(in);
+        String group = groupName(ctx, in);
         JsonNode names = in.get("logStreamNames");
         String prefix = Values.text(in, "logStreamNamePrefix", null);
         if (names != null && prefix != null) {

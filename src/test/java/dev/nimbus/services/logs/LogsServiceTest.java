@@ -339,6 +339,8 @@ class LogsServiceTest {
         logs.ok("UntagResource", in("resourceArn", ARN_PREFIX + "/tags/app", "tagKeys", List.of("env", "owner")));
         assertEquals(Map.of(), tags(logs.ok("ListTagsForResource", in("resourceArn", ARN_PREFIX + "/tags/app"))));
         logs.fails("ListTagsForResource", in("resourceArn", ARN_PREFIX + "/tags/none"), "ResourceNotFoundException");
+        logs.fails("ListTagsForResource", in("resourceArn", "arn:aws:logs:us-east-1:111111111111:log-group:/tags/app"), "ResourceNotFoundException");
+        logs.fails("ListTagsForResource", in("resourceArn", "arn:aws:logs:eu-west-1:000000000000:log-group:/tags/app"), "ResourceNotFoundException");
         logs.fails("TagLogGroup", in("logGroupName", "/tags/none", "tags", Map.of("a", "b")), "ResourceNotFoundException");
     }
 
