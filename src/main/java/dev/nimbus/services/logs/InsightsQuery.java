@@ -106,18 +106,25 @@ public final class InsightsQuery {
         return new Parser(query).query();
     }
 
-    /** Runs the query over records; returns the result rows, each field name to its display text. */
-    public List<Map<String, String>> run(Iterator<Map<String, Object>> records, int maxRows) {
+    /** What a run produced: result rows (field name to display text), records read, and records that passed the per-record stages. */
+    public record Result(List<Map<String, String>> rows, long scanned, long matched) {}
+
+    /** Runs the query over records, keeping at most {@code maxRows} result rows. */
+    public Result run(Iterator<Map<String, Object>> records, int maxRows) {
         // Records stream through the leading per-record stages (and a stats right after them); the rest work on lists.
         int k = 0;
         while (k < stages.size() && stages.get(k) instanceof RowStage) k++;
         StatsStage stats = k < stages.size() && stages.get(k) instanceof StatsStage st ? st : null;
         Map<List<Object>, Accumulator[]> groups = stats == null ? null : stats.start();
         List<Map<String, Object>> rows = new ArrayList<>();
+        long scanned = 0;
+        long matched = 0;
         while (records.hasNext()) {
             Map<String, Object> r = records.next();
+            scanned++;
             for (int n = 0; n < k && r != null; n++) r = ((RowStage) stages.get(n)).each().apply(r);
             if (r == null) continue;
+            matched++;
             if (stats != null) stats.accept(groups, r);
             else rows.add(r);
         }
@@ -136,7 +143,7 @@ public final class InsightsQuery {
             }
             out.add(shownRow);
         }
-        return out;
+        return new Result(out, scanned, matched);
     }
 
     private static List<Map<String, Object>> applyAll(Stage stage, List<Map<String, Object>> rows) {

@@ -27,6 +27,7 @@ import java.util.Set;
  *               message in UTF-8: events are the bulk of the data, so no JSON. POSITION is the
  *               15-digit timestamp then the 10-digit per-stream sequence number, so a stream's
  *               events scan in timestamp order and events of equal time in arrival order.
+ * logs.queries  ACCT/REGION/queryId -> a finished Insights query with its results (kept 7 days).
  */
 public final class Logs {
     static final long HOUR = 3_600_000L;
@@ -53,6 +54,7 @@ public final class Logs {
     final Table groups;
     final Table streams;
     final Table events;
+    final Table queries;
     final InstantSource clock;
 
     public Logs(Store store, InstantSource clock) {
@@ -61,6 +63,7 @@ public final class Logs {
         this.groups = store.table("logs.groups");
         this.streams = store.table("logs.streams");
         this.events = store.table("logs.events");
+        this.queries = store.table("logs.queries");
     }
 
     long now() {
@@ -310,9 +313,16 @@ public final class Logs {
 
     /**
      * Deletes the events that every group's retention has expired: what keeps a group's storage
-     * bounded (reads already skip them). Returns how many were deleted.
+     * bounded (reads already skip them), and Insights results older than the 7 days AWS keeps them.
+     * Returns how many events were deleted.
      */
     long sweepExpired() {
+        long queryCutoff = now() - 7 * DAY;
+        List<String> oldQueries = new ArrayList<>();
+        for (Table.Entry q : queries.scan("", null, Integer.MAX_VALUE)) {
+            if (q.json().path("createTime").asLong() < queryCutoff) oldQueries.add(q.key());
+        }
+        if (!oldQueries.isEmpty()) store.transaction(() -> oldQueries.forEach(queries::delete));
         long deleted = 0;
         String after = null;
         List<Table.Entry> batch;

@@ -12,6 +12,7 @@ import dev.nimbus.services.logs.Logs.Event;
 import dev.nimbus.services.logs.Logs.InputEvent;
 import dev.nimbus.services.logs.Logs.PutResult;
 import dev.nimbus.store.Store;
+import dev.nimbus.store.Table;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
@@ -23,11 +24,15 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
 import java.util.PriorityQueue;
+import java.util.Spliterators;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.StreamSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -76,7 +81,11 @@ public final class LogsService implements AwsService {
                 .add("ListTagsLogGroup", (ctx, in) -> listTags(ctx, Values.text(in, "logGroupName")))
                 .add("TagResource", (ctx, in) -> tag(ctx, groupOfArn(ctx, Values.text(in, "resourceArn")), in.get("tags")))
                 .add("UntagResource", (ctx, in) -> untag(ctx, groupOfArn(ctx, Values.text(in, "resourceArn")), in.get("tagKeys")))
-                .add("ListTagsForResource", (ctx, in) -> listTags(ctx, groupOfArn(ctx, Values.text(in, "resourceArn"))));
+                .add("ListTagsForResource", (ctx, in) -> listTags(ctx, groupOfArn(ctx, Values.text(in, "resourceArn"))))
+                .add("StartQuery", this::startQuery)
+                .add("GetQueryResults", this::getQueryResults)
+                .add("StopQuery", this::stopQuery)
+                .add("DescribeQueries", this::describeQueries);
     }
 
     /**
@@ -427,6 +436,133 @@ public final class LogsService implements AwsService {
             last = e;
             if (h.rest.hasNext()) heads.add(new Head(h.rest.next(), h.rest));
         }
+        return out;
+    }
+
+    // ---- Logs Insights
+
+    /**
+     * Runs the query at once (Insights queries are asynchronous in AWS; here they are complete by
+     * the time StartQuery answers) and keeps its results for GetQueryResults.
+     */
+    private JsonNode startQuery(RequestContext ctx, ObjectNode in) {
+        List<String> groups = new ArrayList<>();
+        if (in.hasNonNull("logGroupName")) groups.add(in.get("logGroupName").asText());
+        for (String member : new String[] {"logGroupNames", "logGroupIdentifiers"}) {
+            if (in.has(member)) in.get(member).forEach(g -> groups.add(g.asText().startsWith("arn:") ? groupOfArn(ctx, g.asText()) : g.asText()));
+        }
+        if (groups.isEmpty()) throw Logs.invalidParameter("Should provide either log group name, names or identifiers.");
+        String queryString = Values.text(in, "queryString");
+        InsightsQuery query;
+        try {
+            query = InsightsQuery.parse(queryString);
+        } catch (InsightsQuery.MalformedQuery e) {
+            throw new AwsException("MalformedQueryException", e.getMessage(), 400);
+        }
+        long from = in.path("startTime").asLong() * 1000;
+        long to = in.path("endTime").asLong() * 1000 + 999;
+        if (to < from) throw Logs.invalidParameter("End time should not be before the start time.");
+        List<Iterator<Map<String, Object>>> sources = new ArrayList<>();
+        long[] bytes = {0};
+        for (String group : groups) {
+            ObjectNode g = logs.requireGroup(ctx.accountId(), ctx.region(), group);
+            long cutoff = logs.retentionCutoff(g);
+            String log = ctx.accountId() + ":" + group;
+            for (ObjectNode s : logs.streams(ctx.accountId(), ctx.region(), group)) {
+                if (!s.has("lastEventTimestamp") || s.get("lastEventTimestamp").asLong() < from || s.get("firstEventTimestamp").asLong() > to) continue;
+                String stream = s.get("logStreamName").asText();
+                Iterator<Event> events = logs.scan(Logs.streamKey(ctx.accountId(), ctx.region(), group, stream), stream, null, from, cutoff);
+                sources.add(new Iterator<>() {
+                    private Event next = advance();
+
+                    private Event advance() {
+                        Event e = events.hasNext() ? events.next() : null;
+                        return e == null || e.timestamp() > to ? null : e;
+                    }
+
+                    @Override
+                    public boolean hasNext() {
+                        return next != null;
+                    }
+
+                    @Override
+                    public Map<String, Object> next() {
+                        Event e = next;
+                        next = advance();
+                        bytes[0] += e.message().length();
+                        return InsightsQuery.record(e.timestamp(), e.message(), e.stream(), log, e.ingestionTime());
+                    }
+                });
+            }
+        }
+        Iterator<Map<String, Object>> records = sources.stream()
+                .flatMap(it -> StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, 0), false)).iterator();
+        InsightsQuery.Result result = query.run(records, Values.integer(in, "limit", MAX_EVENTS));
+
+        String id = UUID.randomUUID().toString();
+        ObjectNode stored = Values.object().put("queryId", id).put("queryString", queryString).put("status", "Complete")
+                .put("createTime", logs.now()).put("logGroupName", groups.get(0));
+        ArrayNode rows = stored.putArray("results");
+        for (Map<String, String> row : result.rows()) {
+            ArrayNode fields = rows.addArray();
+            row.forEach((f, v) -> fields.addObject().put("field", f).put("value", v));
+        }
+        stored.putObject("statistics").put("recordsMatched", (double) result.matched()).put("recordsScanned", (double) result.scanned())
+                .put("bytesScanned", (double) bytes[0]);
+        logs.queries.putJson(Logs.groupKey(ctx.accountId(), ctx.region(), id), stored);
+        return Values.object().put("queryId", id);
+    }
+
+    private ObjectNode query(RequestContext ctx, String id) {
+        ObjectNode q = (ObjectNode) logs.queries.getJson(Logs.groupKey(ctx.accountId(), ctx.region(), id));
+        if (q == null) throw new AwsException("ResourceNotFoundException", "Query does not exist.", 400);
+        return q;
+    }
+
+    private JsonNode getQueryResults(RequestContext ctx, ObjectNode in) {
+        ObjectNode q = query(ctx, Values.text(in, "queryId"));
+        ObjectNode out = Values.object();
+        out.set("results", q.get("results"));
+        out.set("statistics", q.get("statistics"));
+        out.put("status", q.get("status").asText());
+        return out;
+    }
+
+    /** Queries finish within StartQuery, so there is never one left to stop. */
+    private JsonNode stopQuery(RequestContext ctx, ObjectNode in) {
+        query(ctx, Values.text(in, "queryId"));
+        return Values.object().put("success", false);
+    }
+
+    private JsonNode describeQueries(RequestContext ctx, ObjectNode in) {
+        String group = Values.text(in, "logGroupName", null);
+        String status = Values.text(in, "status", null);
+        int max = Values.integer(in, "maxResults", 1000);
+        int offset = offsetToken(Values.text(in, "nextToken", null));
+        List<ObjectNode> all = new ArrayList<>();
+        String prefix = Logs.groupKey(ctx.accountId(), ctx.region(), "");
+        String after = null;
+        List<Table.Entry> batch;
+        do {
+            batch = logs.queries.scan(prefix, after, 500);
+            for (var e : batch) {
+                ObjectNode q = (ObjectNode) e.json();
+                if ((group == null || group.equals(q.get("logGroupName").asText())) && (status == null || status.equals(q.get("status").asText()))) all.add(q);
+                after = e.key();
+            }
+        } while (batch.size() == 500);
+        // Newest first, as the console lists them.
+        all.sort(Comparator.comparingLong((ObjectNode q) -> q.get("createTime").asLong()).reversed());
+        ArrayNode list = Values.array();
+        for (int i = offset; i < all.size() && list.size() < max; i++) {
+            ObjectNode q = all.get(i);
+            list.addObject().put("queryId", q.get("queryId").asText()).put("queryString", q.get("queryString").asText())
+                    .put("status", q.get("status").asText()).put("createTime", q.get("createTime").asLong())
+                    .put("logGroupName", q.get("logGroupName").asText());
+        }
+        ObjectNode out = Values.object();
+        out.set("queries", list);
+        if (offset + list.size() < all.size()) out.put("nextToken", encodeToken(Integer.toString(offset + list.size())));
         return out;
     }
 

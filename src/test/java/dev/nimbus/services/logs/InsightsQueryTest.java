@@ -36,7 +36,7 @@ class InsightsQueryTest {
     }
 
     static List<Map<String, String>> run(String query) {
-        return InsightsQuery.parse(query).run(records().iterator(), 10_000);
+        return InsightsQuery.parse(query).run(records().iterator(), 10_000).rows();
     }
 
     @Test
@@ -86,6 +86,14 @@ class InsightsQueryTest {
         assertEquals(1, run("filter @message =~ /fail(ed|ure)/").size());
         assertEquals(8, run("filter @message not like /code=/").size());
         assertEquals(1, run("filter strcontains(@message, 'failed')").size());
+    }
+
+    @Test
+    void aRunCountsRecordsScannedAndMatched() {
+        InsightsQuery.Result r = InsightsQuery.parse("filter @type = 'END' | stats count(*)").run(records().iterator(), 10);
+        assertEquals(9, r.scanned());
+        assertEquals(2, r.matched());
+        assertEquals(1, InsightsQuery.parse("fields @message").run(records().iterator(), 1).rows().size());
     }
 
     @Test

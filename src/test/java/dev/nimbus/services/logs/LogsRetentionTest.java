@@ -80,6 +80,19 @@ class LogsRetentionTest {
     }
 
     @Test
+    void insightsResultsAreKeptSevenDays() {
+        service.append(ACCOUNT, "eu-west-1", "/g", "s", List.of(new InputEvent(now, "hello")));
+        String id = call("StartQuery", in("logGroupName", "/g", "startTime", now / 1000 - 10, "endTime", now / 1000 + 10,
+                "queryString", "fields @message")).get("queryId").asText();
+        now += 6 * DAY;
+        service.sweepExpired();
+        assertEquals("hello", call("GetQueryResults", in("queryId", id)).get("results").get(0).get(0).get("value").asText());
+        now += 2 * DAY;
+        service.sweepExpired();
+        assertEquals("ResourceNotFoundException", assertThrows(AwsException.class, () -> call("GetQueryResults", in("queryId", id))).code());
+    }
+
+    @Test
     void appendCreatesTheGroupAndStreamAndOrdersEvents() {
         service.append(ACCOUNT, "eu-west-1", "/aws/lambda/f", "2026/06/01/[$LATEST]abc",
                 List.of(new InputEvent(now + 2, "END RequestId: r1"), new InputEvent(now, "START RequestId: r1"), new InputEvent(now + 1, "hello")));

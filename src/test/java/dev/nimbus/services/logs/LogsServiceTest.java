@@ -351,6 +351,45 @@ class LogsServiceTest {
     }
 
     @Test
+    void insightsQueriesRunOverGroupsAndTimeWindows() {
+        group("/insights/fn");
+        stream("/insights/fn", "a");
+        stream("/insights/fn", "b");
+        long t = (now() / 1000 - 600) * 1000;
+        logs.ok("PutLogEvents", put("/insights/fn", "a", t, "START RequestId: r1 Version: $LATEST", t + 10,
+                "REPORT RequestId: r1\tDuration: 10.00 ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\tMax Memory Used: 30 MB", t + 20, "late"));
+        logs.ok("PutLogEvents", put("/insights/fn", "b", t + 5, "{\"level\":\"ERROR\",\"ms\":7}", t + 6,
+                "REPORT RequestId: r2\tDuration: 30.00 ms\tBilled Duration: 30 ms\tMemory Size: 128 MB\tMax Memory Used: 31 MB"));
+        long from = t / 1000;
+
+        String id = logs.ok("StartQuery", in("logGroupName", "/insights/fn", "startTime", from, "endTime", from + 60,
+                "queryString", "filter @type = 'REPORT' | stats count(*) as n, avg(@duration) as avg")).get("queryId").asText();
+        JsonNode res = logs.ok("GetQueryResults", in("queryId", id));
+        assertEquals("Complete", res.get("status").asText());
+        assertEquals("[[{\"field\":\"n\",\"value\":\"2\"},{\"field\":\"avg\",\"value\":\"20\"}]]", res.get("results").toString());
+        assertEquals(5, res.get("statistics").get("recordsScanned").asInt());
+        assertEquals(2, res.get("statistics").get("recordsMatched").asInt());
+
+        id = logs.ok("StartQuery", in("logGroupIdentifiers", List.of(ARN_PREFIX + "/insights/fn"), "startTime", from, "endTime", from,
+                "queryString", "fields @logStream, level | filter level = 'ERROR'")).get("queryId").asText();
+        assertEquals("[[{\"field\":\"@logStream\",\"value\":\"b\"},{\"field\":\"level\",\"value\":\"ERROR\"}]]",
+                logs.ok("GetQueryResults", in("queryId", id)).get("results").toString());
+
+        JsonNode described = logs.ok("DescribeQueries", in("logGroupName", "/insights/fn")).get("queries");
+        assertEquals(2, described.size());
+        assertEquals(id, described.get(0).get("queryId").asText());
+        assertEquals("Complete", described.get(0).get("status").asText());
+        assertFalse(logs.ok("StopQuery", in("queryId", id)).get("success").asBoolean());
+
+        String msg = logs.fails("StartQuery", in("logGroupName", "/insights/fn", "startTime", from, "endTime", from + 60,
+                "queryString", "fields @message | sortt @timestamp"), "MalformedQueryException");
+        assertEquals("unexpected symbol found sortt at line 1 and position 19: expected a command (fields, filter, stats, sort, limit, display, parse, dedup)", msg);
+        logs.fails("StartQuery", in("logGroupName", "/insights/none", "startTime", from, "endTime", from + 60, "queryString", "fields @message"),
+                "ResourceNotFoundException");
+        logs.fails("GetQueryResults", in("queryId", "no-such-query"), "ResourceNotFoundException");
+    }
+
+    @Test
     void deletingAGroupRemovesItsEvents() {
         group("/recreate/app");
         stream("/recreate/app", "s");
