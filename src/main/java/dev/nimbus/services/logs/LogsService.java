@@ -38,7 +38,7 @@ import java.util.logging.Logger;
 
 /**
  * CloudWatch Logs (logs 2014-03-28, awsJson 1.1): log groups, streams, events, filter patterns,
- * retention and tags. Other services write their logs through {@link #append}.
+ * retention, tags and Logs Insights queries. Other services write their logs through {@link #append}.
  */
 public final class LogsService implements AwsService {
     private static final Logger LOG = Logger.getLogger(LogsService.class.getName());
