@@ -508,8 +508,8 @@ public final class InsightsQuery {
                 for (int k = 0; k < fields.size(); k++) {
                     String f = fields.get(k);
                     // Rows without the field sort last either way.
-                    Comparator<Map<String, Object>> c = Comparator.comparing(r -> r.get(f), Comparator.nullsLast(InsightsQuery::compare));
-                    if (descending.get(k)) c = Comparator.comparing((Map<String, Object> r) -> r.get(f), Comparator.nullsLast((a, b) -> compare(b, a)));
+                    Comparator<Object> values = descending.get(k) ? (a, b) -> compare(b, a) : InsightsQuery::compare;
+                    Comparator<Map<String, Object>> c = Comparator.comparing(r -> r.get(f), Comparator.nullsLast(values));
                     order = order == null ? c : order.thenComparing(c);
                 }
                 List<Map<String, Object>> sorted = new ArrayList<>(rows);
@@ -717,10 +717,8 @@ public final class InsightsQuery {
             while (true) {
                 char op;
                 if (eat("+")) op = '+';
-                else if (peek("-") && !peek("->")) {
-                    i++;
-                    op = '-';
-                } else return left;
+                else if (eat("-")) op = '-';
+                else return left;
                 left = arithmetic(left, multiplicative(), op);
             }
         }
