@@ -129,10 +129,11 @@ final class Environment {
             r = inv.result.isDone() ? inv.result.join() : inv.result.get(Math.max(wait, 0), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             boolean initTimedOut = !inv.delivered.isDone();
-            close();
-            // The first outcome wins: a response that raced the timer is still the answer.
+            // The first outcome wins: a response that raced the timer is still the answer; the
+            // outcome is settled before the kill, so that the exit it causes is not reported instead.
             inv.fail(initTimedOut ? error("Runtime.Unknown", "RequestId: " + inv.requestId + " Error: Runtime failed to start within "
                     + INIT_LIMIT_MILLIS / 1000 + " seconds") : timedOut(inv));
+            close();
             r = inv.result.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -74,6 +74,7 @@ final class FunctionCode {
                 }
             }
             if (entries == 0) throw invalid(UNZIP_FAILED);
+            readOnlyDirectories(tmp);
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (ZipException | IllegalArgumentException e) {
             deleteTree(tmp);
@@ -104,6 +105,17 @@ final class FunctionCode {
         return n;
     }
 
+    /** Code is read-only, as /var/task is on AWS (Python, for one, then writes no __pycache__ there). */
+    private static void readOnlyDirectories(Path root) throws IOException {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("r-xr-xr-x"));
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
     static AwsException invalid(String message) {
         return new AwsException("InvalidParameterValueException", message, 400);
     }
@@ -112,6 +124,12 @@ final class FunctionCode {
         if (!Files.exists(dir)) return;
         try {
             Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                    Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+                    return FileVisitResult.CONTINUE;
+                }
+
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                     Files.delete(file);
