@@ -200,12 +200,17 @@ final class Environment {
     void close() {
         if (!closed.compareAndSet(false, true)) return;
         // Descendants first: a child the runtime forked would otherwise be re-parented and escape.
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> tree = process.descendants().toList();
+        tree.forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
+        // A kill takes effect asynchronously: wait, so that "closed" means "no process left".
         try {
             process.waitFor(5, TimeUnit.SECONDS);
+            for (ProcessHandle h : tree) h.onExit().get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            LOG.warning("a process of " + spec.functionName() + "'s environment did not end within 5 s of SIGKILL");
         }
         api.stop(0);
         apiThreads.shutdownNow();
