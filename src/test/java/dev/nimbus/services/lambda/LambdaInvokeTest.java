@@ -1,19 +1,24 @@
 package dev.nimbus.services.lambda;
 
 import static dev.nimbus.services.lambda.Zips.ROLE;
+import static dev.nimbus.services.lambda.Zips.ended;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.testing.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +47,6 @@ class LambdaInvokeTest {
                 return {
                     "event": event,
                     "calls": calls,
-                    "pid": os.getpid(),
                     "requestId": context.aws_request_id,
                     "functionName": context.function_name,
                     "functionVersion": context.function_version,
@@ -134,7 +138,7 @@ class LambdaInvokeTest {
         InvokeResponse second = lambda.invoke(b -> b.functionName("echo").logType(LogType.TAIL).payload(SdkBytes.fromUtf8String("{\"n\":2}")));
         JsonNode out2 = json(second);
         assertEquals(2, out2.get("calls").asInt());
-        assertEquals(out.get("pid").asLong(), out2.get("pid").asLong());
+        assertEquals(out.get("env").get("AWS_LAMBDA_LOG_STREAM_NAME"), out2.get("env").get("AWS_LAMBDA_LOG_STREAM_NAME"), "same environment");
         String log2 = new String(Base64.getDecoder().decode(second.logResult()), StandardCharsets.UTF_8);
         assertTrue(log2.startsWith("START RequestId: " + second.responseMetadata().requestId()), log2);
         assertFalse(log2.contains("Init Duration"), log2);
@@ -177,25 +181,38 @@ class LambdaInvokeTest {
         assertEquals("Runtime.UserCodeSyntaxError", json(invoke("bad-syntax", "{}")).get("errorType").asText());
     }
 
+    /** Processes this JVM started since {@code before}: an environment's, when one function ran in between. */
+    static List<ProcessHandle> startedSince(Set<Long> before) {
+        return ProcessHandle.current().descendants().filter(p -> !before.contains(p.pid())).toList();
+    }
+
+    static Set<Long> children() {
+        return ProcessHandle.current().descendants().map(ProcessHandle::pid).collect(Collectors.toSet());
+    }
+
     @Test
     void timeoutKillsTheEnvironmentAndTheNextInvokeStartsAFreshOne() throws Exception {
+        // An id per runtime process (process ids say nothing inside a PID namespace).
         python("sleepy", "app.handler", 1, Map.of(), "app.py", """
-                import os, time
+                import time, uuid
+                ENV = str(uuid.uuid4())
                 def handler(event, context):
                     if event.get("sleep"):
                         time.sleep(30)
-                    return os.getpid()
+                    return ENV
                 """);
-        long pid = json(invoke("sleepy", "{}")).asLong();
+        Set<Long> before = children();
+        String env = json(invoke("sleepy", "{}")).asText();
+        List<ProcessHandle> processes = startedSince(before);
+        assertFalse(processes.isEmpty());
         InvokeResponse r = invoke("sleepy", "{\"sleep\":true}");
         assertEquals(200, r.statusCode());
         assertEquals("Unhandled", r.functionError());
         String message = json(r).get("errorMessage").asText();
         assertTrue(message.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z " + Pattern.quote(r.responseMetadata().requestId())
                 + " Task timed out after 1\\.00 seconds"), message);
-        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the timed-out environment is killed");
-        long next = json(invoke("sleepy", "{}")).asLong();
-        assertNotEquals(pid, next);
+        for (ProcessHandle p : processes) assertTrue(ended(p), "the timed-out environment is killed");
+        assertNotEquals(env, json(invoke("sleepy", "{}")).asText());
     }
 
     @Test
@@ -217,19 +234,47 @@ class LambdaInvokeTest {
 
     @Test
     void updatesReachNewInvocationsInFreshEnvironments() throws Exception {
-        python("evolving", "app.handler", 3, Map.of("VV", "one"), "app.py", "import os\ndef handler(e, c):\n    return ['code1', os.environ['VV'], os.getpid()]\n");
-        JsonNode first = json(invoke("evolving", "{}"));
-        assertEquals("code1", first.get(0).asText());
+        Set<Long> before = children();
+        python("evolving", "app.handler", 3, Map.of("VV", "one"), "app.py", "import os\ndef handler(e, c):\n    return ['code1', os.environ['VV']]\n");
+        assertEquals("[\"code1\",\"one\"]", json(invoke("evolving", "{}")).toString());
+        List<ProcessHandle> first = startedSince(before);
         lambda.updateFunctionConfiguration(b -> b.functionName("evolving").environment(e -> e.variables(Map.of("VV", "two"))));
-        JsonNode second = json(invoke("evolving", "{}"));
-        assertEquals("two", second.get(1).asText());
-        assertFalse(ProcessHandle.of(first.get(2).asLong()).map(ProcessHandle::isAlive).orElse(false), "the old revision's environment is drained");
-        lambda.updateFunctionCode(b -> b.functionName("evolving").zipFile(Zips.sdk("app.py", "import os\ndef handler(e, c):\n    return ['code2', os.environ['VV'], os.getpid()]\n")));
-        JsonNode third = json(invoke("evolving", "{}"));
-        assertEquals("code2", third.get(0).asText());
-        assertEquals("two", third.get(1).asText());
+        for (ProcessHandle p : first) assertTrue(ended(p), "the old revision's idle environment is drained");
+        assertEquals("[\"code1\",\"two\"]", json(invoke("evolving", "{}")).toString());
+        lambda.updateFunctionCode(b -> b.functionName("evolving").zipFile(Zips.sdk("app.py", "import os\ndef handler(e, c):\n    return ['code2', os.environ['VV']]\n")));
+        assertEquals("[\"code2\",\"two\"]", json(invoke("evolving", "{}")).toString());
+        List<ProcessHandle> last = startedSince(before);
+        assertFalse(last.isEmpty());
         lambda.deleteFunction(b -> b.functionName("evolving"));
-        assertFalse(ProcessHandle.of(third.get(2).asLong()).map(ProcessHandle::isAlive).orElse(false), "a deleted function's environments end");
+        for (ProcessHandle p : last) assertTrue(ended(p), "a deleted function's environments end");
+    }
+
+    @Test
+    void sandboxShowsCodeReadOnlyAtVarTaskAndHidesTheHost() throws Exception {
+        assumeTrue(LambdaRuntimesTest.onPath("bwrap"), "bubblewrap is not installed: environments run as plain processes");
+        python("sandboxed", "app.handler", 3, Map.of(), "app.py", """
+                import os
+                def handler(event, context):
+                    try:
+                        open("/var/task/new", "w")
+                        task_writable = True
+                    except OSError:
+                        task_writable = False
+                    with open("/tmp/scratch", "w") as f:
+                        f.write("ok")
+                    return {"root": os.environ["LAMBDA_TASK_ROOT"], "cwd": os.getcwd(), "taskWritable": task_writable,
+                            "hostPaths": [p for p in event["host"] if os.path.exists(p)], "pid": os.getpid()}
+                """);
+        var event = Values.object();
+        // Paths that exist on this host: the Maven repository in the user's home, the project, the temporary directory.
+        event.putArray("host").add(System.getProperty("user.home") + "/.m2").add(System.getProperty("user.dir"))
+                .add(java.nio.file.Files.createTempFile("nimbus-host", ".txt").toString());
+        JsonNode out = json(invoke("sandboxed", event.toString()));
+        assertEquals("/var/task", out.get("root").asText());
+        assertEquals("/var/task", out.get("cwd").asText());
+        assertFalse(out.get("taskWritable").asBoolean(), "code is read-only");
+        assertEquals("[]", out.get("hostPaths").toString(), "the host's home, working directory and /tmp are not visible");
+        assertTrue(out.get("pid").asInt() < 10, "own PID namespace: " + out.get("pid"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.nimbus.services.lambda;
 
 import static dev.nimbus.services.lambda.Zips.ROLE;
+import static dev.nimbus.services.lambda.Zips.ended;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -178,6 +179,6 @@ class LambdaRuntimesTest {
             started = ProcessHandle.current().descendants().filter(p -> !before.contains(p.pid())).toList();
             assertTrue(started.size() >= 2, "the runtime and its child: " + started);
         }
-        for (ProcessHandle p : started) assertFalse(p.isAlive(), "still running after close: " + p.pid() + " " + p.info().commandLine().orElse(""));
+        for (ProcessHandle p : started) assertTrue(ended(p), "still running after close: " + p.pid() + " " + p.info().commandLine().orElse(""));
     }
 }

@@ -32,6 +32,20 @@ final class Zips {
         return SdkBytes.fromByteArray(zip(nameThenContent));
     }
 
+    /**
+     * Whether a process has ended: gone, or a zombie. Processes orphaned inside a sandbox's PID
+     * namespace are reaped by the host's init, which may take its time; a zombie runs nothing.
+     */
+    static boolean ended(ProcessHandle p) {
+        if (!p.isAlive()) return true;
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(p.pid()), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+        } catch (IOException e) {
+            return !p.isAlive();
+        }
+    }
+
     static final String ROLE = "arn:aws:iam::000000000000:role/lambda-role";
 
     static Map<String, String> env(String... kv) {
