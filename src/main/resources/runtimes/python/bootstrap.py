@@ -5,6 +5,7 @@ import http.client
 import importlib
 import json
 import os
+import socket
 import sys
 import time
 import traceback
@@ -20,8 +21,12 @@ def call(method, path, body=None, headers=None):
     for attempt in (0, 1):
         if _conn is None:
             _conn = http.client.HTTPConnection(API_HOST)
+            _conn.connect()
+            # Small requests go out at once: no Nagle wait for the server's delayed ACK.
+            _conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            _conn.request(method, PREFIX + path, body=body, headers=headers or {})
+            # Bytes, so that http.client sends headers and body in one write.
+            _conn.request(method, PREFIX + path, body=body.encode("utf-8") if isinstance(body, str) else body, headers=headers or {})
             r = _conn.getresponse()
             return r, r.read()
         except (http.client.HTTPException, OSError):
