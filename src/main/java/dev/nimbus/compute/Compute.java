@@ -44,10 +44,13 @@ public final class Compute implements AutoCloseable {
     /** Runs one invocation synchronously in a warm environment of this revision, or a new one. */
     public Invocation.Result invoke(FunctionSpec spec, Invocation inv) {
         if (closed) throw new IllegalStateException("compute is closed");
-        Environment env = acquire(spec);
-        if (env == null) {
-            return Environment.error("Runtime.InvalidEntrypoint", "RequestId: " + inv.requestId + " Error: could not start the runtime of "
-                    + spec.functionName() + " (" + spec.runtime() + ")").withLog("");
+        Environment env;
+        try {
+            env = acquire(spec);
+        } catch (IOException | IllegalStateException e) { // no interpreter, a bootstrap that cannot be executed
+            if (closed) throw e instanceof IllegalStateException ise ? ise : new IllegalStateException(e);
+            return Environment.error("Runtime.InvalidEntrypoint", "RequestId: " + inv.requestId + " Error: could not start the "
+                    + spec.runtime() + " runtime: " + e.getMessage()).withLog("");
         }
         try {
             return env.invoke(inv);
@@ -56,7 +59,7 @@ public final class Compute implements AutoCloseable {
         }
     }
 
-    private Environment acquire(FunctionSpec spec) {
+    private Environment acquire(FunctionSpec spec) throws IOException {
         ConcurrentLinkedDeque<Environment> warm = idle.get(spec.arn());
         if (warm != null) {
             for (Environment e; (e = warm.pollFirst()) != null; ) {
@@ -64,22 +67,18 @@ public final class Compute implements AutoCloseable {
                 retire(e);
             }
         }
-        try {
-            Environment e = Environment.start(spec, sandbox, runtimes, credentials.apply(spec));
-            all.add(e);
-            e.exit().thenRun(() -> { // a crashed or killed environment is forgotten at once
-                all.remove(e);
-                ConcurrentLinkedDeque<Environment> d = idle.get(spec.arn());
-                if (d != null) d.remove(e);
-            });
-            if (closed) { // close() ran meanwhile and did not see this one
-                retire(e);
-                throw new IllegalStateException("compute is closed");
-            }
-            return e;
-        } catch (IOException e) {
-            return null;
+        Environment e = Environment.start(spec, sandbox, runtimes, credentials.apply(spec));
+        all.add(e);
+        e.exit().thenRun(() -> { // a crashed or killed environment is forgotten at once
+            all.remove(e);
+            ConcurrentLinkedDeque<Environment> d = idle.get(spec.arn());
+            if (d != null) d.remove(e);
+        });
+        if (closed) { // close() ran meanwhile and did not see this one
+            retire(e);
+            throw new IllegalStateException("compute is closed");
         }
+        return e;
     }
 
     private void release(Environment e) {
