@@ -2,7 +2,6 @@ package dev.nimbus.compute;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -111,13 +110,6 @@ public final class Compute implements AutoCloseable {
     private void retire(Environment e) {
         all.remove(e);
         e.close();
-    }
-
-    /** Every process of every environment (for tests: after close, none may remain). */
-    public List<ProcessHandle> processes() {
-        List<ProcessHandle> out = new ArrayList<>();
-        for (Environment e : all) out.addAll(e.processes());
-        return out;
     }
 
     /** Kills every environment. */

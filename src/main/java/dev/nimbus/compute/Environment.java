@@ -345,7 +345,7 @@ final class Environment {
         }
     }
 
-    /** For tests and diagnostics: the environment's process tree. */
+    /** The environment's process tree: the runtime (or bwrap) and what it started. */
     List<ProcessHandle> processes() {
         return java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()), process.descendants()).toList();
     }

@@ -278,6 +278,33 @@ class LambdaInvokeTest {
     }
 
     @Test
+    void concurrentInvocationsGetTheirOwnEnvironments() throws Exception {
+        // A barrier over loopback TCP (visible from a sandbox too): each invocation waits until the
+        // other one has arrived, so both finish only if they run at once, in two environments.
+        python("pair", "app.handler", 20, Map.of(), "app.py", """
+                import socket, uuid
+                ENV = str(uuid.uuid4())
+                def handler(event, context):
+                    with socket.create_connection(("127.0.0.1", event["port"])) as s:
+                        s.sendall((ENV + "\\n").encode())
+                        s.recv(16)
+                    return ENV
+                """);
+        try (java.net.ServerSocket barrier = new java.net.ServerSocket(0, 2, java.net.InetAddress.getLoopbackAddress());
+             var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            barrier.setSoTimeout(20_000); // fail rather than hang when the two are served one after the other
+            String event = Values.object().put("port", barrier.getLocalPort()).toString();
+            var a = pool.submit(() -> json(invoke("pair", event)).asText());
+            var b = pool.submit(() -> json(invoke("pair", event)).asText());
+            try (java.net.Socket one = barrier.accept(); java.net.Socket two = barrier.accept()) {
+                one.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+                two.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+                assertNotEquals(a.get(), b.get());
+            }
+        }
+    }
+
+    @Test
     void dryRunPayloadLimitsAndUnknownFunctions() {
         python("dry", "app.handler", 3, Map.of(), "app.py", "def handler(e, c):\n    return 1\n");
         InvokeResponse dry = lambda.invoke(b -> b.functionName("dry").invocationType(InvocationType.DRY_RUN));
