@@ -97,6 +97,9 @@ public final class LambdaService implements AwsService, AutoCloseable {
                 .add("UpdateFunctionCode", this::updateFunctionCode)
                 .add("UpdateFunctionConfiguration", this::updateFunctionConfiguration)
                 .add("DeleteFunction", this::deleteFunction)
+                .add("TagResource", this::tagResource)
+                .add("UntagResource", this::untagResource)
+                .add("ListTags", this::listTags)
                 .add("Invoke", this::invoke);
     }
 
@@ -143,6 +146,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         config.put("LastUpdateStatus", "Successful");
         ObjectNode record = Values.object().put("CodeId", codeId);
         record.set("Configuration", config);
+        record.set("Tags", in.path("Tags").isObject() ? in.get("Tags") : Values.object());
         if (!functions.putJsonIfAbsent(key, record)) {
             dropCode(codeId);
             throw conflict(name);
@@ -163,6 +167,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         out.set("Configuration", record.get("Configuration"));
         out.putObject("Code").put("RepositoryType", "S3")
                 .put("Location", endpoint.get() + "/_nimbus/lambda/code/" + record.get("CodeId").asText() + ".zip");
+        if (!record.path("Tags").isEmpty()) out.set("Tags", record.get("Tags"));
         return out;
     }
 
@@ -252,6 +257,44 @@ public final class LambdaService implements AwsService, AutoCloseable {
         compute().drain(record.get("Configuration").get("FunctionArn").asText(), null);
         dropCode(record.get("CodeId").asText());
         return Values.object().put("StatusCode", 204);
+    }
+
+    // ---- tags (of functions: the only taggable resource served so far)
+
+    JsonNode tagResource(RequestContext ctx, ObjectNode in) {
+        changeTags(ctx, Values.text(in, "Resource"), tags -> in.path("Tags").fields().forEachRemaining(e -> tags.set(e.getKey(), e.getValue())));
+        return null;
+    }
+
+    JsonNode untagResource(RequestContext ctx, ObjectNode in) {
+        changeTags(ctx, Values.text(in, "Resource"), tags -> in.path("TagKeys").forEach(k -> tags.remove(k.asText())));
+        return null;
+    }
+
+    JsonNode listTags(RequestContext ctx, ObjectNode in) {
+        JsonNode tags = load(ctx, taggedFunction(ctx, Values.text(in, "Resource"))).path("Tags");
+        return Values.object().set("Tags", tags.isObject() ? tags : Values.object());
+    }
+
+    private void changeTags(RequestContext ctx, String resource, java.util.function.Consumer<ObjectNode> change) {
+        Ref ref = taggedFunction(ctx, resource);
+        String key = key(ctx, ref.name());
+        store.transaction(() -> {
+            JsonNode record = functions.getJson(key);
+            if (record == null) throw notFound(ctx, ref);
+            ObjectNode tags = record.path("Tags").isObject() ? (ObjectNode) record.get("Tags") : ((ObjectNode) record).putObject("Tags");
+            change.accept(tags);
+            functions.putJson(key, record);
+        });
+    }
+
+    /** Tags belong to the function, not to a version: an ARN with a qualifier is refused as AWS does. */
+    private static Ref taggedFunction(RequestContext ctx, String arn) {
+        Ref ref = ref(ctx, arn);
+        if (ref.qualifier() != null) {
+            throw FunctionCode.invalid("Tags on function aliases and versions are not supported. Please specify a function ARN.");
+        }
+        return ref;
     }
 
     // ---- invoke

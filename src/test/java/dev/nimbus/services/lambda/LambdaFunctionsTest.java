@@ -206,6 +206,18 @@ class LambdaFunctionsTest {
     }
 
     @Test
+    void tagsOfAFunction() {
+        String arn = lambda.createFunction(python("tagged").tags(Map.of("team", "nimbus")).build()).functionArn();
+        assertEquals(Map.of("team", "nimbus"), lambda.getFunction(b -> b.functionName("tagged")).tags());
+        lambda.tagResource(b -> b.resource(arn).tags(Map.of("env", "dev", "team", "core")));
+        assertEquals(Map.of("team", "core", "env", "dev"), lambda.listTags(b -> b.resource(arn)).tags());
+        lambda.untagResource(b -> b.resource(arn).tagKeys("team", "absent"));
+        assertEquals(Map.of("env", "dev"), lambda.listTags(b -> b.resource(arn)).tags());
+        assertThrows(ResourceNotFoundException.class, () -> lambda.listTags(b -> b.resource(arn.replace("tagged", "untagged"))));
+        assertThrows(InvalidParameterValueException.class, () -> lambda.tagResource(b -> b.resource(arn + ":1").tags(Map.of("a", "b"))));
+    }
+
+    @Test
     void deletedFunctionIsGone() {
         lambda.createFunction(python("doomed").build());
         String location = lambda.getFunction(b -> b.functionName("doomed")).code().location();
