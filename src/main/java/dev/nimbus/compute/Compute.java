@@ -2,16 +2,20 @@ package dev.nimbus.compute;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
  * The execution environments of every function: a warm, idle one is reused when there is one,
- * a new one is started when all are busy. Environments of a replaced revision are drained: idle
+ * a new one is started when all are busy, and one left idle for the idle limit is ended. Environments of a replaced revision are drained: idle
  * ones are killed at once, busy ones when their invocation ends.
  */
 public final class Compute implements AutoCloseable {
@@ -22,17 +26,42 @@ public final class Compute implements AutoCloseable {
     /** function ARN -> its idle environments, most recently used first */
     private final ConcurrentHashMap<String, ConcurrentLinkedDeque<Environment>> idle = new ConcurrentHashMap<>();
     private final Set<Environment> all = ConcurrentHashMap.newKeySet();
+    private final Duration idleLimit;
+    private final ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "lambda-idle-reaper");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean closed;
 
-    /** {@code runtimes}: a directory holding Nimbus's runtime bootstraps (python/bootstrap.py, node/bootstrap.mjs). */
+    /**
+     * {@code runtimes}: a directory holding Nimbus's runtime bootstraps (python/bootstrap.py,
+     * node/bootstrap.mjs); environments idle for longer than {@link #DEFAULT_IDLE_LIMIT} end.
+     */
     public Compute(Path runtimes, Function<FunctionSpec, Map<String, String>> credentials) {
-        this(Sandbox.detect(), runtimes, credentials);
+        this(Sandbox.detect(), runtimes, credentials, DEFAULT_IDLE_LIMIT);
     }
 
-    Compute(Sandbox sandbox, Path runtimes, Function<FunctionSpec, Map<String, String>> credentials) {
+    /** Like AWS, which keeps an unused environment for some minutes before it reclaims it. */
+    public static final Duration DEFAULT_IDLE_LIMIT = Duration.ofMinutes(10);
+
+    Compute(Sandbox sandbox, Path runtimes, Function<FunctionSpec, Map<String, String>> credentials, Duration idleLimit) {
         this.sandbox = sandbox;
         this.runtimes = runtimes;
         this.credentials = credentials;
+        this.idleLimit = idleLimit;
+        long period = Math.max(idleLimit.toMillis() / 4, 10);
+        reaper.scheduleWithFixedDelay(this::reapIdle, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** Ends environments nobody used within the idle limit (a timer, not on any invocation's path). */
+    private void reapIdle() {
+        long now = System.nanoTime();
+        for (ConcurrentLinkedDeque<Environment> warm : idle.values()) {
+            for (Environment e : List.copyOf(warm)) {
+                if (now - e.lastUsedNanos > idleLimit.toNanos() && warm.remove(e)) retire(e);
+            }
+        }
     }
 
     /** Whether environments run inside bubblewrap; without it they are plain child processes. */
@@ -81,6 +110,7 @@ public final class Compute implements AutoCloseable {
     }
 
     private void release(Environment e) {
+        e.lastUsedNanos = System.nanoTime();
         if (!closed && e.alive()) {
             idle.computeIfAbsent(e.spec.arn(), k -> new ConcurrentLinkedDeque<>()).addFirst(e);
             // A revision replaced while this one was busy: drained now that it is done.
@@ -116,6 +146,7 @@ public final class Compute implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        reaper.shutdownNow();
         for (Environment e : List.copyOf(all)) retire(e);
         idle.clear();
     }

@@ -58,6 +58,8 @@ final class Environment {
     private final LogCapture log;
     private final long spawnedNanos = System.nanoTime();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** When the environment last finished an invocation (System.nanoTime), for idle reaping. */
+    volatile long lastUsedNanos = System.nanoTime();
     /** The invocation this environment is serving (assigned before handoff), or null. */
     private volatile Invocation current;
     /** Nanoseconds from spawn to the runtime's first "next": the Init Duration, reported once. */
