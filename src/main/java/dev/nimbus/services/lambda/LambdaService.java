@@ -100,6 +100,9 @@ public final class LambdaService implements AwsService, AutoCloseable {
                 .add("TagResource", this::tagResource)
                 .add("UntagResource", this::untagResource)
                 .add("ListTags", this::listTags)
+                .add("PutFunctionConcurrency", this::putFunctionConcurrency)
+                .add("GetFunctionConcurrency", this::getFunctionConcurrency)
+                .add("DeleteFunctionConcurrency", this::deleteFunctionConcurrency)
                 .add("Invoke", this::invoke);
     }
 
@@ -168,6 +171,9 @@ public final class LambdaService implements AwsService, AutoCloseable {
         out.putObject("Code").put("RepositoryType", "S3")
                 .put("Location", endpoint.get() + "/_nimbus/lambda/code/" + record.get("CodeId").asText() + ".zip");
         if (!record.path("Tags").isEmpty()) out.set("Tags", record.get("Tags"));
+        if (record.has("ReservedConcurrentExecutions")) {
+            out.putObject("Concurrency").set("ReservedConcurrentExecutions", record.get("ReservedConcurrentExecutions"));
+        }
         return out;
     }
 
@@ -254,7 +260,9 @@ public final class LambdaService implements AwsService, AutoCloseable {
         }
         ObjectNode record = load(ctx, ref);
         if (!functions.delete(key(ctx, ref.name()))) throw notFound(ctx, ref);
-        compute().drain(record.get("Configuration").get("FunctionArn").asText(), null);
+        String arn = record.get("Configuration").get("FunctionArn").asText();
+        compute().drain(arn, null);
+        running.remove(arn);
         dropCode(record.get("CodeId").asText());
         return Values.object().put("StatusCode", 204);
     }
@@ -297,6 +305,68 @@ public final class LambdaService implements AwsService, AutoCloseable {
         return ref;
     }
 
+    // ---- reserved concurrency
+
+    /** The account's concurrency, and what must stay unreserved for functions without a reservation (AWS's defaults). */
+    static final int ACCOUNT_CONCURRENCY = 1000;
+    static final int MIN_UNRESERVED = 100;
+
+    JsonNode putFunctionConcurrency(RequestContext ctx, ObjectNode in) {
+        Ref ref = latest(ctx, in);
+        int reserved = Values.integer(in, "ReservedConcurrentExecutions", 0);
+        String key = key(ctx, ref.name());
+        String prefix = ctx.accountId() + "/" + ctx.region() + "/";
+        store.transaction(() -> {
+            ObjectNode record = load(ctx, ref);
+            int others = 0;
+            for (Table.Entry e : functions.scan(prefix, null, Integer.MAX_VALUE)) {
+                if (!e.key().equals(key)) others += e.json().path("ReservedConcurrentExecutions").asInt(0);
+            }
+            if (ACCOUNT_CONCURRENCY - others - reserved < MIN_UNRESERVED) {
+                throw FunctionCode.invalid("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of ["
+                        + MIN_UNRESERVED + "].");
+            }
+            functions.putJson(key, record.put("ReservedConcurrentExecutions", reserved));
+        });
+        return Values.object().put("ReservedConcurrentExecutions", reserved);
+    }
+
+    JsonNode getFunctionConcurrency(RequestContext ctx, ObjectNode in) {
+        JsonNode record = load(ctx, latest(ctx, in));
+        ObjectNode out = Values.object();
+        if (record.has("ReservedConcurrentExecutions")) out.set("ReservedConcurrentExecutions", record.get("ReservedConcurrentExecutions"));
+        return out;
+    }
+
+    JsonNode deleteFunctionConcurrency(RequestContext ctx, ObjectNode in) {
+        Ref ref = latest(ctx, in);
+        String key = key(ctx, ref.name());
+        store.transaction(() -> {
+            ObjectNode record = load(ctx, ref);
+            record.remove("ReservedConcurrentExecutions");
+            functions.putJson(key, record);
+        });
+        return null;
+    }
+
+    /** Invocations running per function ARN, for reserved concurrency. */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> running =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Counts an invocation in, or throttles it as AWS does when the function's reservation is used up. */
+    private java.util.concurrent.atomic.AtomicInteger admit(String arn, JsonNode record) {
+        var count = running.computeIfAbsent(arn, k -> new java.util.concurrent.atomic.AtomicInteger());
+        int limit = record.path("ReservedConcurrentExecutions").asInt(ACCOUNT_CONCURRENCY);
+        while (true) {
+            int n = count.get();
+            if (n >= limit) {
+                throw new AwsException("TooManyRequestsException", "Rate Exceeded.", 429)
+                        .with("Reason", "ReservedFunctionConcurrentInvocationLimitExceeded");
+            }
+            if (count.compareAndSet(n, n + 1)) return count;
+        }
+    }
+
     // ---- invoke
 
     JsonNode invoke(RequestContext ctx, ObjectNode in) {
@@ -327,8 +397,14 @@ public final class LambdaService implements AwsService, AutoCloseable {
                 + ";Lineage=nimbus;Sampled=0";
         String clientContext = Values.text(in, "ClientContext", null);
         if (clientContext != null) clientContext = new String(Base64.getMimeDecoder().decode(clientContext), StandardCharsets.UTF_8);
-        Invocation.Result r = compute().invoke(spec, new Invocation(ctx.requestId(), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload,
-                clientContext, trace));
+        var admitted = admit(spec.arn(), record);
+        Invocation.Result r;
+        try {
+            r = compute().invoke(spec, new Invocation(ctx.requestId(), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload,
+                    clientContext, trace));
+        } finally {
+            admitted.decrementAndGet();
+        }
         out.put("StatusCode", 200);
         out.put("ExecutedVersion", LATEST);
         if (r.functionError() != null) out.put("FunctionError", r.functionError());

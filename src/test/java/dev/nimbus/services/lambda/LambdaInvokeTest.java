@@ -305,6 +305,45 @@ class LambdaInvokeTest {
     }
 
     @Test
+    void reservedConcurrencyThrottlesWhatExceedsIt() throws Exception {
+        python("reserved", "app.handler", 20, Map.of(), "app.py", """
+                import socket
+                def handler(event, context):
+                    if "port" in event:
+                        with socket.create_connection(("127.0.0.1", event["port"])) as s:
+                            s.recv(16)
+                    return "done"
+                """);
+        assertEquals(1, lambda.putFunctionConcurrency(b -> b.functionName("reserved").reservedConcurrentExecutions(1)).reservedConcurrentExecutions());
+        assertEquals(1, lambda.getFunctionConcurrency(b -> b.functionName("reserved")).reservedConcurrentExecutions());
+        assertEquals(1, lambda.getFunction(b -> b.functionName("reserved")).concurrency().reservedConcurrentExecutions());
+        try (java.net.ServerSocket hold = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            hold.setSoTimeout(20_000);
+            var first = pool.submit(() -> invoke("reserved", Values.object().put("port", hold.getLocalPort()).toString()).payload().asUtf8String());
+            try (java.net.Socket running = hold.accept()) { // the first invocation is running and holds the one reserved slot
+                software.amazon.awssdk.services.lambda.model.TooManyRequestsException throttled =
+                        assertThrows(software.amazon.awssdk.services.lambda.model.TooManyRequestsException.class, () -> invoke("reserved", "{}"));
+                assertEquals(429, throttled.statusCode());
+                assertEquals("Rate Exceeded.", throttled.awsErrorDetails().errorMessage());
+                assertEquals("ReservedFunctionConcurrentInvocationLimitExceeded", throttled.reasonAsString());
+                running.getOutputStream().write("go".getBytes(StandardCharsets.UTF_8));
+            }
+            assertEquals("\"done\"", first.get());
+        }
+        assertEquals("\"done\"", invoke("reserved", "{}").payload().asUtf8String());
+
+        lambda.putFunctionConcurrency(b -> b.functionName("reserved").reservedConcurrentExecutions(0));
+        assertThrows(software.amazon.awssdk.services.lambda.model.TooManyRequestsException.class, () -> invoke("reserved", "{}"));
+        LambdaException tooMuch = assertThrows(LambdaException.class,
+                () -> lambda.putFunctionConcurrency(b -> b.functionName("reserved").reservedConcurrentExecutions(901)));
+        assertEquals("InvalidParameterValueException", tooMuch.awsErrorDetails().errorCode());
+        lambda.deleteFunctionConcurrency(b -> b.functionName("reserved"));
+        assertNull(lambda.getFunctionConcurrency(b -> b.functionName("reserved")).reservedConcurrentExecutions());
+        assertEquals("\"done\"", invoke("reserved", "{}").payload().asUtf8String());
+    }
+
+    @Test
     void dryRunPayloadLimitsAndUnknownFunctions() {
         python("dry", "app.handler", 3, Map.of(), "app.py", "def handler(e, c):\n    return 1\n");
         InvokeResponse dry = lambda.invoke(b -> b.functionName("dry").invocationType(InvocationType.DRY_RUN));
