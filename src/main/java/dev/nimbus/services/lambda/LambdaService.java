@@ -68,8 +68,8 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private final Iam iam;
     private final Supplier<String> endpoint;
     private final Path dataDir;
-    private Path base;
-    private Compute compute;
+    private volatile Path base;
+    private volatile Compute compute;
 
     /**
      * @param endpoint how functions reach Nimbus (AWS_ENDPOINT_URL), known once the server listens
@@ -506,21 +506,32 @@ public final class LambdaService implements AwsService, AutoCloseable {
         return base().resolve("code").resolve(codeId);
     }
 
-    private synchronized Path base() {
-        if (base == null) {
-            try {
-                base = dataDir != null ? Files.createDirectories(dataDir.resolve("lambda")) : Files.createTempDirectory("nimbus-lambda-");
-                Files.createDirectories(base.resolve("code"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+    /** The directory of unpacked code and runtime files, created on first use; no lock once created. */
+    private Path base() {
+        Path b = base;
+        if (b != null) return b;
+        synchronized (this) {
+            if (base == null) {
+                try {
+                    b = dataDir != null ? Files.createDirectories(dataDir.resolve("lambda")) : Files.createTempDirectory("nimbus-lambda-");
+                    Files.createDirectories(b.resolve("code"));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                base = b;
             }
+            return base;
         }
-        return base;
     }
 
-    private synchronized Compute compute() {
-        if (compute == null) compute = new Compute(extractRuntimes(), this::credentials);
-        return compute;
+    /** Started on first use (no runtime files or timers for a server that never runs a function); no lock once started. */
+    private Compute compute() {
+        Compute c = compute;
+        if (c != null) return c;
+        synchronized (this) {
+            if (compute == null) compute = new Compute(extractRuntimes(), this::credentials);
+            return compute;
+        }
     }
 
     /** Nimbus's own runtime bootstraps, copied from the jar to the data dir on first use. */
