@@ -19,7 +19,9 @@ import java.time.temporal.ChronoUnit;
  * for milliseconds); a blob is a BinaryNode; a streaming payload is a POJONode holding a {@link Payload}.
  */
 public final class Values {
-    public static final ObjectMapper JSON = new ObjectMapper();
+    /** Strings as long as the body limit allows: a 50 MB Lambda zip is a 67 MB base64 string, beyond Jackson's 20 MB default. */
+    public static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build()).build());
     public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private Values() {}

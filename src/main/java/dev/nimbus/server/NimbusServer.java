@@ -60,7 +60,7 @@ public final class NimbusServer implements AutoCloseable {
         this.capabilities = Capabilities.detect();
         this.store = store;
         Catalog catalog = new Catalog();
-        this.services = new ServiceSet(store, extraServices);
+        this.services = new ServiceSet(store, extraServices, this::url, config.ephemeral() ? null : config.dataDir());
         this.dispatcher = new Dispatcher(catalog, services.operations(), services.identities());
         this.slowHeaders = new SlowHeaderGuard(config.headerTimeout());
         try {
@@ -258,6 +258,8 @@ public final class NimbusServer implements AutoCloseable {
             body.set("capabilities", Values.JSON.valueToTree(capabilities.asMap()));
             return res.body("application/json", body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
+        HttpResponse served = services.internal(method, path);
+        if (served != null) return served;
         res.status = 404;
         return res.body("application/json", "{\"message\":\"no such Nimbus endpoint\"}".getBytes());
     }
@@ -320,6 +322,7 @@ public final class NimbusServer implements AutoCloseable {
     @Override
     public void close() {
         web.stop();
+        services.close(); // function environments end before the store they read from
         slowHeaders.close();
         store.close();
     }

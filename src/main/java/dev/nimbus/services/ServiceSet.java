@@ -4,30 +4,52 @@ import dev.nimbus.protocol.Identity;
 import dev.nimbus.services.iam.CredentialRegistry;
 import dev.nimbus.services.iam.Iam;
 import dev.nimbus.services.iam.IamService;
+import dev.nimbus.services.lambda.LambdaService;
 import dev.nimbus.services.logs.LogsService;
 import dev.nimbus.services.sts.StsService;
 import dev.nimbus.store.Store;
+import dev.nimbus.protocol.HttpResponse;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** Every service Nimbus serves, wired to the store; the list here is what `nimbus coverage` counts. */
-public final class ServiceSet {
+public final class ServiceSet implements AutoCloseable {
     private final Operations operations = new Operations();
     private final Function<String, Identity> identities;
     private final LogsService logs;
+    private final LambdaService lambda;
 
     public ServiceSet(Store store) {
-        this(store, List.of());
+        this(store, List.of(), () -> "http://127.0.0.1:4566", null);
     }
 
-    public ServiceSet(Store store, List<AwsService> extra) {
+    /**
+     * @param endpoint the server's URL once it listens (functions reach Nimbus through it)
+     * @param dataDir  the server's data dir, or null when ephemeral
+     */
+    public ServiceSet(Store store, List<AwsService> extra, Supplier<String> endpoint, Path dataDir) {
         CredentialRegistry credentials = new CredentialRegistry(store);
         Iam iam = new Iam(store, credentials);
         this.identities = credentials::identity;
         this.logs = new LogsService(store);
         logs.startRetentionSweep();
-        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs)) operations.register(s);
+        this.lambda = new LambdaService(store, iam, endpoint, dataDir);
+        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
+    }
+
+    /** Plain HTTP endpoints of services under /_nimbus/ (a function's code download), or null when none matches. */
+    public HttpResponse internal(String method, String path) {
+        return lambda.internal(method, path);
+    }
+
+    /** Stops what services run (function environments, the log retention sweep); the store is closed after this. */
+    @Override
+    public void close() {
+        lambda.close();
+        logs.close();
     }
 
     public Operations operations() {

@@ -49,6 +49,8 @@ public final class LogsService implements AwsService {
     private static final long SWEEP_MINUTES = 10;
 
     private final Logs logs;
+    /** the retention sweep, while running */
+    private ScheduledExecutorService timer;
 
     public LogsService(Store store) {
         this(store, InstantSource.system());
@@ -101,17 +103,23 @@ public final class LogsService implements AwsService {
     }
 
     /** Deletes events past retention every few minutes; stops (with a warning) once the store is gone. */
-    public void startRetentionSweep() {
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("logs-retention").factory());
+    public synchronized void startRetentionSweep() {
+        if (timer != null) return;
+        timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("logs-retention").factory());
         timer.scheduleWithFixedDelay(() -> {
             try {
                 long n = logs.sweepExpired();
                 if (n > 0) LOG.fine(() -> "retention sweep deleted " + n + " log events");
             } catch (RuntimeException e) {
-                LOG.log(Level.FINE, "log retention sweep stopped", e);
-                timer.shutdown();
+                LOG.log(Level.WARNING, "log retention sweep failed; it runs again at the next period", e);
             }
         }, SWEEP_MINUTES, SWEEP_MINUTES, TimeUnit.MINUTES);
+    }
+
+    /** Stops the retention sweep; called before the store closes. */
+    public synchronized void close() {
+        if (timer != null) timer.shutdownNow();
+        timer = null;
     }
 
     /** One sweep now (tests; the timer calls the same). */

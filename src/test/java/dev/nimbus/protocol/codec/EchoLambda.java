@@ -8,16 +8,17 @@ import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.AwsService;
 import dev.nimbus.services.Operations;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Base64;
 
 /**
- * Test-only Lambda operations that echo or transform their input, so that every rest-json binding
- * (labels, query, headers, status code, blob payload, JSON body with nested shapes, blobs and
- * timestamps, modeled errors) has to survive a round trip through the real SDK.
+ * Test-only Lambda operations that echo or transform their input, so that rest-json bindings
+ * (labels, query, status code, JSON body with nested shapes, blobs and timestamps) have to survive
+ * a round trip through the real SDK. Only operations the built-in Lambda service does not
+ * implement are echoed here; the built-in ones are exercised for real (Invoke's headers and blob
+ * payload in dev.nimbus.services.lambda).
  */
 final class EchoLambda implements AwsService {
     @Override
@@ -27,84 +28,43 @@ final class EchoLambda implements AwsService {
 
     @Override
     public void register(Operations ops) {
-        ops.add("Invoke", this::invoke);
-        ops.add("GetFunction", this::getFunction);
-        ops.add("ListFunctions", this::listFunctions);
-        ops.add("CreateFunction", this::createFunction);
-        ops.add("DeleteFunction", (ctx, in) -> Values.object().put("StatusCode", 204));
+        ops.add("ListVersionsByFunction", this::listVersions);
+        ops.add("PublishLayerVersion", this::publishLayerVersion);
         ops.add("CreateEventSourceMapping", this::createEventSourceMapping);
     }
 
-    private JsonNode invoke(RequestContext ctx, ObjectNode in) {
-        ObjectNode out = Values.object();
-        String type = Values.text(in, "InvocationType", "RequestResponse");
-        out.put("StatusCode", switch (type) {
-            case "Event" -> 202;
-            case "DryRun" -> 204;
-            default -> 200;
-        });
-        out.put("ExecutedVersion", Values.text(in, "Qualifier", "$LATEST"));
-        if ("Tail".equals(Values.text(in, "LogType", "None"))) {
-            String log = "invoked " + Values.text(in, "FunctionName") + " with context " + Values.text(in, "ClientContext", "none");
-            out.put("LogResult", Base64.getEncoder().encodeToString(log.getBytes(StandardCharsets.UTF_8)));
-        }
-        JsonNode payload = in.get("Payload");
-        if (type.equals("RequestResponse") && payload != null) {
-            String text = new String(bytes(payload), StandardCharsets.UTF_8);
-            if (text.contains("\"fail\"")) out.put("FunctionError", "Unhandled");
-            out.set("Payload", Values.NODES.binaryNode(("{\"echo\":" + text + "}").getBytes(StandardCharsets.UTF_8)));
-        }
-        return out;
-    }
-
-    private JsonNode getFunction(RequestContext ctx, ObjectNode in) {
+    private JsonNode listVersions(RequestContext ctx, ObjectNode in) {
         String name = Values.text(in, "FunctionName");
-        if (name.startsWith("missing")) {
-            throw new AwsException("ResourceNotFoundException", "Function not found: " + ctx.arn("lambda", "function:" + name), 404);
-        }
-        ObjectNode out = Values.object();
-        ObjectNode config = out.putObject("Configuration");
-        config.put("FunctionName", name);
-        config.put("FunctionArn", ctx.arn("lambda", "function:" + name));
-        config.put("Version", Values.text(in, "Qualifier", "$LATEST"));
-        config.put("MemorySize", 256);
-        config.putArray("Architectures").add("arm64");
-        config.putObject("Environment").putObject("Variables").put("STAGE", "test");
-        out.putObject("Code").put("RepositoryType", "S3").put("Location", "https://example.invalid/" + name + ".zip");
-        out.putObject("Tags").put("team", "nimbus");
-        return out;
-    }
-
-    private JsonNode listFunctions(RequestContext ctx, ObjectNode in) {
         String marker = Values.text(in, "Marker", "start");
         int max = Values.integer(in, "MaxItems", 2);
         ObjectNode out = Values.object();
-        ArrayNode functions = out.putArray("Functions");
-        for (int i = 0; i < max; i++) functions.addObject().put("FunctionName", marker + "-" + i);
+        ArrayNode versions = out.putArray("Versions");
+        for (int i = 0; i < max; i++) {
+            ObjectNode config = versions.addObject();
+            config.put("FunctionName", name);
+            config.put("FunctionArn", ctx.arn("lambda", "function:" + name + ":" + marker + "-" + i));
+            config.put("Version", marker + "-" + i);
+            config.put("MemorySize", 256);
+            config.putArray("Architectures").add("arm64");
+            config.putObject("Environment").putObject("Variables").put("STAGE", "test");
+        }
         out.put("NextMarker", "after-" + marker);
         return out;
     }
 
-    private JsonNode createFunction(RequestContext ctx, ObjectNode in) {
-        String name = Values.text(in, "FunctionName");
-        JsonNode code = in.get("Code");
-        byte[] zip = bytes(code.get("ZipFile"));
+    private JsonNode publishLayerVersion(RequestContext ctx, ObjectNode in) {
+        String name = Values.text(in, "LayerName");
+        byte[] zip = bytes(in.get("Content").get("ZipFile"));
         ObjectNode out = Values.object();
-        out.put("FunctionName", name);
-        out.put("FunctionArn", ctx.arn("lambda", "function:" + name));
-        out.put("Role", Values.text(in, "Role"));
-        out.put("Runtime", Values.text(in, "Runtime", null));
-        out.put("Handler", Values.text(in, "Handler", null));
-        out.put("CodeSize", zip.length);
-        out.put("CodeSha256", Base64.getEncoder().encodeToString(sha256(zip)));
-        out.put("MemorySize", Values.integer(in, "MemorySize", 128));
-        if (in.has("Environment")) out.set("Environment", in.get("Environment"));
-        if (in.has("Architectures")) out.set("Architectures", in.get("Architectures"));
-        if (in.has("Layers")) {
-            ArrayNode layers = out.putArray("Layers");
-            for (JsonNode arn : in.get("Layers")) layers.addObject().put("Arn", arn.asText()).put("CodeSize", 1);
-        }
-        out.put("LastModified", "2024-05-01T12:00:00.000+0000");
+        out.putObject("Content").put("Location", "https://example.invalid/" + name + ".zip")
+                .put("CodeSha256", Base64.getEncoder().encodeToString(sha256(zip))).put("CodeSize", zip.length);
+        out.put("LayerArn", ctx.arn("lambda", "layer:" + name));
+        out.put("LayerVersionArn", ctx.arn("lambda", "layer:" + name + ":1"));
+        out.put("Description", Values.text(in, "Description", ""));
+        out.put("CreatedDate", "2024-05-01T12:00:00.000+0000");
+        out.put("Version", 1);
+        if (in.has("CompatibleRuntimes")) out.set("CompatibleRuntimes", in.get("CompatibleRuntimes"));
+        if (in.has("CompatibleArchitectures")) out.set("CompatibleArchitectures", in.get("CompatibleArchitectures"));
         return out;
     }
 

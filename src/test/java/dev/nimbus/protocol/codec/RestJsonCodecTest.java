@@ -1,7 +1,6 @@
 package dev.nimbus.protocol.codec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,20 +19,16 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.Architecture;
 import software.amazon.awssdk.services.lambda.model.CreateEventSourceMappingResponse;
-import software.amazon.awssdk.services.lambda.model.CreateFunctionResponse;
 import software.amazon.awssdk.services.lambda.model.EventSourcePosition;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
-import software.amazon.awssdk.services.lambda.model.GetFunctionResponse;
-import software.amazon.awssdk.services.lambda.model.InvocationType;
-import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LambdaException;
-import software.amazon.awssdk.services.lambda.model.ListFunctionsResponse;
-import software.amazon.awssdk.services.lambda.model.LogType;
+import software.amazon.awssdk.services.lambda.model.ListVersionsByFunctionResponse;
+import software.amazon.awssdk.services.lambda.model.PublishLayerVersionResponse;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 
 /**
- * rest-json through the real Lambda SDK against test-only operations ({@link EchoLambda}), and
+ * rest-json through the real Lambda SDK against test-only operations ({@link EchoLambda}) and the built-in ones, and
  * API Gateway's wire format over raw HTTP (no API Gateway SDK is among the test dependencies).
  */
 class RestJsonCodecTest {
@@ -55,63 +50,31 @@ class RestJsonCodecTest {
     }
 
     @Test
-    void invokeCarriesBlobPayloadHeadersAndStatusCode() {
-        InvokeResponse r = lambda.invoke(b -> b.functionName("echo").qualifier("7").logType(LogType.TAIL)
-                .clientContext("Y2xpZW50").payload(SdkBytes.fromUtf8String("{\"n\":1}")));
-        assertEquals(200, r.statusCode());
-        assertEquals("{\"echo\":{\"n\":1}}", r.payload().asUtf8String());
-        assertEquals("7", r.executedVersion());
-        assertNull(r.functionError());
-        assertEquals("invoked echo with context Y2xpZW50", new String(Base64.getDecoder().decode(r.logResult()), StandardCharsets.UTF_8));
-
-        InvokeResponse failed = lambda.invoke(b -> b.functionName("echo").payload(SdkBytes.fromUtf8String("\"fail\"")));
-        assertEquals("Unhandled", failed.functionError());
-        assertEquals("$LATEST", failed.executedVersion());
-
-        InvokeResponse async = lambda.invoke(b -> b.functionName("echo").invocationType(InvocationType.EVENT).payload(SdkBytes.fromUtf8String("{}")));
-        assertEquals(202, async.statusCode());
-        assertEquals(0, async.payload().asByteArray().length);
-    }
-
-    @Test
-    void getFunctionReadsTheLabelAndQueryAndWritesNestedJson() {
-        GetFunctionResponse r = lambda.getFunction(b -> b.functionName("my-func").qualifier("prod"));
-        FunctionConfiguration c = r.configuration();
+    void listVersionsReadsTheLabelAndQueryAndWritesNestedJson() {
+        ListVersionsByFunctionResponse r = lambda.listVersionsByFunction(b -> b.functionName("my-func").marker("m1").maxItems(3));
+        assertEquals(List.of("m1-0", "m1-1", "m1-2"), r.versions().stream().map(FunctionConfiguration::version).toList());
+        assertEquals("after-m1", r.nextMarker());
+        FunctionConfiguration c = r.versions().get(0);
         assertEquals("my-func", c.functionName());
-        assertEquals("arn:aws:lambda:us-east-1:000000000000:function:my-func", c.functionArn());
-        assertEquals("prod", c.version());
+        assertEquals("arn:aws:lambda:us-east-1:000000000000:function:my-func:m1-0", c.functionArn());
         assertEquals(256, c.memorySize());
         assertEquals(List.of(Architecture.ARM64), c.architectures());
         assertEquals(Map.of("STAGE", "test"), c.environment().variables());
-        assertEquals("S3", r.code().repositoryType());
-        assertEquals(Map.of("team", "nimbus"), r.tags());
     }
 
     @Test
-    void listFunctionsReadsQueryParameters() {
-        ListFunctionsResponse r = lambda.listFunctions(b -> b.marker("m1").maxItems(3));
-        assertEquals(List.of("m1-0", "m1-1", "m1-2"), r.functions().stream().map(FunctionConfiguration::functionName).toList());
-        assertEquals("after-m1", r.nextMarker());
-    }
-
-    @Test
-    void createFunctionReadsJsonBodyWithBase64BlobAndAnswers201() {
+    void publishLayerVersionReadsJsonBodyWithBase64BlobAndAnswers201() {
         byte[] zip = "PK\u0003\u0004 not really a zip".getBytes(StandardCharsets.ISO_8859_1);
-        CreateFunctionResponse r = lambda.createFunction(b -> b.functionName("made").role("arn:aws:iam::000000000000:role/r")
-                .runtime(Runtime.PYTHON3_12).handler("app.handler").memorySize(512)
-                .architectures(Architecture.X86_64)
-                .environment(e -> e.variables(Map.of("AA", "1", "BB", "two")))
-                .layers("arn:aws:lambda:us-east-1:000000000000:layer:l:1")
-                .code(c -> c.zipFile(SdkBytes.fromByteArray(zip))));
+        PublishLayerVersionResponse r = lambda.publishLayerVersion(b -> b.layerName("libs").description("shared")
+                .compatibleRuntimes(Runtime.PYTHON3_12, Runtime.NODEJS22_X).compatibleArchitectures(Architecture.X86_64)
+                .content(c -> c.zipFile(SdkBytes.fromByteArray(zip))));
         assertEquals(201, r.sdkHttpResponse().statusCode());
-        assertEquals("made", r.functionName());
-        assertEquals(zip.length, r.codeSize());
-        assertEquals(Base64.getEncoder().encodeToString(EchoLambda.sha256(zip)), r.codeSha256());
-        assertEquals(Runtime.PYTHON3_12, r.runtime());
-        assertEquals(512, r.memorySize());
-        assertEquals(Map.of("AA", "1", "BB", "two"), r.environment().variables());
-        assertEquals("arn:aws:lambda:us-east-1:000000000000:layer:l:1", r.layers().get(0).arn());
-        assertEquals(List.of(Architecture.X86_64), r.architectures());
+        assertEquals("arn:aws:lambda:us-east-1:000000000000:layer:libs:1", r.layerVersionArn());
+        assertEquals(zip.length, r.content().codeSize());
+        assertEquals(Base64.getEncoder().encodeToString(EchoLambda.sha256(zip)), r.content().codeSha256());
+        assertEquals(List.of(Runtime.PYTHON3_12, Runtime.NODEJS22_X), r.compatibleRuntimes());
+        assertEquals(List.of(Architecture.X86_64), r.compatibleArchitectures());
+        assertEquals("shared", r.description());
     }
 
     @Test
@@ -127,10 +90,25 @@ class RestJsonCodecTest {
 
     @Test
     void statusCodeMemberWithoutBodyMembersSendsNoBody() {
+        for (String name : List.of("gone", "gone-raw")) {
+            lambda.createFunction(b -> b.functionName(name).role("arn:aws:iam::000000000000:role/r").runtime(Runtime.PYTHON3_12).handler("app.handler")
+                    .code(c -> c.zipFile(SdkBytes.fromByteArray(zip("app.py", "def handler(e, c):\n    return e\n")))));
+        }
         assertEquals(204, lambda.deleteFunction(b -> b.functionName("gone")).sdkHttpResponse().statusCode());
-        RawHttp.Response raw = RawHttp.exchange(nimbus.port(), "DELETE", "/2015-03-31/functions/gone", "localhost", null, SIGNED_LAMBDA);
+        RawHttp.Response raw = RawHttp.exchange(nimbus.port(), "DELETE", "/2015-03-31/functions/gone-raw", "localhost", null, SIGNED_LAMBDA);
         assertEquals(204, raw.status());
         assertEquals("", raw.body());
+    }
+
+    static byte[] zip(String name, String content) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+            zip.putNextEntry(new java.util.zip.ZipEntry(name));
+            zip.write(content.getBytes(StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
     }
 
     @Test

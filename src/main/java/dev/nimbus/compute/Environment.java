@@ -1,0 +1,354 @@
+package dev.nimbus.compute;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One execution environment: one OS process running a function's runtime, which pulls events
+ * from, and answers them to, the Lambda Runtime API (2018-06-01) served here.
+ *
+ * Each environment has its own small loopback listener for that API. A shared listener with the
+ * environment's id in the path (AWS_LAMBDA_RUNTIME_API=127.0.0.1:PORT/env/ID) is not an option:
+ * the Node.js runtime interface client splits the variable into host and port and drops any path,
+ * and so do Rust's and others'. A listener per environment also means an environment can reach
+ * only its own invocations.
+ *
+ * An environment serves one invocation at a time; {@link Compute} hands it out exclusively.
+ * Invocations are handed over through a queue the runtime's long-polling "next" request blocks on,
+ * so a warm invoke costs two loopback HTTP exchanges and no polling.
+ */
+final class Environment {
+    private static final Logger LOG = Logger.getLogger("nimbus.lambda");
+    /** AWS gives a runtime's initialization 10 seconds. */
+    static final long INIT_LIMIT_MILLIS = 10_000;
+    /** A function's response is limited like a request: 6 MB. */
+    static final int MAX_RESPONSE = 6 * 1024 * 1024;
+    private static final String API = "/2018-06-01/runtime/";
+    private static final DateTimeFormatter STREAM_DATE = DateTimeFormatter.ofPattern("yyyy/MM/dd");
+
+    final FunctionSpec spec;
+    final String logStream;
+    private final LinkedBlockingQueue<Invocation> handoff = new LinkedBlockingQueue<>(1);
+    private final HttpServer api;
+    private final ExecutorService apiThreads = Executors.newVirtualThreadPerTaskExecutor();
+    private final Process process;
+    private final LogCapture log;
+    private final long spawnedNanos = System.nanoTime();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** When the environment last finished an invocation (System.nanoTime), for idle reaping. */
+    volatile long lastUsedNanos = System.nanoTime();
+    /** The invocation this environment is serving (assigned before handoff), or null. */
+    private volatile Invocation current;
+    /** Nanoseconds from spawn to the runtime's first "next": the Init Duration, reported once. */
+    private volatile long initNanos = -1;
+    private boolean initReported;
+
+    private Environment(FunctionSpec spec, HttpServer api, Process process, String logStream) {
+        this.spec = spec;
+        this.api = api;
+        this.process = process;
+        this.logStream = logStream;
+        this.log = new LogCapture(process.getInputStream());
+    }
+
+    /** Starts the runtime process; its initialization runs while the first invocation is queued for it. */
+    static {
+        // The JDK's HTTP server leaves Nagle on by default: a response's body would wait for the
+        // ACK of its headers, milliseconds on every invocation. Read once, when the server class loads.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
+    static Environment start(FunctionSpec spec, Sandbox sandbox, Path runtimes, Map<String, String> credentials) throws IOException {
+        HttpServer api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        String id = UUID.randomUUID().toString().replace("-", "");
+        String stream = LocalDate.now(ZoneOffset.UTC).format(STREAM_DATE) + "/[" + spec.version() + "]" + id;
+        ProcessBuilder pb = new ProcessBuilder(sandbox.command(spec, runtimes)).redirectErrorStream(true);
+        if (!sandbox.isolated()) pb.directory(spec.codeDir().toFile());
+        Map<String, String> env = pb.environment();
+        env.clear();
+        env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        env.put("LANG", "en_US.UTF-8");
+        env.putAll(spec.environment());
+        env.putAll(credentials);
+        env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + api.getAddress().getPort());
+        env.put("AWS_LAMBDA_LOG_STREAM_NAME", stream);
+        env.put("LAMBDA_TASK_ROOT", sandbox.taskRoot(spec));
+        env.put("LAMBDA_RUNTIME_DIR", sandbox.runtimeDir(runtimes));
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            api.stop(0);
+            throw e;
+        }
+        Environment e = new Environment(spec, api, process, stream);
+        api.setExecutor(e.apiThreads);
+        api.createContext(API, e::serve);
+        api.start();
+        process.onExit().thenRun(e::exited);
+        return e;
+    }
+
+    java.util.concurrent.CompletableFuture<Process> exit() {
+        return process.onExit();
+    }
+
+    boolean alive() {
+        return !closed.get() && process.isAlive();
+    }
+
+    /**
+     * Runs one invocation to its end: delivered within the init limit, answered within the
+     * function's timeout. A timeout kills the environment (the caller must not reuse it then).
+     */
+    Invocation.Result invoke(Invocation inv) {
+        long started = System.nanoTime();
+        current = inv;
+        log.append("START RequestId: " + inv.requestId + " Version: " + spec.version() + "\n");
+        handoff.add(inv);
+        if (!alive()) inv.fail(error("Runtime.ExitError", "RequestId: " + inv.requestId + " Error: Runtime exited before the invocation"));
+        Invocation.Result r;
+        try {
+            inv.delivered.get(INIT_LIMIT_MILLIS, TimeUnit.MILLISECONDS);
+            long wait = inv.deadlineMillis - System.currentTimeMillis();
+            r = inv.result.isDone() ? inv.result.join() : inv.result.get(Math.max(wait, 0), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            boolean initTimedOut = !inv.delivered.isDone();
+            // The first outcome wins: a response that raced the timer is still the answer; the
+            // outcome is settled before the kill, so that the exit it causes is not reported instead.
+            inv.fail(initTimedOut ? error("Runtime.Unknown", "RequestId: " + inv.requestId + " Error: Runtime failed to start within "
+                    + INIT_LIMIT_MILLIS / 1000 + " seconds") : timedOut(inv));
+            close();
+            r = inv.result.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException("interrupted while invoking " + spec.functionName(), e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        current = null;
+        handoff.remove(inv);
+        double millis = (System.nanoTime() - started) / 1e6;
+        log.settle();
+        StringBuilder tail = new StringBuilder();
+        tail.append("END RequestId: ").append(inv.requestId).append('\n');
+        tail.append("REPORT RequestId: ").append(inv.requestId)
+                .append(String.format("\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t",
+                        millis, (long) Math.ceil(millis), spec.memoryMb(), maxMemoryMb()));
+        if (!initReported && initNanos >= 0) {
+            initReported = true;
+            tail.append(String.format("Init Duration: %.2f ms\t", initNanos / 1e6));
+        }
+        log.append(tail.append('\n').toString());
+        return r.withLog(log.take());
+    }
+
+    private Invocation.Result timedOut(Invocation inv) {
+        String at = DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        String message = at + " " + inv.requestId + " Task timed out after " + String.format("%.2f", (double) spec.timeoutSeconds()) + " seconds";
+        log.append(message + "\n");
+        return new Invocation.Result(("{\"errorMessage\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8), "Unhandled", null);
+    }
+
+    static Invocation.Result error(String type, String message) {
+        String json = "{\"errorType\":" + quote(type) + ",\"errorMessage\":" + quote(message) + "}";
+        return new Invocation.Result(json.getBytes(StandardCharsets.UTF_8), "Unhandled", null);
+    }
+
+    private static String quote(String s) {
+        return com.fasterxml.jackson.databind.node.TextNode.valueOf(s).toString();
+    }
+
+    /** The process ended: whatever it was serving fails as AWS reports a runtime that exits. */
+    private void exited() {
+        Invocation inv = current;
+        if (inv != null) {
+            int code = process.exitValue();
+            String how = code > 128 ? "signal: " + signal(code - 128) : "exit status " + code;
+            inv.fail(error("Runtime.ExitError", "RequestId: " + inv.requestId + " Error: Runtime exited with error: " + how));
+        }
+        close();
+    }
+
+    private static String signal(int n) {
+        return switch (n) {
+            case 6 -> "aborted";
+            case 9 -> "killed";
+            case 11 -> "segmentation fault";
+            case 15 -> "terminated";
+            default -> "signal " + n;
+        };
+    }
+
+    /** Kills the process and everything it started, and stops the runtime API. Idempotent. */
+    void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        // Descendants first: a child the runtime forked would otherwise be re-parented and escape.
+        List<ProcessHandle> tree = process.descendants().toList();
+        tree.forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        // A kill takes effect asynchronously: wait, so that "closed" means "no process left running".
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (ProcessHandle h : tree) {
+                // Not onExit(): processes orphaned inside a PID namespace are reaped by the host's init,
+                // which may take a second; once they are zombies they have ended, and that is what counts.
+                while (!ended(h) && System.nanoTime() < until) Thread.sleep(2);
+                if (!ended(h)) LOG.warning("process " + h.pid() + " of " + spec.functionName() + "'s environment survived SIGKILL for 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        api.stop(0);
+        apiThreads.shutdownNow();
+    }
+
+    /** Whether a process has ended: gone, or a zombie waiting to be reaped. */
+    static boolean ended(ProcessHandle h) {
+        if (!h.isAlive()) return true;
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+        } catch (IOException | RuntimeException e) {
+            return !h.isAlive();
+        }
+    }
+
+    /**
+     * Largest resident set the runtime reached (VmHWM), over its process tree, rounded up to MB.
+     * The tree is looked up once, after the first invocation: listing descendants scans every
+     * process of the host, too slow for each invoke; children forked later are not counted.
+     */
+    private long maxMemoryMb() {
+        if (measured == null) measured = processes().stream().mapToLong(ProcessHandle::pid).toArray();
+        long kb = 0;
+        for (long pid : measured) kb = Math.max(kb, hwmKb(pid));
+        return (kb + 1023) / 1024;
+    }
+
+    private long[] measured;
+
+    private static long hwmKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone or not Linux: nothing measured
+        }
+        return 0;
+    }
+
+    // ---- the Runtime API, as the process sees it
+
+    private void serve(HttpExchange x) throws IOException {
+        try (x) {
+            String path = x.getRequestURI().getRawPath().substring(API.length());
+            String method = x.getRequestMethod();
+            byte[] body = readBody(x.getRequestBody());
+            if (method.equals("GET") && path.equals("invocation/next")) {
+                next(x);
+            } else if (method.equals("POST") && path.equals("init/error")) {
+                Invocation inv = current;
+                if (inv != null) inv.fail(new Invocation.Result(errorBody(body, x), "Unhandled", null));
+                respond(x, 202, "{\"status\":\"OK\"}");
+                apiThreads.execute(this::close); // AWS ends an environment whose init failed
+            } else if (method.equals("POST") && path.startsWith("invocation/") && (path.endsWith("/response") || path.endsWith("/error"))) {
+                String id = path.substring("invocation/".length(), path.lastIndexOf('/'));
+                Invocation inv = current;
+                if (inv == null || !inv.requestId.equals(id)) {
+                    respond(x, 400, "{\"errorMessage\":\"Invalid request ID\",\"errorType\":\"InvalidRequestID\"}");
+                } else if (path.endsWith("/error")) {
+                    inv.result.complete(new Invocation.Result(errorBody(body, x), "Unhandled", null));
+                    respond(x, 202, "{\"status\":\"OK\"}");
+                } else if (body.length > MAX_RESPONSE) {
+                    inv.result.complete(error("Function.ResponseSizeTooLarge",
+                            "Response payload size exceeded maximum allowed payload size (" + MAX_RESPONSE + " bytes)."));
+                    respond(x, 413, "{\"errorMessage\":\"Exceeded maximum allowed payload size (" + MAX_RESPONSE
+                            + " bytes).\",\"errorType\":\"RequestEntityTooLarge\"}");
+                } else {
+                    inv.result.complete(new Invocation.Result(body, null, null));
+                    respond(x, 202, "{\"status\":\"OK\"}");
+                }
+            } else {
+                respond(x, 404, "{\"errorMessage\":\"Unknown runtime API request\",\"errorType\":\"InvalidRequest\"}");
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "runtime API request of " + spec.functionName() + " failed", e);
+        }
+    }
+
+    private void next(HttpExchange x) throws IOException {
+        if (initNanos < 0) initNanos = System.nanoTime() - spawnedNanos;
+        Invocation inv;
+        try {
+            inv = handoff.take();
+        } catch (InterruptedException e) { // the environment is closing
+            Thread.currentThread().interrupt();
+            return;
+        }
+        inv.deadlineMillis = System.currentTimeMillis() + spec.timeoutSeconds() * 1000L;
+        var h = x.getResponseHeaders();
+        h.add("Content-Type", "application/json");
+        h.add("Lambda-Runtime-Aws-Request-Id", inv.requestId);
+        h.add("Lambda-Runtime-Deadline-Ms", Long.toString(inv.deadlineMillis));
+        h.add("Lambda-Runtime-Invoked-Function-Arn", spec.arn());
+        h.add("Lambda-Runtime-Trace-Id", inv.traceId);
+        if (inv.clientContext != null) h.add("Lambda-Runtime-Client-Context", inv.clientContext);
+        x.sendResponseHeaders(200, inv.event.length == 0 ? -1 : inv.event.length);
+        try (OutputStream out = x.getResponseBody()) {
+            out.write(inv.event);
+        }
+        inv.delivered.complete(null);
+    }
+
+    /** An error report as the runtime posted it, or one built from its error-type header when it posted none. */
+    private static byte[] errorBody(byte[] body, HttpExchange x) {
+        if (body.length > 0) return body;
+        String type = x.getRequestHeaders().getFirst("Lambda-Runtime-Function-Error-Type");
+        return error(type == null ? "Runtime.Unknown" : type, "The runtime reported an error without details").payload();
+    }
+
+    private static byte[] readBody(InputStream in) throws IOException {
+        return in.readNBytes(MAX_RESPONSE + 1);
+    }
+
+    private static void respond(HttpExchange x, int status, String json) throws IOException {
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        x.getResponseHeaders().add("Content-Type", "application/json");
+        x.sendResponseHeaders(status, b.length);
+        try (OutputStream out = x.getResponseBody()) {
+            out.write(b);
+        }
+    }
+
+    /** The environment's process tree: the runtime (or bwrap) and what it started. */
+    List<ProcessHandle> processes() {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()), process.descendants()).toList();
+    }
+}

@@ -1,0 +1,15 @@
+package dev.nimbus.compute;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What an execution environment runs: one function's code and configuration at one revision.
+ * Environments are only reused for the same {@code revision}; a new revision (code or configuration
+ * update) gets fresh ones.
+ *
+ * @param environment every variable the function sees except those that name its environment
+ *                    (runtime API address, task root, log stream), which {@link Environment} adds
+ */
+public record FunctionSpec(String arn, String functionName, String version, String revision, String runtime, String handler,
+                           String role, int memoryMb, int timeoutSeconds, Path codeDir, Map<String, String> environment) {}

@@ -1,0 +1,145 @@
+package dev.nimbus.compute;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How an environment's process is started: inside bubblewrap when {@code bwrap} is on the PATH
+ * (code read-only at /var/task, runtime at /var/runtime, private /tmp, own PID namespace, host
+ * system directories read-only, nothing else of the host: no data dir, no home), else as a plain
+ * child process working in the code directory.
+ */
+final class Sandbox {
+    static final String TASK_ROOT = "/var/task";
+    static final String RUNTIME_DIR = "/var/runtime";
+    /** Host directories a runtime needs (interpreters, shared libraries, certificates, resolv.conf), read-only. */
+    private static final List<String> SYSTEM_DIRS = List.of("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc");
+
+    private final Path bwrap;
+    private final Interpreters interpreters;
+
+    Sandbox(Path bwrap, Interpreters interpreters) {
+        this.bwrap = bwrap;
+        this.interpreters = interpreters;
+    }
+
+    static Sandbox detect() {
+        return new Sandbox(Interpreters.onPath("bwrap"), new Interpreters());
+    }
+
+    boolean isolated() {
+        return bwrap != null;
+    }
+
+    /** Where the function sees its code and the runtime's files. */
+    String taskRoot(FunctionSpec spec) {
+        return isolated() ? TASK_ROOT : spec.codeDir().toString();
+    }
+
+    String runtimeDir(Path runtimes) {
+        return isolated() ? RUNTIME_DIR : runtimes.toString();
+    }
+
+    /** The command line for a function's runtime; {@code runtimes} holds Nimbus's bootstraps (python/, node/). */
+    List<String> command(FunctionSpec spec, Path runtimes) {
+        String runtimeDir = runtimeDir(runtimes);
+        List<String> runtime = switch (family(spec.runtime())) {
+            case "python" -> List.of(interpreters.python().executable(), "-u", runtimeDir + "/python/bootstrap.py");
+            case "node" -> List.of(interpreters.node().executable(), runtimeDir + "/node/bootstrap.mjs");
+            default -> List.of(taskRoot(spec) + "/bootstrap");
+        };
+        if (!isolated()) return runtime;
+        List<String> cmd = new ArrayList<>(List.of(bwrap.toString(), "--die-with-parent", "--unshare-pid", "--new-session"));
+        for (String dir : SYSTEM_DIRS) bindReadOnly(cmd, Path.of(dir));
+        Interpreters.Interpreter interpreter = switch (family(spec.runtime())) {
+            case "python" -> interpreters.python();
+            case "node" -> interpreters.node();
+            default -> null;
+        };
+        // An interpreter outside the system directories (pyenv, nvm) is made visible where it lives.
+        if (interpreter != null && SYSTEM_DIRS.stream().noneMatch(d -> interpreter.prefix().startsWith(d))) {
+            cmd.addAll(List.of("--ro-bind", interpreter.prefix(), interpreter.prefix()));
+        }
+        cmd.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+                "--ro-bind", spec.codeDir().toString(), TASK_ROOT,
+                "--ro-bind", runtimes.toString(), RUNTIME_DIR,
+                "--chdir", TASK_ROOT, "--"));
+        cmd.addAll(runtime);
+        return cmd;
+    }
+
+    /** Merged-/usr systems have /bin, /lib ... as symlinks: recreated as symlinks, not bound twice. */
+    private static void bindReadOnly(List<String> cmd, Path dir) {
+        try {
+            if (Files.isSymbolicLink(dir)) cmd.addAll(List.of("--symlink", Files.readSymbolicLink(dir).toString(), dir.toString()));
+            else if (Files.isDirectory(dir)) cmd.addAll(List.of("--ro-bind", dir.toString(), dir.toString()));
+        } catch (IOException e) {
+            // unreadable link: leave the directory out of the sandbox
+        }
+    }
+
+    /** python, node or provided (the zip's own bootstrap). */
+    static String family(String runtime) {
+        if (runtime.startsWith("python")) return "python";
+        if (runtime.startsWith("nodejs")) return "node";
+        return "provided";
+    }
+
+    /**
+     * The host's interpreters, resolved once: python3 and node as found on the PATH, through
+     * version-manager shims (pyenv's python3 is a shell script) to the real executable and the
+     * installation prefix a sandbox must be able to see.
+     */
+    static final class Interpreters {
+        record Interpreter(String executable, String prefix) {}
+
+        private volatile Interpreter python;
+        private volatile Interpreter node;
+
+        Interpreter python() {
+            Interpreter p = python;
+            if (p == null) python = p = ask("python3", "import sys; print(sys.executable); print(sys.base_prefix)", "-c");
+            return p;
+        }
+
+        Interpreter node() {
+            Interpreter n = node;
+            if (n == null) node = n = ask("node", "console.log(process.execPath); console.log(require('path').resolve(process.execPath, '../..'))", "-e");
+            return n;
+        }
+
+        private static Interpreter ask(String name, String script, String flag) {
+            Path found = onPath(name);
+            if (found == null) throw new IllegalStateException(name + " is not on the PATH");
+            try {
+                Process p = new ProcessBuilder(found.toString(), flag, script).redirectErrorStream(true).start();
+                String[] lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip().split("\n");
+                if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0 || lines.length < 2) {
+                    throw new IllegalStateException(name + " did not say where it is installed: " + String.join(" ", lines));
+                }
+                return new Interpreter(lines[0].strip(), lines[1].strip());
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot run " + found + ": " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while asking " + name + " where it lives", e);
+            }
+        }
+
+        static Path onPath(String name) {
+            String path = System.getenv("PATH");
+            if (path == null) return null;
+            for (String dir : path.split(":")) {
+                if (dir.isEmpty()) continue;
+                Path p = Path.of(dir, name);
+                if (Files.isExecutable(p) && !Files.isDirectory(p)) return p;
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,667 @@
+package dev.nimbus.services.lambda;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nimbus.compute.Compute;
+import dev.nimbus.compute.FunctionSpec;
+import dev.nimbus.compute.Invocation;
+import dev.nimbus.protocol.AwsException;
+import dev.nimbus.protocol.HttpResponse;
+import dev.nimbus.protocol.Identity;
+import dev.nimbus.protocol.RequestContext;
+import dev.nimbus.protocol.Values;
+import dev.nimbus.services.AwsService;
+import dev.nimbus.services.Operations;
+import dev.nimbus.services.iam.Iam;
+import dev.nimbus.store.Store;
+import dev.nimbus.store.Table;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * AWS Lambda: functions from zip packages (control plane) and synchronous invocation in
+ * execution environments ({@link Compute}). Function records live in the store (table
+ * {@code lambda.functions}, key account/region/name); zips are blobs, unpacked once per code
+ * revision under the data dir, where environments read them.
+ */
+public final class LambdaService implements AwsService, AutoCloseable {
+    static final String TABLE = "lambda.functions";
+    static final String LATEST = "$LATEST";
+    /** Runtimes Nimbus runs: the host's python3 and node stand in for each version. */
+    static final Set<String> RUNTIMES = Set.of("python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
+            "nodejs18.x", "nodejs20.x", "nodejs22.x", "provided", "provided.al2", "provided.al2023");
+    private static final DateTimeFormatter LAST_MODIFIED = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ").withZone(ZoneOffset.UTC);
+    /** name, ARN or partial ARN ("123456789012:function:name"), with an optional qualifier */
+    private static final Pattern FUNCTION_REF = Pattern.compile(
+            "(?:arn:aws[a-zA-Z-]*:lambda:)?(?:([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\\d):)?(?:(\\d{12}):)?(?:function:)?([a-zA-Z0-9_-]+)(?::(\\$LATEST|[a-zA-Z0-9_-]+))?");
+    private static final Pattern ROLE = Pattern.compile("arn:aws[a-zA-Z-]*:iam::(\\d{12}):role/(?:.*/)?([\\w+=,.@-]+)");
+    private static final Pattern CODE_URL = Pattern.compile("/_nimbus/lambda/code/([0-9a-f-]{36})\\.zip");
+    /** AWS's limit on a synchronous invocation's payload. */
+    static final int MAX_PAYLOAD = 6 * 1024 * 1024;
+    private static final Set<String> RESERVED_VARIABLES = Set.of("_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION",
+            "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+            "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY",
+            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT",
+            "LAMBDA_RUNTIME_DIR");
+
+    private final Store store;
+    private final Table functions;
+    private final Iam iam;
+    private final Supplier<String> endpoint;
+    private final Path dataDir;
+    private volatile Path base;
+    private volatile Compute compute;
+
+    /**
+     * @param endpoint how functions reach Nimbus (AWS_ENDPOINT_URL), known once the server listens
+     * @param dataDir  where unpacked code lives, or null for a temporary directory removed on close
+     */
+    public LambdaService(Store store, Iam iam, Supplier<String> endpoint, Path dataDir) {
+        this.store = store;
+        this.functions = store.table(TABLE);
+        this.iam = iam;
+        this.endpoint = endpoint;
+        this.dataDir = dataDir;
+    }
+
+    @Override
+    public String modelName() {
+        return "lambda";
+    }
+
+    @Override
+    public void register(Operations ops) {
+        ops.add("CreateFunction", this::createFunction)
+                .add("GetFunction", this::getFunction)
+                .add("GetFunctionConfiguration", this::getFunctionConfiguration)
+                .add("ListFunctions", this::listFunctions)
+                .add("UpdateFunctionCode", this::updateFunctionCode)
+                .add("UpdateFunctionConfiguration", this::updateFunctionConfiguration)
+                .add("DeleteFunction", this::deleteFunction)
+                .add("TagResource", this::tagResource)
+                .add("UntagResource", this::untagResource)
+                .add("ListTags", this::listTags)
+                .add("PutFunctionConcurrency", this::putFunctionConcurrency)
+                .add("GetFunctionConcurrency", this::getFunctionConcurrency)
+                .add("DeleteFunctionConcurrency", this::deleteFunctionConcurrency)
+                .add("Invoke", this::invoke);
+    }
+
+    // ---- control plane
+
+    JsonNode createFunction(RequestContext ctx, ObjectNode in) {
+        String name = ref(ctx, Values.text(in, "FunctionName")).name();
+        if ("Image".equals(Values.text(in, "PackageType", "Zip"))) {
+            throw new AwsException("NotImplemented", "Nimbus runs zip packages only; container images are not supported", 501, false);
+        }
+        if (!in.hasNonNull("Runtime") || !in.hasNonNull("Handler")) {
+            throw FunctionCode.invalid("Runtime and Handler are mandatory parameters for functions created with deployment packages.");
+        }
+        ObjectNode config = Values.object();
+        config.put("FunctionName", name);
+        config.put("FunctionArn", ctx.arn("lambda", "function:" + name));
+        for (String m : List.of("Runtime", "Role", "Handler")) config.put(m, Values.text(in, m));
+        config.put("Description", Values.text(in, "Description", ""));
+        config.put("Timeout", Values.integer(in, "Timeout", 3));
+        config.put("MemorySize", Values.integer(in, "MemorySize", 128));
+        if (in.has("Environment")) config.set("Environment", in.get("Environment"));
+        checkConfiguration(config);
+        JsonNode code = in.path("Code");
+        if (!code.hasNonNull("ZipFile")) {
+            if (code.hasNonNull("S3Bucket")) throw new AwsException("NotImplemented", "Nimbus does not take code from S3 yet; upload the zip as ZipFile", 501, false);
+            throw FunctionCode.invalid("Please provide a source for function code.");
+        }
+        String key = key(ctx, name);
+        if (functions.get(key) != null) throw conflict(name);
+        byte[] zip = bytes(code.get("ZipFile"));
+        FunctionCode.checkSize(zip, "CreateFunction");
+        String codeId = saveCode(zip);
+        config.put("CodeSize", zip.length);
+        config.put("CodeSha256", FunctionCode.sha256(zip));
+        config.put("Version", LATEST);
+        config.putObject("TracingConfig").put("Mode", in.path("TracingConfig").path("Mode").asText("PassThrough"));
+        config.put("PackageType", "Zip");
+        config.putArray("Architectures").add(in.path("Architectures").path(0).asText("x86_64"));
+        config.putObject("EphemeralStorage").put("Size", in.path("EphemeralStorage").path("Size").asInt(512));
+        config.putObject("SnapStart").put("ApplyOn", "None").put("OptimizationStatus", "Off");
+        config.putObject("LoggingConfig").put("LogFormat", "Text").put("LogGroup", "/aws/lambda/" + name);
+        stamp(config);
+        config.put("State", "Active");
+        config.put("LastUpdateStatus", "Successful");
+        ObjectNode record = Values.object().put("CodeId", codeId);
+        record.set("Configuration", config);
+        record.set("Tags", in.path("Tags").isObject() ? in.get("Tags") : Values.object());
+        if (!functions.putJsonIfAbsent(key, record)) {
+            dropCode(codeId);
+            throw conflict(name);
+        }
+        compute().drain(config.get("FunctionArn").asText(), config.get("RevisionId").asText());
+        // The function is usable as soon as this returns; the answer still shows the state AWS
+        // reports while creating, which waiters (function-active-v2) expect to see change.
+        ObjectNode out = config.deepCopy();
+        out.put("State", "Pending").put("StateReason", "The function is being created.").put("StateReasonCode", "Creating");
+        out.remove("LastUpdateStatus");
+        return out;
+    }
+
+    JsonNode getFunction(RequestContext ctx, ObjectNode in) {
+        Ref ref = latest(ctx, in);
+        JsonNode record = load(ctx, ref);
+        ObjectNode out = Values.object();
+        out.set("Configuration", record.get("Configuration"));
+        out.putObject("Code").put("RepositoryType", "S3")
+                .put("Location", endpoint.get() + "/_nimbus/lambda/code/" + record.get("CodeId").asText() + ".zip");
+        if (!record.path("Tags").isEmpty()) out.set("Tags", record.get("Tags"));
+        if (record.has("ReservedConcurrentExecutions")) {
+            out.putObject("Concurrency").set("ReservedConcurrentExecutions", record.get("ReservedConcurrentExecutions"));
+        }
+        return out;
+    }
+
+    JsonNode getFunctionConfiguration(RequestContext ctx, ObjectNode in) {
+        return load(ctx, latest(ctx, in)).get("Configuration");
+    }
+
+    JsonNode listFunctions(RequestContext ctx, ObjectNode in) {
+        String prefix = ctx.accountId() + "/" + ctx.region() + "/";
+        int max = Values.integer(in, "MaxItems", 50);
+        String marker = Values.text(in, "Marker", null);
+        List<Table.Entry> page = functions.scan(prefix, marker == null ? null : prefix + marker, max + 1);
+        ObjectNode out = Values.object();
+        var list = out.putArray("Functions");
+        for (int i = 0; i < Math.min(max, page.size()); i++) list.add(page.get(i).json().get("Configuration"));
+        if (page.size() > max) out.put("NextMarker", page.get(max - 1).key().substring(prefix.length()));
+        return out;
+    }
+
+    JsonNode updateFunctionCode(RequestContext ctx, ObjectNode in) {
+        Ref ref = latest(ctx, in);
+        ObjectNode record = load(ctx, ref);
+        ObjectNode config = (ObjectNode) record.get("Configuration");
+        checkRevision(in, config);
+        if (!in.hasNonNull("ZipFile")) {
+            if (in.hasNonNull("S3Bucket")) throw new AwsException("NotImplemented", "Nimbus does not take code from S3 yet; upload the zip as ZipFile", 501, false);
+            throw FunctionCode.invalid("Please do not provide other FunctionCode parameters when providing a ZipFile.");
+        }
+        byte[] zip = bytes(in.get("ZipFile"));
+        FunctionCode.checkSize(zip, "UpdateFunctionCode");
+        if (in.path("DryRun").asBoolean(false)) {
+            ObjectNode out = config.deepCopy();
+            out.put("CodeSize", zip.length).put("CodeSha256", FunctionCode.sha256(zip));
+            return out;
+        }
+        String codeId = saveCode(zip);
+        String old = record.get("CodeId").asText();
+        config.put("CodeSize", zip.length);
+        config.put("CodeSha256", FunctionCode.sha256(zip));
+        return replace(ctx, ref, record.put("CodeId", codeId), config, old);
+    }
+
+    JsonNode updateFunctionConfiguration(RequestContext ctx, ObjectNode in) {
+        Ref ref = latest(ctx, in);
+        ObjectNode record = load(ctx, ref);
+        ObjectNode config = (ObjectNode) record.get("Configuration");
+        checkRevision(in, config);
+        for (String m : List.of("Runtime", "Role", "Handler", "Description")) if (in.hasNonNull(m)) config.put(m, in.get(m).asText());
+        for (String m : List.of("Timeout", "MemorySize")) if (in.hasNonNull(m)) config.put(m, in.get(m).asInt());
+        if (in.has("Environment")) config.set("Environment", in.get("Environment"));
+        checkConfiguration(config);
+        return replace(ctx, ref, record, config, null);
+    }
+
+    /** Stores a changed function, retires its environments, and answers as AWS does while an update runs. */
+    private JsonNode replace(RequestContext ctx, Ref ref, ObjectNode record, ObjectNode config, String oldCodeId) {
+        stamp(config);
+        record.set("Configuration", config);
+        String key = key(ctx, ref.name());
+        boolean stored = store.transaction(() -> {
+            if (functions.get(key) == null) return false;
+            functions.putJson(key, record);
+            return true;
+        });
+        if (!stored) {
+            if (oldCodeId != null) dropCode(record.get("CodeId").asText());
+            throw notFound(ctx, ref);
+        }
+        compute().drain(config.get("FunctionArn").asText(), config.get("RevisionId").asText());
+        if (oldCodeId != null) dropCode(oldCodeId);
+        ObjectNode out = config.deepCopy();
+        out.put("LastUpdateStatus", "InProgress")
+                .put("LastUpdateStatusReason", "The function is being created.")
+                .put("LastUpdateStatusReasonCode", "Creating");
+        return out;
+    }
+
+    JsonNode deleteFunction(RequestContext ctx, ObjectNode in) {
+        Ref ref = ref(ctx, Values.text(in, "FunctionName"));
+        String qualifier = Values.text(in, "Qualifier", ref.qualifier());
+        if (qualifier != null && !qualifier.equals(LATEST)) throw notFound(ctx, new Ref(ref.name(), qualifier));
+        if (LATEST.equals(qualifier)) {
+            throw FunctionCode.invalid("$LATEST version cannot be deleted without deleting the function.");
+        }
+        ObjectNode record = load(ctx, ref);
+        if (!functions.delete(key(ctx, ref.name()))) throw notFound(ctx, ref);
+        String arn = record.get("Configuration").get("FunctionArn").asText();
+        compute().drain(arn, null);
+        running.remove(arn);
+        dropCode(record.get("CodeId").asText());
+        return Values.object().put("StatusCode", 204);
+    }
+
+    // ---- tags (of functions: the only taggable resource served so far)
+
+    JsonNode tagResource(RequestContext ctx, ObjectNode in) {
+        changeTags(ctx, Values.text(in, "Resource"), tags -> in.path("Tags").fields().forEachRemaining(e -> tags.set(e.getKey(), e.getValue())));
+        return null;
+    }
+
+    JsonNode untagResource(RequestContext ctx, ObjectNode in) {
+        changeTags(ctx, Values.text(in, "Resource"), tags -> in.path("TagKeys").forEach(k -> tags.remove(k.asText())));
+        return null;
+    }
+
+    JsonNode listTags(RequestContext ctx, ObjectNode in) {
+        JsonNode tags = load(ctx, taggedFunction(ctx, Values.text(in, "Resource"))).path("Tags");
+        return Values.object().set("Tags", tags.isObject() ? tags : Values.object());
+    }
+
+    private void changeTags(RequestContext ctx, String resource, java.util.function.Consumer<ObjectNode> change) {
+        Ref ref = taggedFunction(ctx, resource);
+        String key = key(ctx, ref.name());
+        store.transaction(() -> {
+            JsonNode record = functions.getJson(key);
+            if (record == null) throw notFound(ctx, ref);
+            ObjectNode tags = record.path("Tags").isObject() ? (ObjectNode) record.get("Tags") : ((ObjectNode) record).putObject("Tags");
+            change.accept(tags);
+            functions.putJson(key, record);
+        });
+    }
+
+    /** Tags belong to the function, not to a version: an ARN with a qualifier is refused as AWS does. */
+    private static Ref taggedFunction(RequestContext ctx, String arn) {
+        Ref ref = ref(ctx, arn);
+        if (ref.qualifier() != null) {
+            throw FunctionCode.invalid("Tags on function aliases and versions are not supported. Please specify a function ARN.");
+        }
+        return ref;
+    }
+
+    // ---- reserved concurrency
+
+    /** The account's concurrency, and what must stay unreserved for functions without a reservation (AWS's defaults). */
+    static final int ACCOUNT_CONCURRENCY = 1000;
+    static final int MIN_UNRESERVED = 100;
+
+    JsonNode putFunctionConcurrency(RequestContext ctx, ObjectNode in) {
+        Ref ref = latest(ctx, in);
+        int reserved = Values.integer(in, "ReservedConcurrentExecutions", 0);
+        String key = key(ctx, ref.name());
+        String prefix = ctx.accountId() + "/" + ctx.region() + "/";
+        store.transaction(() -> {
+            ObjectNode record = load(ctx, ref);
+            int others = 0;
+            for (Table.Entry e : functions.scan(prefix, null, Integer.MAX_VALUE)) {
+                if (!e.key().equals(key)) others += e.json().path("ReservedConcurrentExecutions").asInt(0);
+            }
+            if (ACCOUNT_CONCURRENCY - others - reserved < MIN_UNRESERVED) {
+                throw FunctionCode.invalid("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of ["
+                        + MIN_UNRESERVED + "].");
+            }
+            functions.putJson(key, record.put("ReservedConcurrentExecutions", reserved));
+        });
+        return Values.object().put("ReservedConcurrentExecutions", reserved);
+    }
+
+    JsonNode getFunctionConcurrency(RequestContext ctx, ObjectNode in) {
+        JsonNode record = load(ctx, latest(ctx, in));
+        ObjectNode out = Values.object();
+        if (record.has("ReservedConcurrentExecutions")) out.set("ReservedConcurrentExecutions", record.get("ReservedConcurrentExecutions"));
+        return out;
+    }
+
+    JsonNode deleteFunctionConcurrency(RequestContext ctx, ObjectNode in) {
+        Ref ref = latest(ctx, in);
+        String key = key(ctx, ref.name());
+        store.transaction(() -> {
+            ObjectNode record = load(ctx, ref);
+            record.remove("ReservedConcurrentExecutions");
+            functions.putJson(key, record);
+        });
+        return null;
+    }
+
+    /** Invocations running per function ARN, for reserved concurrency. */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> running =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Counts an invocation in, or throttles it as AWS does when the function's reservation is used up. */
+    private java.util.concurrent.atomic.AtomicInteger admit(String arn, JsonNode record) {
+        var count = running.computeIfAbsent(arn, k -> new java.util.concurrent.atomic.AtomicInteger());
+        int limit = record.path("ReservedConcurrentExecutions").asInt(ACCOUNT_CONCURRENCY);
+        while (true) {
+            int n = count.get();
+            if (n >= limit) {
+                throw new AwsException("TooManyRequestsException", "Rate Exceeded.", 429)
+                        .with("Reason", "ReservedFunctionConcurrentInvocationLimitExceeded");
+            }
+            if (count.compareAndSet(n, n + 1)) return count;
+        }
+    }
+
+    // ---- invoke
+
+    JsonNode invoke(RequestContext ctx, ObjectNode in) {
+        Ref ref = ref(ctx, Values.text(in, "FunctionName"));
+        String qualifier = Values.text(in, "Qualifier", ref.qualifier());
+        if (qualifier != null && !qualifier.equals(LATEST)) throw notFound(ctx, new Ref(ref.name(), qualifier));
+        byte[] payload = in.hasNonNull("Payload") ? bytes(in.get("Payload")) : new byte[0];
+        if (payload.length > MAX_PAYLOAD) {
+            throw new AwsException("RequestTooLargeException", "Request must be smaller than " + MAX_PAYLOAD + " bytes for the InvokeFunction operation", 413);
+        }
+        ObjectNode record = load(ctx, ref);
+        if (payload.length > 0) {
+            try {
+                Values.JSON.readTree(payload);
+            } catch (IOException e) {
+                throw new AwsException("InvalidRequestContentException",
+                        "Could not parse request body into json: Could not parse payload into json: " + e.getMessage().lines().findFirst().orElse(""), 400);
+            }
+        }
+        String type = Values.text(in, "InvocationType", "RequestResponse");
+        ObjectNode out = Values.object();
+        if (type.equals("DryRun")) return out.put("StatusCode", 204);
+        if (type.equals("Event")) {
+            throw new AwsException("NotImplemented", "Nimbus does not implement asynchronous invocation (InvocationType Event) yet", 501, false);
+        }
+        FunctionSpec spec = spec(ctx, record);
+        String trace = "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24)
+                + ";Lineage=nimbus;Sampled=0";
+        String clientContext = Values.text(in, "ClientContext", null);
+        if (clientContext != null) clientContext = new String(Base64.getMimeDecoder().decode(clientContext), StandardCharsets.UTF_8);
+        var admitted = admit(spec.arn(), record);
+        Invocation.Result r;
+        try {
+            r = compute().invoke(spec, new Invocation(ctx.requestId(), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload,
+                    clientContext, trace));
+        } finally {
+            admitted.decrementAndGet();
+        }
+        out.put("StatusCode", 200);
+        out.put("ExecutedVersion", LATEST);
+        if (r.functionError() != null) out.put("FunctionError", r.functionError());
+        if ("Tail".equals(Values.text(in, "LogType", "None"))) out.put("LogResult", tail(r.log()));
+        out.set("Payload", Values.NODES.binaryNode(r.payload()));
+        return out;
+    }
+
+    /** The last 4 KB of an invocation's log, base64, as X-Amz-Log-Result carries it. */
+    static String tail(String log) {
+        byte[] b = log == null ? new byte[0] : log.getBytes(StandardCharsets.UTF_8);
+        int from = Math.max(0, b.length - 4096);
+        while (from > 0 && from < b.length && (b[from] & 0xC0) == 0x80) from++; // not inside a UTF-8 sequence
+        return Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(b, from, b.length));
+    }
+
+    private FunctionSpec spec(RequestContext ctx, ObjectNode record) {
+        JsonNode c = record.get("Configuration");
+        String name = c.get("FunctionName").asText();
+        Map<String, String> env = new LinkedHashMap<>();
+        c.path("Environment").path("Variables").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        int memory = c.get("MemorySize").asInt();
+        env.put("AWS_REGION", ctx.region());
+        env.put("AWS_DEFAULT_REGION", ctx.region());
+        env.put("AWS_EXECUTION_ENV", "AWS_Lambda_" + c.get("Runtime").asText());
+        env.put("AWS_LAMBDA_FUNCTION_NAME", name);
+        env.put("AWS_LAMBDA_FUNCTION_VERSION", LATEST);
+        env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(memory));
+        env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+        env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + name);
+        env.put("_HANDLER", c.get("Handler").asText());
+        env.put("TZ", ":UTC");
+        env.put("AWS_ENDPOINT_URL", endpoint.get());
+        return new FunctionSpec(c.get("FunctionArn").asText(), name, LATEST, c.get("RevisionId").asText(), c.get("Runtime").asText(),
+                c.get("Handler").asText(), c.get("Role").asText(), memory, c.get("Timeout").asInt(), codeDir(record.get("CodeId").asText()), env);
+    }
+
+    /**
+     * Credentials for one environment: temporary credentials of the execution role's session
+     * ("assumed-role/ROLE/FUNCTION") when the role exists in Nimbus's IAM, else the function's
+     * account id as access key, which Nimbus resolves to that account.
+     */
+    private Map<String, String> credentials(FunctionSpec spec) {
+        Matcher m = ROLE.matcher(spec.role());
+        String account = spec.arn().split(":")[4];
+        ObjectNode role = m.matches() ? iam.role(m.group(1), m.group(2)) : null;
+        Map<String, String> env = new HashMap<>();
+        if (role == null) {
+            env.put("AWS_ACCESS_KEY_ID", account);
+            env.put("AWS_SECRET_ACCESS_KEY", "nimbus");
+            return env;
+        }
+        String roleName = role.get("RoleName").asText();
+        Identity session = new Identity(m.group(1), "arn:aws:sts::" + m.group(1) + ":assumed-role/" + roleName + "/" + spec.functionName(),
+                role.get("RoleId").asText() + ":" + spec.functionName(), null);
+        ObjectNode c = store.transaction(() -> iam.credentials().issueTemporary(session, Instant.now().truncatedTo(ChronoUnit.SECONDS).plusSeconds(12 * 3600)));
+        iam.credentials().refresh(c.get("AccessKeyId").asText());
+        env.put("AWS_ACCESS_KEY_ID", c.get("AccessKeyId").asText());
+        env.put("AWS_SECRET_ACCESS_KEY", c.get("SecretAccessKey").asText());
+        env.put("AWS_SESSION_TOKEN", c.get("SessionToken").asText());
+        return env;
+    }
+
+    // ---- code storage
+
+    /** Stores the zip as a blob and unpacks it; returns the code id naming both. */
+    private String saveCode(byte[] zip) {
+        String codeId = UUID.randomUUID().toString();
+        FunctionCode.unzip(zip, codeDirPath(codeId));
+        store.blobs().write(blobId(codeId), new java.io.ByteArrayInputStream(zip));
+        return codeId;
+    }
+
+    private void dropCode(String codeId) {
+        store.blobs().delete(blobId(codeId));
+        FunctionCode.deleteTree(codeDirPath(codeId));
+    }
+
+    /** The unpacked code, unpacked again from its blob when missing (a data dir restored without it, say). */
+    private Path codeDir(String codeId) {
+        Path dir = codeDirPath(codeId);
+        if (Files.isDirectory(dir)) return dir;
+        try (InputStream in = store.blobs().open(blobId(codeId))) {
+            if (in == null) throw AwsException.internal("the code of this function is missing from the store");
+            synchronized (this) {
+                if (!Files.isDirectory(dir)) FunctionCode.unzip(in.readAllBytes(), dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
+    }
+
+    private static String blobId(String codeId) {
+        return "lambda/" + codeId + ".zip";
+    }
+
+    private Path codeDirPath(String codeId) {
+        return base().resolve("code").resolve(codeId);
+    }
+
+    /** The directory of unpacked code and runtime files, created on first use; no lock once created. */
+    private Path base() {
+        Path b = base;
+        if (b != null) return b;
+        synchronized (this) {
+            if (base == null) {
+                try {
+                    b = dataDir != null ? Files.createDirectories(dataDir.resolve("lambda")) : Files.createTempDirectory("nimbus-lambda-");
+                    Files.createDirectories(b.resolve("code"));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                base = b;
+            }
+            return base;
+        }
+    }
+
+    /** Started on first use (no runtime files or timers for a server that never runs a function); no lock once started. */
+    private Compute compute() {
+        Compute c = compute;
+        if (c != null) return c;
+        synchronized (this) {
+            if (compute == null) compute = new Compute(extractRuntimes(), this::credentials);
+            return compute;
+        }
+    }
+
+    /** Nimbus's own runtime bootstraps, copied from the jar to the data dir on first use. */
+    private Path extractRuntimes() {
+        Path dir = base().resolve("runtimes");
+        try {
+            for (String file : List.of("python/bootstrap.py", "node/bootstrap.mjs")) {
+                Path target = dir.resolve(file);
+                Files.createDirectories(target.getParent());
+                try (InputStream in = LambdaService.class.getResourceAsStream("/runtimes/" + file)) {
+                    if (in == null) throw new IllegalStateException("runtime file missing from the build: " + file);
+                    Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
+    }
+
+    /** Serves Code.Location: the zip of a function's code, by its unguessable code id. */
+    public HttpResponse internal(String method, String path) {
+        Matcher m = CODE_URL.matcher(path);
+        if (!m.matches() || !(method.equals("GET") || method.equals("HEAD"))) return null;
+        String blob = blobId(m.group(1));
+        long size = store.blobs().size(blob);
+        if (size < 0) return null;
+        HttpResponse res = new HttpResponse();
+        res.header("Content-Type", "application/zip");
+        res.streamLength = size;
+        res.stream = out -> {
+            try (InputStream in = store.blobs().open(blob)) {
+                if (in != null) in.transferTo(out);
+            }
+        };
+        return res;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (compute != null) compute.close();
+        if (base != null && dataDir == null) FunctionCode.deleteTree(base);
+    }
+
+    // ---- helpers
+
+    record Ref(String name, String qualifier) {}
+
+    private static Ref ref(RequestContext ctx, String functionName) {
+        Matcher m = FUNCTION_REF.matcher(functionName);
+        if (!m.matches()) throw FunctionCode.invalid("1 validation error detected: Value '" + functionName + "' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern");
+        return new Ref(m.group(3), m.group(4));
+    }
+
+    /** Operations on $LATEST only (versions are not published yet): another qualifier names nothing. */
+    private static Ref latest(RequestContext ctx, ObjectNode in) {
+        Ref ref = ref(ctx, Values.text(in, "FunctionName"));
+        String qualifier = Values.text(in, "Qualifier", ref.qualifier());
+        if (qualifier != null && !qualifier.equals(LATEST)) throw notFound(ctx, new Ref(ref.name(), qualifier));
+        return new Ref(ref.name(), null);
+    }
+
+    private ObjectNode load(RequestContext ctx, Ref ref) {
+        JsonNode record = functions.getJson(key(ctx, ref.name()));
+        if (record == null) throw notFound(ctx, ref);
+        return (ObjectNode) record;
+    }
+
+    private static String key(RequestContext ctx, String name) {
+        return ctx.accountId() + "/" + ctx.region() + "/" + name;
+    }
+
+    static AwsException notFound(RequestContext ctx, Ref ref) {
+        String arn = ctx.arn("lambda", "function:" + ref.name() + (ref.qualifier() == null ? "" : ":" + ref.qualifier()));
+        return new AwsException("ResourceNotFoundException", "Function not found: " + arn, 404);
+    }
+
+    private static AwsException conflict(String name) {
+        return new AwsException("ResourceConflictException", "Function already exist: " + name, 409);
+    }
+
+    private static void stamp(ObjectNode config) {
+        config.put("LastModified", LAST_MODIFIED.format(Instant.now()));
+        config.put("RevisionId", UUID.randomUUID().toString());
+    }
+
+    private static void checkRevision(ObjectNode in, JsonNode config) {
+        String expected = Values.text(in, "RevisionId", null);
+        if (expected != null && !expected.equals(config.get("RevisionId").asText())) {
+            throw new AwsException("PreconditionFailedException",
+                    "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", 412);
+        }
+    }
+
+    /** AWS's limits beyond what the model states (its MemorySize and Timeout bounds are wider than Lambda's). */
+    private static void checkConfiguration(ObjectNode config) {
+        String runtime = config.get("Runtime").asText();
+        if (!RUNTIMES.contains(runtime)) {
+            throw new AwsException("InvalidParameterValueException", "Nimbus does not run the " + runtime + " runtime; it runs " + String.join(", ",
+                    new java.util.TreeSet<>(RUNTIMES)), 400);
+        }
+        int memory = config.get("MemorySize").asInt();
+        if (memory > 10240) throw AwsException.validation("1 validation error detected: Value '" + memory
+                + "' at 'memorySize' failed to satisfy constraint: Member must have value less than or equal to 10240");
+        int timeout = config.get("Timeout").asInt();
+        if (timeout > 900) throw AwsException.validation("1 validation error detected: Value '" + timeout
+                + "' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900");
+        JsonNode vars = config.path("Environment").path("Variables");
+        if (vars.isObject()) {
+            List<String> reserved = new java.util.ArrayList<>();
+            vars.fieldNames().forEachRemaining(n -> {
+                if (RESERVED_VARIABLES.contains(n)) reserved.add(n);
+            });
+            if (!reserved.isEmpty()) {
+                throw FunctionCode.invalid("Lambda was unable to configure your environment variables because the environment variables you have provided "
+                        + "contains reserved keys that are currently not supported for modification. Reserved keys used in this request: " + String.join(", ", reserved));
+            }
+            String measured = vars.toString();
+            if (measured.getBytes(StandardCharsets.UTF_8).length > 4096) {
+                throw FunctionCode.invalid("Lambda was unable to configure your environment variables because the environment variables you have provided "
+                        + "exceeded the 4KB limit. String measured: " + measured);
+            }
+        }
+    }
+
+    private static byte[] bytes(JsonNode blob) {
+        try {
+            return blob.binaryValue();
+        } catch (IOException e) {
+            throw AwsException.serialization("Blob is not valid base64");
+        }
+    }
+}

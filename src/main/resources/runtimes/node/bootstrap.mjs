@@ -1,0 +1,135 @@
+// Nimbus's Node.js runtime: pulls events from the Lambda Runtime API (2018-06-01), calls the
+// handler named by _HANDLER ("file.export", file relative to LAMBDA_TASK_ROOT, .js/.mjs/.cjs,
+// CommonJS or ES module; async, promise-returning or callback style) and posts its result or error
+// in AWS's shapes. Node's standard library only.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const PREFIX = '/2018-06-01/runtime';
+
+function call(method, p, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host, port, path: PREFIX + p, method, agent, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function errorBody(err, fallbackType) {
+  if (err instanceof Error) {
+    return { errorType: err.name || fallbackType, errorMessage: err.message, trace: String(err.stack || '').split('\n') };
+  }
+  return { errorType: fallbackType || 'Error', errorMessage: typeof err === 'string' ? err : JSON.stringify(err), trace: [] };
+}
+
+function postError(p, body) {
+  console.error(`${new Date().toISOString()}\t${current || 'undefined'}\tERROR\tInvoke Error \t${JSON.stringify(body)}`);
+  return call('POST', p, JSON.stringify(body), { 'Content-Type': 'application/json', 'Lambda-Runtime-Function-Error-Type': body.errorType });
+}
+
+async function loadHandler() {
+  const spec = process.env._HANDLER || '';
+  const root = process.env.LAMBDA_TASK_ROOT;
+  const dot = spec.lastIndexOf('.');
+  if (dot <= 0 || dot === spec.length - 1) {
+    throw { errorType: 'Runtime.MalformedHandlerName', errorMessage: `Bad handler ${spec}`, trace: [] };
+  }
+  const moduleName = spec.slice(0, dot);
+  const exportName = spec.slice(dot + 1);
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => path.resolve(root, moduleName + ext)).find((f) => fs.existsSync(f));
+  if (!file) {
+    throw { errorType: 'Runtime.ImportModuleError', errorMessage: `Error: Cannot find module '${moduleName}'\nRequire stack:\n- ${process.argv[1]}`, trace: [] };
+  }
+  let mod;
+  try {
+    // import() loads both kinds: a CommonJS file's module.exports arrives as the default export.
+    mod = await import(pathToFileURL(file).href);
+  } catch (e) {
+    if (e instanceof SyntaxError) throw { errorType: 'Runtime.UserCodeSyntaxError', errorMessage: `${e.name}: ${e.message}`, trace: String(e.stack).split('\n') };
+    throw { errorType: 'Runtime.ImportModuleError', errorMessage: `${e.name}: ${e.message}`, trace: String(e.stack).split('\n') };
+  }
+  const handler = mod[exportName] ?? mod.default?.[exportName];
+  if (typeof handler !== 'function') {
+    throw { errorType: 'Runtime.HandlerNotFound', errorMessage: `${spec} is undefined or not exported`, trace: [] };
+  }
+  return handler;
+}
+
+function run(handler, event, context) {
+  return new Promise((resolve, reject) => {
+    const callback = (err, result) => (err != null ? reject(err) : resolve(result));
+    let returned;
+    try {
+      returned = handler(event, context, callback);
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
+    else if (handler.length < 3) resolve(returned);
+  });
+}
+
+let current = null;
+
+process.on('uncaughtException', async (e) => {
+  const body = errorBody(e, 'Runtime.UncaughtException');
+  if (current) await postError(`/invocation/${current}/error`, body).catch(() => {});
+  process.exit(129);
+});
+process.on('unhandledRejection', async (reason) => {
+  const body = errorBody(reason, 'Runtime.UnhandledPromiseRejection');
+  if (current) await postError(`/invocation/${current}/error`, body).catch(() => {});
+  process.exit(128);
+});
+
+let handler;
+try {
+  handler = await loadHandler();
+} catch (failure) {
+  await postError('/init/error', failure.errorType ? failure : errorBody(failure, 'Runtime.Unknown'));
+  process.exit(1);
+}
+
+for (;;) {
+  const next = await call('GET', '/invocation/next');
+  const id = next.headers['lambda-runtime-aws-request-id'];
+  const deadline = Number(next.headers['lambda-runtime-deadline-ms']);
+  if (next.headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'];
+  const clientContext = next.headers['lambda-runtime-client-context'];
+  current = id;
+  const context = {
+    awsRequestId: id,
+    invokedFunctionArn: next.headers['lambda-runtime-invoked-function-arn'],
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+    clientContext: clientContext ? JSON.parse(clientContext) : undefined,
+    identity: undefined,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
+  };
+  let result;
+  try {
+    const event = next.body.length ? JSON.parse(next.body.toString('utf8')) : {};
+    result = await run(handler, event, context);
+  } catch (e) {
+    await postError(`/invocation/${id}/error`, errorBody(e));
+    current = null;
+    continue;
+  }
+  const payload = result === undefined ? 'null' : JSON.stringify(result);
+  await call('POST', `/invocation/${id}/response`, payload, { 'Content-Type': 'application/json' });
+  current = null;
+}

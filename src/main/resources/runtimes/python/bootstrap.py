@@ -1,0 +1,129 @@
+# Nimbus's Python runtime: pulls events from the Lambda Runtime API (2018-06-01), calls the
+# handler named by _HANDLER ("module.function", module relative to LAMBDA_TASK_ROOT) and posts
+# its result or error in AWS's shapes. Standard library only.
+import http.client
+import importlib
+import json
+import os
+import socket
+import sys
+import time
+import traceback
+
+API_HOST = os.environ["AWS_LAMBDA_RUNTIME_API"]
+PREFIX = "/2018-06-01/runtime"
+_conn = None
+
+
+def call(method, path, body=None, headers=None):
+    """One request over a kept-alive connection; reconnects once if the connection was dropped."""
+    global _conn
+    for attempt in (0, 1):
+        if _conn is None:
+            _conn = http.client.HTTPConnection(API_HOST)
+            _conn.connect()
+            # Small requests go out at once: no Nagle wait for the server's delayed ACK.
+            _conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            # Bytes, so that http.client sends headers and body in one write.
+            _conn.request(method, PREFIX + path, body=body.encode("utf-8") if isinstance(body, str) else body, headers=headers or {})
+            r = _conn.getresponse()
+            return r, r.read()
+        except (http.client.HTTPException, OSError):
+            _conn.close()
+            _conn = None
+            if attempt:
+                raise
+
+
+def error_body(etype, message, request_id="", stack=None):
+    return {"errorMessage": message, "errorType": etype, "requestId": request_id, "stackTrace": stack or []}
+
+
+def user_stack(tb):
+    """The traceback without this bootstrap's own frames, as AWS lists it."""
+    frames = [f for f in traceback.extract_tb(tb) if f.filename != __file__]
+    return traceback.format_list(frames)
+
+
+def log_error(body):
+    print("[ERROR] " + body["errorType"] + ": " + body["errorMessage"], file=sys.stderr, flush=True)
+
+
+def load_handler():
+    spec = os.environ.get("_HANDLER", "")
+    try:
+        module_name, function_name = spec.rsplit(".", 1)
+    except ValueError as e:
+        return None, error_body("Runtime.MalformedHandlerName", "Bad handler '%s': %s" % (spec, e))
+    module_name = module_name.replace("/", ".")
+    try:
+        module = importlib.import_module(module_name)
+    except SyntaxError as e:
+        return None, error_body("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s" % (module_name, e),
+                                stack=user_stack(e.__traceback__))
+    except ImportError as e:
+        return None, error_body("Runtime.ImportModuleError", "Unable to import module '%s': %s" % (module_name, e))
+    except Exception as e:
+        return None, error_body(type(e).__name__, str(e), stack=user_stack(e.__traceback__))
+    handler = getattr(module, function_name, None)
+    if handler is None:
+        return None, error_body("Runtime.HandlerNotFound", "Handler '%s' missing on module '%s'" % (function_name, module_name))
+    return handler, None
+
+
+class Context:
+    def __init__(self, request_id, deadline_ms, arn, client_context):
+        self.aws_request_id = request_id
+        self.invoked_function_arn = arn
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.identity = None
+        self.client_context = client_context
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        return max(self._deadline_ms - int(time.time() * 1000), 0)
+
+
+def main():
+    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
+    handler, failure = load_handler()
+    if failure is not None:
+        log_error(failure)
+        call("POST", "/init/error", json.dumps(failure), {"Lambda-Runtime-Function-Error-Type": failure["errorType"]})
+        sys.exit(1)
+    while True:
+        r, body = call("GET", "/invocation/next")
+        request_id = r.getheader("Lambda-Runtime-Aws-Request-Id")
+        trace = r.getheader("Lambda-Runtime-Trace-Id")
+        if trace:
+            os.environ["_X_AMZN_TRACE_ID"] = trace
+        client_context = r.getheader("Lambda-Runtime-Client-Context")
+        context = Context(request_id, int(r.getheader("Lambda-Runtime-Deadline-Ms")),
+                          r.getheader("Lambda-Runtime-Invoked-Function-Arn"),
+                          json.loads(client_context) if client_context else None)
+        try:
+            result = handler(json.loads(body) if body else {}, context)
+        except Exception as e:
+            failure = error_body(type(e).__name__, str(e), request_id, user_stack(e.__traceback__))
+            log_error(failure)
+            call("POST", "/invocation/%s/error" % request_id, json.dumps(failure),
+                 {"Lambda-Runtime-Function-Error-Type": failure["errorType"]})
+            continue
+        try:
+            payload = json.dumps(result)
+        except (TypeError, ValueError) as e:
+            failure = error_body("Runtime.MarshalError", "Unable to marshal response: %s" % e, request_id)
+            log_error(failure)
+            call("POST", "/invocation/%s/error" % request_id, json.dumps(failure),
+                 {"Lambda-Runtime-Function-Error-Type": failure["errorType"]})
+            continue
+        call("POST", "/invocation/%s/response" % request_id, payload)
+
+
+if __name__ == "__main__":
+    main()
