@@ -78,7 +78,7 @@ public final class Compute implements AutoCloseable {
         } catch (IOException | IllegalStateException e) { // no interpreter, a bootstrap that cannot be executed
             if (closed) throw e instanceof IllegalStateException ise ? ise : new IllegalStateException(e);
             return Environment.error("Runtime.InvalidEntrypoint", "RequestId: " + inv.requestId + " Error: could not start the "
-                    + spec.runtime() + " runtime: " + e.getMessage()).withLog("");
+                    + spec.runtime() + " runtime: " + e.getMessage()).withLog("", null);
         }
         try {
             return env.invoke(inv);

@@ -164,19 +164,19 @@ final class Environment {
             tail.append(String.format("Init Duration: %.2f ms\t", initNanos / 1e6));
         }
         log.append(tail.append('\n').toString());
-        return r.withLog(log.take());
+        return r.withLog(log.take(), logStream);
     }
 
     private Invocation.Result timedOut(Invocation inv) {
         String at = DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
         String message = at + " " + inv.requestId + " Task timed out after " + String.format("%.2f", (double) spec.timeoutSeconds()) + " seconds";
         log.append(message + "\n");
-        return new Invocation.Result(("{\"errorMessage\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8), "Unhandled", null);
+        return new Invocation.Result(("{\"errorMessage\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8), "Unhandled");
     }
 
     static Invocation.Result error(String type, String message) {
         String json = "{\"errorType\":" + quote(type) + ",\"errorMessage\":" + quote(message) + "}";
-        return new Invocation.Result(json.getBytes(StandardCharsets.UTF_8), "Unhandled", null);
+        return new Invocation.Result(json.getBytes(StandardCharsets.UTF_8), "Unhandled");
     }
 
     private static String quote(String s) {
@@ -275,7 +275,7 @@ final class Environment {
                 next(x);
             } else if (method.equals("POST") && path.equals("init/error")) {
                 Invocation inv = current;
-                if (inv != null) inv.fail(new Invocation.Result(errorBody(body, x), "Unhandled", null));
+                if (inv != null) inv.fail(new Invocation.Result(errorBody(body, x), "Unhandled"));
                 respond(x, 202, "{\"status\":\"OK\"}");
                 apiThreads.execute(this::close); // AWS ends an environment whose init failed
             } else if (method.equals("POST") && path.startsWith("invocation/") && (path.endsWith("/response") || path.endsWith("/error"))) {
@@ -284,7 +284,7 @@ final class Environment {
                 if (inv == null || !inv.requestId.equals(id)) {
                     respond(x, 400, "{\"errorMessage\":\"Invalid request ID\",\"errorType\":\"InvalidRequestID\"}");
                 } else if (path.endsWith("/error")) {
-                    inv.result.complete(new Invocation.Result(errorBody(body, x), "Unhandled", null));
+                    inv.result.complete(new Invocation.Result(errorBody(body, x), "Unhandled"));
                     respond(x, 202, "{\"status\":\"OK\"}");
                 } else if (body.length > MAX_RESPONSE) {
                     inv.result.complete(error("Function.ResponseSizeTooLarge",
@@ -292,7 +292,7 @@ final class Environment {
                     respond(x, 413, "{\"errorMessage\":\"Exceeded maximum allowed payload size (" + MAX_RESPONSE
                             + " bytes).\",\"errorType\":\"RequestEntityTooLarge\"}");
                 } else {
-                    inv.result.complete(new Invocation.Result(body, null, null));
+                    inv.result.complete(new Invocation.Result(body, null));
                     respond(x, 202, "{\"status\":\"OK\"}");
                 }
             } else {

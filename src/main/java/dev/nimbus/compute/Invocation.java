@@ -33,9 +33,14 @@ public final class Invocation {
      * How an invocation ended. {@code functionError} is null on success, else "Unhandled" as the
      * X-Amz-Function-Error header says; {@code log} is the invocation's log (START to REPORT).
      */
-    public record Result(byte[] payload, String functionError, String log) {
-        Result withLog(String l) {
-            return new Result(payload, functionError, l);
+    /** {@code logStream}: the environment's CloudWatch Logs stream, where {@code log} belongs. */
+    public record Result(byte[] payload, String functionError, String log, String logStream) {
+        Result(byte[] payload, String functionError) {
+            this(payload, functionError, null, null);
+        }
+
+        Result withLog(String l, String stream) {
+            return new Result(payload, functionError, l, stream);
         }
     }
 }

@@ -35,7 +35,7 @@ public final class ServiceSet implements AutoCloseable {
         this.identities = credentials::identity;
         this.logs = new LogsService(store);
         logs.startRetentionSweep();
-        this.lambda = new LambdaService(store, iam, endpoint, dataDir);
+        this.lambda = new LambdaService(store, iam, logs, endpoint, dataDir);
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }

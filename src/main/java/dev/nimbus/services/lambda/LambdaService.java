@@ -13,6 +13,8 @@ import dev.nimbus.protocol.Values;
 import dev.nimbus.services.AwsService;
 import dev.nimbus.services.Operations;
 import dev.nimbus.services.iam.Iam;
+import dev.nimbus.services.logs.Logs;
+import dev.nimbus.services.logs.LogsService;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.io.IOException;
@@ -33,9 +35,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * AWS Lambda: functions from zip packages (control plane) and synchronous invocation in
@@ -44,6 +51,7 @@ import java.util.regex.Pattern;
  * revision under the data dir, where environments read them.
  */
 public final class LambdaService implements AwsService, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LambdaService.class.getName());
     static final String TABLE = "lambda.functions";
     static final String LATEST = "$LATEST";
     /** Runtimes Nimbus runs: the host's python3 and node stand in for each version. */
@@ -70,13 +78,20 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private final Path dataDir;
     private volatile Path base;
     private volatile Compute compute;
+    private final LogsService logs;
+    /**
+     * Ships invocation logs to CloudWatch Logs off the invoke path, in order: one writer, as the
+     * store has one writer anyway.
+     */
+    private final ExecutorService logShipper = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("lambda-logs").factory());
 
     /**
      * @param endpoint how functions reach Nimbus (AWS_ENDPOINT_URL), known once the server listens
      * @param dataDir  where unpacked code lives, or null for a temporary directory removed on close
      */
-    public LambdaService(Store store, Iam iam, Supplier<String> endpoint, Path dataDir) {
+    public LambdaService(Store store, Iam iam, LogsService logs, Supplier<String> endpoint, Path dataDir) {
         this.store = store;
+        this.logs = logs;
         this.functions = store.table(TABLE);
         this.iam = iam;
         this.endpoint = endpoint;
@@ -405,12 +420,31 @@ public final class LambdaService implements AwsService, AutoCloseable {
         } finally {
             admitted.decrementAndGet();
         }
+        shipLogs(ctx, spec.functionName(), r);
         out.put("StatusCode", 200);
         out.put("ExecutedVersion", LATEST);
         if (r.functionError() != null) out.put("FunctionError", r.functionError());
         if ("Tail".equals(Values.text(in, "LogType", "None"))) out.put("LogResult", tail(r.log()));
         out.set("Payload", Values.NODES.binaryNode(r.payload()));
         return out;
+    }
+
+    /**
+     * An invocation's output, START, END and REPORT lines go to /aws/lambda/NAME, one event a line,
+     * in the environment's stream (YYYY/MM/DD/[$LATEST]id), as Lambda writes them.
+     */
+    private void shipLogs(RequestContext ctx, String function, Invocation.Result r) {
+        if (r.log() == null || r.log().isEmpty() || r.logStream() == null) return;
+        long now = System.currentTimeMillis();
+        List<Logs.InputEvent> events = r.log().lines().filter(line -> !line.isEmpty()).map(line -> new Logs.InputEvent(now, line)).toList();
+        String account = ctx.accountId(), region = ctx.region();
+        logShipper.execute(() -> {
+            try {
+                logs.append(account, region, "/aws/lambda/" + function, r.logStream(), events);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "could not write the logs of " + function + " to CloudWatch Logs", e);
+            }
+        });
     }
 
     /** The last 4 KB of an invocation's log, base64, as X-Amz-Log-Result carries it. */
@@ -573,6 +607,12 @@ public final class LambdaService implements AwsService, AutoCloseable {
     @Override
     public synchronized void close() {
         if (compute != null) compute.close();
+        logShipper.shutdown(); // what was queued is still written: the store closes after this
+        try {
+            logShipper.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (base != null && dataDir == null) FunctionCode.deleteTree(base);
     }
 

@@ -16,16 +16,16 @@ import java.net.http.HttpResponse;
  * CloudWatch Logs calls as the SDKs send them (awsJson 1.1, X-Amz-Target Logs_20140328.*): the
  * SDK v2 Logs client is not available to the build, so tests speak the wire protocol directly.
  */
-final class LogsApi {
+public final class LogsApi {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private final URI endpoint;
 
-    LogsApi(URI endpoint) {
+    public LogsApi(URI endpoint) {
         this.endpoint = endpoint;
     }
 
     /** The response of a call that must succeed ({} when the operation has no output). */
-    JsonNode ok(String operation, ObjectNode input) {
+    public JsonNode ok(String operation, ObjectNode input) {
         HttpResponse<String> res = send(operation, input);
         assertEquals(200, res.statusCode(), () -> operation + " " + input + " -> " + res.body());
         return parse(res.body());
@@ -66,7 +66,7 @@ final class LogsApi {
     }
 
     /** An input object from name/value pairs: {@code in("logGroupName", "g", "limit", 2)}. */
-    static ObjectNode in(Object... pairs) {
+    public static ObjectNode in(Object... pairs) {
         ObjectNode o = Values.object();
         for (int i = 0; i < pairs.length; i += 2) o.set((String) pairs[i], Values.JSON.valueToTree(pairs[i + 1]));
         return o;
