@@ -51,6 +51,7 @@ suite() {
     --payload '{"key1":"value1"}' "$WORK/response.json" >"$WORK/out" 2>"$WORK/err"
   RC=$?
   expect "$v: lambda invoke StatusCode" "$(field StatusCode 2>/dev/null)" 200
+  # shellcheck disable=SC2016 # $LATEST is the literal version name
   expect "$v: lambda invoke ExecutedVersion" "$(field ExecutedVersion 2>/dev/null)" '$LATEST'
   cp "$WORK/response.json" "$WORK/out"
   expect "$v: lambda invoke response body" "$(field body 2>/dev/null)" '"Hello from Lambda!"'

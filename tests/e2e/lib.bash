@@ -1,6 +1,6 @@
 # Shared by the end-to-end scripts (sourced, not run): a work dir, pass/fail counting, the AWS CLIs
 # found on this machine, starting and stopping ./nimbus, running the CLI and checking its output.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # variables set here (EXIT, PID, ENDPOINT) are read by the scripts
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d)"
 SERVERS=()
