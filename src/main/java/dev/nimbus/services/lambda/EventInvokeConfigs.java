@@ -99,19 +99,19 @@ final class EventInvokeConfigs {
         for (String m : List.of("MaximumRetryAttempts", "MaximumEventAgeInSeconds")) {
             if (in.hasNonNull(m)) config.put(m, in.get(m).asInt());
         }
+        JsonNode given = in.path("DestinationConfig");
+        for (String side : List.of("OnSuccess", "OnFailure")) {
+            String arn = given.path(side).path("Destination").asText("");
+            if (!arn.isEmpty() && !supported(side, arn)) throw invalid(given);
+        }
         ObjectNode destinations = config.path("DestinationConfig").isObject() ? (ObjectNode) config.get("DestinationConfig")
                 : config.putObject("DestinationConfig");
         for (String side : List.of("OnSuccess", "OnFailure")) {
             ObjectNode target = destinations.path(side).isObject() ? (ObjectNode) destinations.get(side) : destinations.putObject(side);
-            JsonNode given = in.path("DestinationConfig").path(side);
-            if (!given.has("Destination")) continue;
-            String arn = given.path("Destination").asText("");
-            if (arn.isEmpty()) {
-                target.remove("Destination");
-            } else {
-                check(side, arn);
-                target.put("Destination", arn);
-            }
+            if (!given.path(side).has("Destination")) continue;
+            String arn = given.path(side).path("Destination").asText("");
+            if (arn.isEmpty()) target.remove("Destination");
+            else target.put("Destination", arn);
         }
     }
 
@@ -122,15 +122,19 @@ final class EventInvokeConfigs {
         return config;
     }
 
-    private static void check(String side, String arn) {
+    private static boolean supported(String side, String arn) {
         String[] parts = arn.split(":", 6);
         String service = parts.length == 6 ? parts[2] : "";
-        boolean ok = DESTINATION_SERVICES.contains(service) || (service.equals("s3") && side.equals("OnFailure"));
-        if (!ok) {
-            throw new AwsException("InvalidParameterValueException", "The provided destination config DestinationConfig(" + side
-                    + "=" + arn + ") is invalid: a destination is a Lambda function, an SQS queue, an SNS topic, an EventBridge event bus"
-                    + " or, on failure, an S3 bucket.", 400);
-        }
+        return DESTINATION_SERVICES.contains(service) || (service.equals("s3") && side.equals("OnFailure"));
+    }
+
+    /** AWS names the whole configuration given, in its Java model's notation. */
+    private static AwsException invalid(JsonNode given) {
+        String onSuccess = given.path("OnSuccess").path("Destination").asText("");
+        String onFailure = given.path("OnFailure").path("Destination").asText("");
+        return new AwsException("InvalidParameterValueException", "The provided destination config DestinationConfig(onSuccess="
+                + (onSuccess.isEmpty() ? "null" : "OnSuccess(destination=" + onSuccess + ")") + ", onFailure="
+                + (onFailure.isEmpty() ? "null" : "OnFailure(destination=" + onFailure + ")") + ") is invalid.", 400);
     }
 
     private static String key(String account, String region, String function) {
@@ -138,7 +142,7 @@ final class EventInvokeConfigs {
     }
 
     private static AwsException notFound(RequestContext ctx, LambdaService.Ref ref) {
-        return new AwsException("ResourceNotFoundException", "The function " + ctx.arn("lambda", "function:" + ref.name())
+        return new AwsException("ResourceNotFoundException", "The function " + ctx.arn("lambda", "function:" + ref.name() + ":" + LambdaService.LATEST)
                 + " doesn't have an EventInvokeConfig", 404);
     }
 }

@@ -13,7 +13,12 @@ import dev.nimbus.testing.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -128,7 +133,7 @@ class LambdaAsyncTest {
         create("configured", "def handler(event, context):\n    return 1\n");
         ResourceNotFoundException none = assertThrows(ResourceNotFoundException.class,
                 () -> lambda.getFunctionEventInvokeConfig(b -> b.functionName("configured")));
-        assertEquals("The function arn:aws:lambda:us-east-1:000000000000:function:configured doesn't have an EventInvokeConfig",
+        assertEquals("The function arn:aws:lambda:us-east-1:000000000000:function:configured:$LATEST doesn't have an EventInvokeConfig",
                 none.awsErrorDetails().errorMessage());
 
         var put = lambda.putFunctionEventInvokeConfig(b -> b.functionName("configured").maximumRetryAttempts(0).maximumEventAgeInSeconds(60)
@@ -156,8 +161,14 @@ class LambdaAsyncTest {
         assertEquals(400, range.statusCode());
         assertTrue(range.getMessage().contains("maximumRetryAttempts") || range.getMessage().contains("MaximumRetryAttempts"), range.getMessage());
         assertThrows(LambdaException.class, () -> lambda.putFunctionEventInvokeConfig(b -> b.functionName("configured").maximumEventAgeInSeconds(59)));
+        InvalidParameterValueException badDestination = assertThrows(InvalidParameterValueException.class,
+                () -> lambda.putFunctionEventInvokeConfig(b -> b.functionName("configured")
+                        .destinationConfig(d -> d.onSuccess(s -> s.destination("arn:aws:dynamodb:us-east-1:000000000000:table/t")))));
+        assertEquals("The provided destination config DestinationConfig(onSuccess=OnSuccess(destination=arn:aws:dynamodb:us-east-1:000000000000:table/t), "
+                + "onFailure=null) is invalid.", badDestination.awsErrorDetails().errorMessage());
+        // S3 buckets take failures only.
         assertThrows(InvalidParameterValueException.class, () -> lambda.putFunctionEventInvokeConfig(b -> b.functionName("configured")
-                .destinationConfig(d -> d.onSuccess(s -> s.destination("arn:aws:dynamodb:us-east-1:000000000000:table/t")))));
+                .destinationConfig(d -> d.onSuccess(s -> s.destination("arn:aws:s3:::bucket")))));
         assertThrows(ResourceNotFoundException.class, () -> lambda.putFunctionEventInvokeConfig(b -> b.functionName("nosuch").maximumRetryAttempts(1)));
         assertThrows(ResourceNotFoundException.class, () -> lambda.updateFunctionEventInvokeConfig(b -> b.functionName("dest").maximumRetryAttempts(1)));
 
@@ -165,6 +176,41 @@ class LambdaAsyncTest {
         assertThrows(ResourceNotFoundException.class, () -> lambda.getFunctionEventInvokeConfig(b -> b.functionName("configured")));
         assertThrows(ResourceNotFoundException.class, () -> lambda.deleteFunctionEventInvokeConfig(b -> b.functionName("configured")));
         assertTrue(lambda.listFunctionEventInvokeConfigs(b -> b.functionName("configured")).functionEventInvokeConfigs().isEmpty());
+    }
+
+    @Test
+    void recordsForServicesNimbusLacksAreLoggedNotLost() throws Exception {
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel() == Level.WARNING) warnings.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger logger = Logger.getLogger(Destinations.class.getName());
+        logger.addHandler(handler);
+        try {
+            String dlq = "arn:aws:sqs:us-east-1:000000000000:dead-letters";
+            String topic = "arn:aws:sns:us-east-1:000000000000:failures";
+            lambda.createFunction(b -> b.functionName("unsent").role(ROLE).runtime(Runtime.PYTHON3_12).handler("app.handler")
+                    .deadLetterConfig(d -> d.targetArn(dlq))
+                    .code(c -> c.zipFile(Zips.sdk("app.py", "def handler(event, context):\n    raise Exception('no')\n"))));
+            assertEquals(dlq, lambda.getFunctionConfiguration(b -> b.functionName("unsent")).deadLetterConfig().targetArn());
+            lambda.putFunctionEventInvokeConfig(b -> b.functionName("unsent").maximumRetryAttempts(0)
+                    .destinationConfig(d -> d.onFailure(f -> f.destination(topic))));
+            lambda.invoke(b -> b.functionName("unsent").invocationType(InvocationType.EVENT).payload(SdkBytes.fromUtf8String("{}")));
+            for (int attempt = 0; attempt < 1200 && warnings.size() < 2; attempt++) Thread.sleep(50);
+            assertTrue(warnings.stream().anyMatch(w -> w.contains(topic) && w.contains("RetriesExhausted") && w.contains("does not serve sns")), warnings.toString());
+            assertTrue(warnings.stream().anyMatch(w -> w.contains(dlq) && w.contains("does not serve sqs")), warnings.toString());
+        } finally {
+            logger.removeHandler(handler);
+        }
     }
 
     @Test
