@@ -9,6 +9,7 @@ import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -46,6 +47,8 @@ final class AsyncInvoker implements AutoCloseable {
     static volatile Duration retryDelay = Duration.ofMinutes(1);
     /** The first back-off after a throttle; it doubles per throttle up to 300 times this (5 minutes, as in AWS). */
     static volatile Duration throttleDelay = Duration.ofSeconds(1);
+    /** The clock events' ages are measured by; tests move it forward instead of waiting out MaximumEventAgeInSeconds. */
+    static volatile Clock clock = Clock.systemUTC();
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private final Store store;
@@ -93,7 +96,7 @@ final class AsyncInvoker implements AutoCloseable {
         ObjectNode event = Values.object()
                 .put("account", account).put("region", region).put("function", function).put("requestId", requestId)
                 .put("payload", Base64.getEncoder().encodeToString(payload))
-                .put("enqueued", now).put("due", now).put("errors", 0).put("throttles", 0).put("invokes", 0);
+                .put("enqueued", clock.millis()).put("due", now).put("errors", 0).put("throttles", 0).put("invokes", 0);
         String id = UUID.randomUUID().toString();
         events.putJson(id, event);
         return () -> queue.add(new Due(id, now));
@@ -128,8 +131,7 @@ final class AsyncInvoker implements AutoCloseable {
         JsonNode config = configs.find(account, region, function);
         int maxRetries = config == null ? EventInvokeConfigs.DEFAULT_RETRIES : config.path("MaximumRetryAttempts").asInt(EventInvokeConfigs.DEFAULT_RETRIES);
         int maxAge = config == null ? EventInvokeConfigs.DEFAULT_MAX_AGE : config.path("MaximumEventAgeInSeconds").asInt(EventInvokeConfigs.DEFAULT_MAX_AGE);
-        long now = System.currentTimeMillis();
-        if (now - event.get("enqueued").asLong() > maxAge * 1000L) {
+        if (clock.millis() - event.get("enqueued").asLong() > maxAge * 1000L) {
             finish(id, event, config, "EventAgeExceeded", null);
             return;
         }

@@ -649,8 +649,12 @@ public final class LambdaService implements AwsService, AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        async.close(); // before the environments it runs events in
+    public void close() {
+        async.close(); // first, and outside the lock, which events still running may need
+        closeEnvironments();
+    }
+
+    private synchronized void closeEnvironments() {
         if (compute != null) compute.close();
         logShipper.shutdown(); // what was queued is still written: the store closes after this
         try {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.logs.LogsApi;
 import dev.nimbus.testing.TestServer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,6 +127,26 @@ class LambdaAsyncTest {
         List<String> attempts = waitForLog(logs, "/aws/lambda/failing", l -> l.equals("ATTEMPT failure-1")).stream()
                 .filter(l -> l.equals("ATTEMPT failure-1")).toList();
         assertEquals(2, attempts.size());
+    }
+
+    @Test
+    void eventOlderThanItsMaximumAgeIsDroppedToOnFailure() throws Exception {
+        create("stale", "def handler(event, context):\n    return 1\n");
+        // Throttled (reserved concurrency 0), the event waits in the queue; it then ages past the minimum, 60 s.
+        lambda.putFunctionConcurrency(b -> b.functionName("stale").reservedConcurrentExecutions(0));
+        lambda.putFunctionEventInvokeConfig(b -> b.functionName("stale").maximumEventAgeInSeconds(60)
+                .destinationConfig(d -> d.onFailure(f -> f.destination(destArn))));
+        lambda.invoke(b -> b.functionName("stale").invocationType(InvocationType.EVENT).payload(SdkBytes.fromUtf8String("{\"marker\": \"stale-1\"}")));
+        AsyncInvoker.clock = Clock.offset(Clock.systemUTC(), Duration.ofSeconds(61));
+        try {
+            lambda.deleteFunctionConcurrency(b -> b.functionName("stale"));
+            JsonNode record = record("stale-1");
+            assertEquals("EventAgeExceeded", record.path("requestContext").path("condition").asText());
+            assertEquals(0, record.path("requestContext").path("approximateInvokeCount").asInt());
+            assertEquals("stale-1", record.path("requestPayload").path("marker").asText());
+        } finally {
+            AsyncInvoker.clock = Clock.systemUTC();
+        }
     }
 
     @Test
