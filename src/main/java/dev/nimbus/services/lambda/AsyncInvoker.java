@@ -17,7 +17,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.Semaphore;
@@ -57,6 +59,8 @@ final class AsyncInvoker implements AutoCloseable {
     private final LambdaService lambda;
     /** Ids of stored events by the time they are due: the worker blocks on it, no polling. */
     private final DelayQueue<Due> queue = new DelayQueue<>();
+    /** Ids in the queue: an event stored just before start() is both queued by Invoke and found by start's scan, and must run once. */
+    private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private final Semaphore running = new Semaphore(WORKERS);
     private Thread worker;
     private volatile boolean closed;
@@ -83,7 +87,7 @@ final class AsyncInvoker implements AutoCloseable {
     /** Queues what the store holds from before a restart and starts the worker (once the server listens: functions call back into it). */
     synchronized void start() {
         if (worker != null || closed) return;
-        for (Table.Entry e : events.scan("", null, Integer.MAX_VALUE)) queue.add(new Due(e.key(), e.json().path("due").asLong()));
+        for (Table.Entry e : events.scan("", null, Integer.MAX_VALUE)) schedule(e.key(), e.json().path("due").asLong());
         worker = Thread.ofVirtual().name("lambda-async").start(this::work);
     }
 
@@ -99,13 +103,18 @@ final class AsyncInvoker implements AutoCloseable {
                 .put("enqueued", clock.millis()).put("due", now).put("errors", 0).put("throttles", 0).put("invokes", 0);
         String id = UUID.randomUUID().toString();
         events.putJson(id, event);
-        return () -> queue.add(new Due(id, now));
+        return () -> schedule(id, now);
+    }
+
+    private void schedule(String id, long at) {
+        if (!closed && queued.add(id)) queue.add(new Due(id, at));
     }
 
     private void work() {
         try {
             while (!closed) {
                 Due due = queue.take();
+                queued.remove(due.id());
                 running.acquire();
                 Thread.ofVirtual().name("lambda-async-event").start(() -> {
                     try {
@@ -139,9 +148,13 @@ final class AsyncInvoker implements AutoCloseable {
         Invocation.Result result;
         try {
             result = lambda.invokeAsync(account, region, function, event.get("requestId").asText(), payload);
-        } catch (AwsException e) {
-            if (e.status() != 429 && e.status() < 500) throw e;
-            retry(id, event.put("throttles", event.get("throttles").asInt() + 1), throttleBackoff(event.get("throttles").asInt()));
+        } catch (RuntimeException e) {
+            // Throttles and system errors are retried until the event is too old, without using up attempts.
+            if (!(e instanceof AwsException a && a.status() == 429)) {
+                LOG.log(Level.WARNING, "asynchronous event " + event.get("requestId").asText() + " of " + function + " could not run; it is retried", e);
+            }
+            int throttles = event.get("throttles").asInt() + 1;
+            retry(id, event.put("throttles", throttles), throttleBackoff(throttles));
             return;
         }
         if (result == null) { // the function was deleted meanwhile: nothing to run, nowhere to report
@@ -171,7 +184,7 @@ final class AsyncInvoker implements AutoCloseable {
     private void retry(String id, ObjectNode event, long delayMillis) {
         long due = System.currentTimeMillis() + delayMillis;
         events.putJson(id, event.put("due", due));
-        if (!closed) queue.add(new Due(id, due));
+        schedule(id, due);
     }
 
     /** Sends the outcome to its destination (if any) and removes the event, together. */
@@ -183,15 +196,15 @@ final class AsyncInvoker implements AutoCloseable {
             String deadLetter = lambda.deadLetterTarget(event.get("account").asText(), event.get("region").asText(), event.get("function").asText());
             if (deadLetter != null) Destinations.deadLetter(deadLetter, event.get("requestId").asText());
         }
-        List<Runnable> queued = new ArrayList<>();
+        List<Runnable> afterCommit = new ArrayList<>();
         store.transaction(() -> {
             events.delete(id);
             if (!destination.isEmpty()) {
                 Runnable r = Destinations.send(this, destination, record(event, condition, result));
-                if (r != null) queued.add(r);
+                if (r != null) afterCommit.add(r);
             }
         });
-        if (!closed) queued.forEach(Runnable::run);
+        afterCommit.forEach(Runnable::run);
     }
 
     /** Lambda's invocation record for destinations. */
