@@ -112,6 +112,7 @@ public final class NimbusServer implements AutoCloseable {
             store.close();
             throw e;
         }
+        s.services.start();
         return s;
     }
 

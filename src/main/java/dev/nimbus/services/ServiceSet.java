@@ -45,6 +45,11 @@ public final class ServiceSet implements AutoCloseable {
         return lambda.internal(method, path);
     }
 
+    /** Starts services' background work that calls back into the server (Lambda's queued asynchronous events), once it listens. */
+    public void start() {
+        lambda.start();
+    }
+
     /** Stops what services run (function environments, the log retention sweep); the store is closed after this. */
     @Override
     public void close() {

@@ -84,6 +84,8 @@ public final class LambdaService implements AwsService, AutoCloseable {
      * store has one writer anyway.
      */
     private final ExecutorService logShipper = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("lambda-logs").factory());
+    private final EventInvokeConfigs eventInvokeConfigs;
+    private final AsyncInvoker async;
 
     /**
      * @param endpoint how functions reach Nimbus (AWS_ENDPOINT_URL), known once the server listens
@@ -96,6 +98,13 @@ public final class LambdaService implements AwsService, AutoCloseable {
         this.iam = iam;
         this.endpoint = endpoint;
         this.dataDir = dataDir;
+        this.eventInvokeConfigs = new EventInvokeConfigs(store, this);
+        this.async = new AsyncInvoker(store, eventInvokeConfigs, this);
+    }
+
+    /** Starts running stored asynchronous events; called once the server listens, as functions call back into it. */
+    public void start() {
+        async.start();
     }
 
     @Override
@@ -118,7 +127,12 @@ public final class LambdaService implements AwsService, AutoCloseable {
                 .add("PutFunctionConcurrency", this::putFunctionConcurrency)
                 .add("GetFunctionConcurrency", this::getFunctionConcurrency)
                 .add("DeleteFunctionConcurrency", this::deleteFunctionConcurrency)
-                .add("Invoke", this::invoke);
+                .add("Invoke", this::invoke)
+                .add("PutFunctionEventInvokeConfig", eventInvokeConfigs::put)
+                .add("UpdateFunctionEventInvokeConfig", eventInvokeConfigs::update)
+                .add("GetFunctionEventInvokeConfig", eventInvokeConfigs::get)
+                .add("DeleteFunctionEventInvokeConfig", eventInvokeConfigs::delete)
+                .add("ListFunctionEventInvokeConfigs", eventInvokeConfigs::list);
     }
 
     // ---- control plane
@@ -139,6 +153,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         config.put("Timeout", Values.integer(in, "Timeout", 3));
         config.put("MemorySize", Values.integer(in, "MemorySize", 128));
         if (in.has("Environment")) config.set("Environment", in.get("Environment"));
+        if (in.has("DeadLetterConfig")) config.set("DeadLetterConfig", in.get("DeadLetterConfig"));
         checkConfiguration(config);
         JsonNode code = in.path("Code");
         if (!code.hasNonNull("ZipFile")) {
@@ -239,6 +254,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         for (String m : List.of("Runtime", "Role", "Handler", "Description")) if (in.hasNonNull(m)) config.put(m, in.get(m).asText());
         for (String m : List.of("Timeout", "MemorySize")) if (in.hasNonNull(m)) config.put(m, in.get(m).asInt());
         if (in.has("Environment")) config.set("Environment", in.get("Environment"));
+        if (in.has("DeadLetterConfig")) config.set("DeadLetterConfig", in.get("DeadLetterConfig"));
         checkConfiguration(config);
         return replace(ctx, ref, record, config, null);
     }
@@ -278,6 +294,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         String arn = record.get("Configuration").get("FunctionArn").asText();
         compute().drain(arn, null);
         running.remove(arn);
+        eventInvokeConfigs.forget(ctx.accountId(), ctx.region(), ref.name());
         dropCode(record.get("CodeId").asText());
         return Values.object().put("StatusCode", 204);
     }
@@ -405,13 +422,45 @@ public final class LambdaService implements AwsService, AutoCloseable {
         ObjectNode out = Values.object();
         if (type.equals("DryRun")) return out.put("StatusCode", 204);
         if (type.equals("Event")) {
-            throw new AwsException("NotImplemented", "Nimbus does not implement asynchronous invocation (InvocationType Event) yet", 501, false);
+            if (payload.length > AsyncInvoker.MAX_PAYLOAD) {
+                throw new AwsException("RequestTooLargeException", "Request must be smaller than " + AsyncInvoker.MAX_PAYLOAD + " bytes for the InvokeFunction operation", 413);
+            }
+            async.enqueue(ctx.accountId(), ctx.region(), ref.name(), ctx.requestId(), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload).run();
+            return out.put("StatusCode", 202);
         }
+        String clientContext = Values.text(in, "ClientContext", null);
+        if (clientContext != null) clientContext = new String(Base64.getMimeDecoder().decode(clientContext), StandardCharsets.UTF_8);
+        Invocation.Result r = run(ctx, record, payload, clientContext);
+        out.put("StatusCode", 200);
+        out.put("ExecutedVersion", LATEST);
+        if (r.functionError() != null) out.put("FunctionError", r.functionError());
+        if ("Tail".equals(Values.text(in, "LogType", "None"))) out.put("LogResult", tail(r.log()));
+        out.set("Payload", Values.NODES.binaryNode(r.payload()));
+        return out;
+    }
+
+    /**
+     * One invocation of a function's $LATEST for the asynchronous worker, through the path of a
+     * synchronous Invoke (concurrency admission included: a throttle is the 429 AwsException);
+     * null when the function no longer exists.
+     */
+    Invocation.Result invokeAsync(String account, String region, String function, String requestId, byte[] payload) {
+        RequestContext ctx = new RequestContext(requestId, new Identity(account, "arn:aws:iam::" + account + ":root", account, null), region, null);
+        JsonNode record = functions.getJson(key(ctx, function));
+        return record == null ? null : run(ctx, (ObjectNode) record, payload, null);
+    }
+
+    /** The function's dead-letter target (DeadLetterConfig.TargetArn), or null. */
+    String deadLetterTarget(String account, String region, String function) {
+        JsonNode record = functions.getJson(account + "/" + region + "/" + function);
+        String arn = record == null ? "" : record.path("Configuration").path("DeadLetterConfig").path("TargetArn").asText("");
+        return arn.isEmpty() ? null : arn;
+    }
+
+    private Invocation.Result run(RequestContext ctx, ObjectNode record, byte[] payload, String clientContext) {
         FunctionSpec spec = spec(ctx, record);
         String trace = "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24)
                 + ";Lineage=nimbus;Sampled=0";
-        String clientContext = Values.text(in, "ClientContext", null);
-        if (clientContext != null) clientContext = new String(Base64.getMimeDecoder().decode(clientContext), StandardCharsets.UTF_8);
         var admitted = admit(spec.arn(), record);
         Invocation.Result r;
         try {
@@ -421,12 +470,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
             admitted.decrementAndGet();
         }
         shipLogs(ctx, spec.functionName(), r);
-        out.put("StatusCode", 200);
-        out.put("ExecutedVersion", LATEST);
-        if (r.functionError() != null) out.put("FunctionError", r.functionError());
-        if ("Tail".equals(Values.text(in, "LogType", "None"))) out.put("LogResult", tail(r.log()));
-        out.set("Payload", Values.NODES.binaryNode(r.payload()));
-        return out;
+        return r;
     }
 
     /**
@@ -605,7 +649,12 @@ public final class LambdaService implements AwsService, AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        async.close(); // first, and outside the lock, which events still running may need
+        closeEnvironments();
+    }
+
+    private synchronized void closeEnvironments() {
         if (compute != null) compute.close();
         logShipper.shutdown(); // what was queued is still written: the store closes after this
         try {
@@ -620,21 +669,21 @@ public final class LambdaService implements AwsService, AutoCloseable {
 
     record Ref(String name, String qualifier) {}
 
-    private static Ref ref(RequestContext ctx, String functionName) {
+    static Ref ref(RequestContext ctx, String functionName) {
         Matcher m = FUNCTION_REF.matcher(functionName);
         if (!m.matches()) throw FunctionCode.invalid("1 validation error detected: Value '" + functionName + "' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern");
         return new Ref(m.group(3), m.group(4));
     }
 
     /** Operations on $LATEST only (versions are not published yet): another qualifier names nothing. */
-    private static Ref latest(RequestContext ctx, ObjectNode in) {
+    static Ref latest(RequestContext ctx, ObjectNode in) {
         Ref ref = ref(ctx, Values.text(in, "FunctionName"));
         String qualifier = Values.text(in, "Qualifier", ref.qualifier());
         if (qualifier != null && !qualifier.equals(LATEST)) throw notFound(ctx, new Ref(ref.name(), qualifier));
         return new Ref(ref.name(), null);
     }
 
-    private ObjectNode load(RequestContext ctx, Ref ref) {
+    ObjectNode load(RequestContext ctx, Ref ref) {
         JsonNode record = functions.getJson(key(ctx, ref.name()));
         if (record == null) throw notFound(ctx, ref);
         return (ObjectNode) record;

@@ -1,0 +1,148 @@
+package dev.nimbus.services.lambda;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nimbus.protocol.AwsException;
+import dev.nimbus.protocol.RequestContext;
+import dev.nimbus.protocol.Values;
+import dev.nimbus.store.Store;
+import dev.nimbus.store.Table;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s): how a function's asynchronous events
+ * are retried and where their outcome goes. Records live in table {@code lambda.eventinvoke}, key
+ * account/region/function/qualifier (only $LATEST so far). The ranges (retries 0-2, age
+ * 60-21600 s) and the ARN syntax are the model's, checked by the validator before this runs.
+ */
+final class EventInvokeConfigs {
+    static final String TABLE = "lambda.eventinvoke";
+    static final int DEFAULT_RETRIES = 2;
+    static final int DEFAULT_MAX_AGE = 21600;
+    /** Services a destination may name (S3 buckets only on failure, as in AWS). */
+    private static final Set<String> DESTINATION_SERVICES = Set.of("lambda", "sqs", "sns", "events");
+
+    private final Store store;
+    private final Table configs;
+    private final LambdaService lambda;
+
+    EventInvokeConfigs(Store store, LambdaService lambda) {
+        this.store = store;
+        this.configs = store.table(TABLE);
+        this.lambda = lambda;
+    }
+
+    JsonNode put(RequestContext ctx, ObjectNode in) {
+        LambdaService.Ref ref = LambdaService.latest(ctx, in);
+        lambda.load(ctx, ref);
+        ObjectNode config = Values.object();
+        apply(in, config);
+        return save(ctx, ref, config);
+    }
+
+    /** Changes only the settings given; the others keep their values. */
+    JsonNode update(RequestContext ctx, ObjectNode in) {
+        LambdaService.Ref ref = LambdaService.latest(ctx, in);
+        lambda.load(ctx, ref);
+        String key = key(ctx.accountId(), ctx.region(), ref.name());
+        return store.transaction(() -> {
+            JsonNode existing = configs.getJson(key);
+            if (existing == null) throw notFound(ctx, ref);
+            ObjectNode config = (ObjectNode) existing;
+            apply(in, config);
+            return save(ctx, ref, config);
+        });
+    }
+
+    JsonNode get(RequestContext ctx, ObjectNode in) {
+        LambdaService.Ref ref = LambdaService.latest(ctx, in);
+        lambda.load(ctx, ref);
+        JsonNode config = configs.getJson(key(ctx.accountId(), ctx.region(), ref.name()));
+        if (config == null) throw notFound(ctx, ref);
+        return config;
+    }
+
+    JsonNode delete(RequestContext ctx, ObjectNode in) {
+        LambdaService.Ref ref = LambdaService.latest(ctx, in);
+        lambda.load(ctx, ref);
+        if (!configs.delete(key(ctx.accountId(), ctx.region(), ref.name()))) throw notFound(ctx, ref);
+        return null;
+    }
+
+    JsonNode list(RequestContext ctx, ObjectNode in) {
+        LambdaService.Ref ref = LambdaService.ref(ctx, Values.text(in, "FunctionName"));
+        lambda.load(ctx, new LambdaService.Ref(ref.name(), null));
+        String prefix = ctx.accountId() + "/" + ctx.region() + "/" + ref.name() + "/";
+        int max = Values.integer(in, "MaxItems", 50);
+        String marker = Values.text(in, "Marker", null);
+        List<Table.Entry> page = configs.scan(prefix, marker == null ? null : prefix + marker, max + 1);
+        ObjectNode out = Values.object();
+        var list = out.putArray("FunctionEventInvokeConfigs");
+        for (int i = 0; i < Math.min(max, page.size()); i++) list.add(page.get(i).json());
+        if (page.size() > max) out.put("NextMarker", page.get(max - 1).key().substring(prefix.length()));
+        return out;
+    }
+
+    /** The function's configuration for its asynchronous events, or null for AWS's defaults. */
+    JsonNode find(String account, String region, String function) {
+        return configs.getJson(key(account, region, function));
+    }
+
+    /** A deleted function's configuration goes with it (a function created again under its name starts without one). */
+    void forget(String account, String region, String function) {
+        configs.delete(key(account, region, function));
+    }
+
+    private void apply(ObjectNode in, ObjectNode config) {
+        for (String m : List.of("MaximumRetryAttempts", "MaximumEventAgeInSeconds")) {
+            if (in.hasNonNull(m)) config.put(m, in.get(m).asInt());
+        }
+        JsonNode given = in.path("DestinationConfig");
+        for (String side : List.of("OnSuccess", "OnFailure")) {
+            String arn = given.path(side).path("Destination").asText("");
+            if (!arn.isEmpty() && !supported(side, arn)) throw invalid(given);
+        }
+        ObjectNode destinations = config.path("DestinationConfig").isObject() ? (ObjectNode) config.get("DestinationConfig")
+                : config.putObject("DestinationConfig");
+        for (String side : List.of("OnSuccess", "OnFailure")) {
+            ObjectNode target = destinations.path(side).isObject() ? (ObjectNode) destinations.get(side) : destinations.putObject(side);
+            if (!given.path(side).has("Destination")) continue;
+            String arn = given.path(side).path("Destination").asText("");
+            if (arn.isEmpty()) target.remove("Destination");
+            else target.put("Destination", arn);
+        }
+    }
+
+    private JsonNode save(RequestContext ctx, LambdaService.Ref ref, ObjectNode config) {
+        config.put("FunctionArn", ctx.arn("lambda", "function:" + ref.name() + ":" + LambdaService.LATEST));
+        config.set("LastModified", Values.timestamp(Instant.now()));
+        configs.putJson(key(ctx.accountId(), ctx.region(), ref.name()), config);
+        return config;
+    }
+
+    private static boolean supported(String side, String arn) {
+        String[] parts = arn.split(":", 6);
+        String service = parts.length == 6 ? parts[2] : "";
+        return DESTINATION_SERVICES.contains(service) || (service.equals("s3") && side.equals("OnFailure"));
+    }
+
+    /** AWS names the whole configuration given, in its Java model's notation. */
+    private static AwsException invalid(JsonNode given) {
+        String onSuccess = given.path("OnSuccess").path("Destination").asText("");
+        String onFailure = given.path("OnFailure").path("Destination").asText("");
+        return new AwsException("InvalidParameterValueException", "The provided destination config DestinationConfig(onSuccess="
+                + (onSuccess.isEmpty() ? "null" : "OnSuccess(destination=" + onSuccess + ")") + ", onFailure="
+                + (onFailure.isEmpty() ? "null" : "OnFailure(destination=" + onFailure + ")") + ") is invalid.", 400);
+    }
+
+    private static String key(String account, String region, String function) {
+        return account + "/" + region + "/" + function + "/" + LambdaService.LATEST;
+    }
+
+    private static AwsException notFound(RequestContext ctx, LambdaService.Ref ref) {
+        return new AwsException("ResourceNotFoundException", "The function " + ctx.arn("lambda", "function:" + ref.name() + ":" + LambdaService.LATEST)
+                + " doesn't have an EventInvokeConfig", 404);
+    }
+}
