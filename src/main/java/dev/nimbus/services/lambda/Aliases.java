@@ -103,7 +103,9 @@ final class Aliases {
     JsonNode deleteAlias(RequestContext ctx, ObjectNode in) {
         Ref ref = LambdaService.ref(ctx, Values.text(in, "FunctionName"));
         lambda.load(ctx, ref);
-        aliases.delete(key(ctx, ref.name(), Values.text(in, "Name")));
+        String name = Values.text(in, "Name");
+        aliases.delete(key(ctx, ref.name(), name));
+        versions.policies().delete(ctx, ref.name(), name);
         return Values.object().put("StatusCode", 204);
     }
 

@@ -21,7 +21,7 @@ import java.util.List;
  * its own copy of the code and runs in its own environments (its qualified ARN is the compute key).
  * Table {@code lambda.versions}: key account/region/name/NNNNNNNNNN holds a version record
  * (CodeId, Configuration, LayerCodes, Source = the $LATEST revision it was cut from); key
- * account/region/name holds the number last given out.
+ * account/region/name holds the number last given out. Aliases and resource policies hang off it.
  */
 final class Versions {
     static final String TABLE = "lambda.versions";
@@ -30,12 +30,18 @@ final class Versions {
     private final Store store;
     private final Table versions;
     private final Aliases aliases;
+    private final Policies policies;
 
     Versions(LambdaService lambda, Store store) {
         this.lambda = lambda;
         this.store = store;
         this.versions = store.table(TABLE);
         this.aliases = new Aliases(this, lambda, store);
+        this.policies = new Policies(this, lambda, store);
+    }
+
+    Policies policies() {
+        return policies;
     }
 
     Aliases aliases() {
@@ -46,6 +52,7 @@ final class Versions {
         ops.add("PublishVersion", this::publishVersion)
                 .add("ListVersionsByFunction", this::listVersionsByFunction);
         aliases.register(ops);
+        policies.register(ops);
     }
 
     JsonNode publishVersion(RequestContext ctx, ObjectNode in) {
@@ -159,6 +166,7 @@ final class Versions {
         }
         if (!versions.delete(versionKey(ctx, ref.name(), Long.parseLong(qualifier)))) throw LambdaService.notFound(ctx, new Ref(ref.name(), qualifier));
         lambda.compute().drain(version.get("Configuration").get("FunctionArn").asText(), null);
+        policies.delete(ctx, ref.name(), qualifier);
         lambda.dropCode(version.get("CodeId").asText());
     }
 
@@ -172,6 +180,7 @@ final class Versions {
         }
         versions.delete(LambdaService.key(ctx, function));
         aliases.deleteAll(ctx, function);
+        policies.deleteAll(ctx, function);
     }
 
     /** A copy of the code under a new id, so that the version keeps it when $LATEST's changes. */
