@@ -80,6 +80,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private volatile Compute compute;
     private final LogsService logs;
     private final Versions versions;
+    private final Layers layers;
     /**
      * Ships invocation logs to CloudWatch Logs off the invoke path, in order: one writer, as the
      * store has one writer anyway.
@@ -98,6 +99,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         this.endpoint = endpoint;
         this.dataDir = dataDir;
         this.versions = new Versions(this, store);
+        this.layers = new Layers(this, store);
     }
 
     @Override
@@ -122,6 +124,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
                 .add("DeleteFunctionConcurrency", this::deleteFunctionConcurrency)
                 .add("Invoke", this::invoke);
         versions.register(ops);
+        layers.register(ops);
     }
 
     // ---- control plane
@@ -143,6 +146,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         config.put("MemorySize", Values.integer(in, "MemorySize", 128));
         if (in.has("Environment")) config.set("Environment", in.get("Environment"));
         checkConfiguration(config);
+        var layerCodes = layers.attach(in.path("Layers"), config);
         JsonNode code = in.path("Code");
         if (!code.hasNonNull("ZipFile")) {
             if (code.hasNonNull("S3Bucket")) throw new AwsException("NotImplemented", "Nimbus does not take code from S3 yet; upload the zip as ZipFile", 501, false);
@@ -167,6 +171,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         config.put("LastUpdateStatus", "Successful");
         ObjectNode record = Values.object().put("CodeId", codeId);
         record.set("Configuration", config);
+        if (!layerCodes.isEmpty()) record.set("LayerCodes", layerCodes);
         record.set("Tags", in.path("Tags").isObject() ? in.get("Tags") : Values.object());
         if (!functions.putJsonIfAbsent(key, record)) {
             dropCode(codeId);
@@ -188,7 +193,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         ObjectNode out = Values.object();
         out.set("Configuration", record.get("Configuration"));
         out.putObject("Code").put("RepositoryType", "S3")
-                .put("Location", endpoint.get() + "/_nimbus/lambda/code/" + record.get("CodeId").asText() + ".zip");
+                .put("Location", codeLocation(record.get("CodeId").asText()));
         if (!function.path("Tags").isEmpty()) out.set("Tags", function.get("Tags"));
         if (function.has("ReservedConcurrentExecutions")) {
             out.putObject("Concurrency").set("ReservedConcurrentExecutions", function.get("ReservedConcurrentExecutions"));
@@ -245,6 +250,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         for (String m : List.of("Timeout", "MemorySize")) if (in.hasNonNull(m)) config.put(m, in.get(m).asInt());
         if (in.has("Environment")) config.set("Environment", in.get("Environment"));
         checkConfiguration(config);
+        if (in.has("Layers")) record.set("LayerCodes", layers.attach(in.get("Layers"), config));
         return replace(ctx, ref, record, config, null);
     }
 
@@ -482,7 +488,8 @@ public final class LambdaService implements AwsService, AutoCloseable {
         env.put("TZ", ":UTC");
         env.put("AWS_ENDPOINT_URL", endpoint.get());
         return new FunctionSpec(c.get("FunctionArn").asText(), name, c.get("Version").asText(), c.get("RevisionId").asText(), c.get("Runtime").asText(),
-                c.get("Handler").asText(), c.get("Role").asText(), memory, c.get("Timeout").asInt(), codeDir(record.get("CodeId").asText()), env);
+                c.get("Handler").asText(), c.get("Role").asText(), memory, c.get("Timeout").asInt(), codeDir(record.get("CodeId").asText()), env,
+                layers.optDir(record));
     }
 
     /**
@@ -641,6 +648,15 @@ public final class LambdaService implements AwsService, AutoCloseable {
         String qualifier = Values.text(in, "Qualifier", ref.qualifier());
         if (qualifier != null && !qualifier.equals(LATEST)) throw notFound(ctx, new Ref(ref.name(), qualifier));
         return new Ref(ref.name(), null);
+    }
+
+    /** Where a zip (function code or layer content) downloads from. */
+    String codeLocation(String codeId) {
+        return endpoint.get() + "/_nimbus/lambda/code/" + codeId + ".zip";
+    }
+
+    Store store() {
+        return store;
     }
 
     Table functions() {
