@@ -53,7 +53,10 @@ final class Layers {
                 .add("GetLayerVersionByArn", this::getLayerVersionByArn)
                 .add("ListLayers", this::listLayers)
                 .add("ListLayerVersions", this::listLayerVersions)
-                .add("DeleteLayerVersion", this::deleteLayerVersion);
+                .add("DeleteLayerVersion", this::deleteLayerVersion)
+                .add("AddLayerVersionPermission", this::addLayerVersionPermission)
+                .add("RemoveLayerVersionPermission", this::removeLayerVersionPermission)
+                .add("GetLayerVersionPolicy", this::getLayerVersionPolicy);
     }
 
     /** A layer named by name or ARN, in the account and region the ARN says or the caller's. */
@@ -160,6 +163,54 @@ final class Layers {
         return Values.object().put("StatusCode", 204);
     }
 
+    // ---- layer version policies: who may use a layer version, kept in the version's record (Policy)
+
+    JsonNode addLayerVersionPermission(RequestContext ctx, ObjectNode in) {
+        Name layer = name(ctx, Values.text(in, "LayerName"));
+        long number = in.path("VersionNumber").asLong();
+        return lambda.store().transaction(() -> {
+            ObjectNode version = (ObjectNode) existing(layer, number);
+            ObjectNode policy = version.path("Policy").isObject() ? (ObjectNode) version.get("Policy") : version.putObject("Policy");
+            Policies.checkRevision(in, policy);
+            ObjectNode statement = Policies.statement(ctx, in, layer.arn() + ":" + number);
+            if (in.hasNonNull("OrganizationId")) {
+                statement.putObject("Condition").putObject("StringEquals").put("aws:PrincipalOrgID", in.get("OrganizationId").asText());
+            }
+            ArrayNode statements = policy.withArray("Statement");
+            for (JsonNode st : statements) {
+                if (st.get("Sid").asText().equals(statement.get("Sid").asText())) throw Policies.conflict(statement.get("Sid").asText());
+            }
+            statements.add(statement);
+            policy.put("RevisionId", UUID.randomUUID().toString());
+            layers.putJson(layer.versionKey(number), version);
+            return Values.object().put("Statement", statement.toString()).put("RevisionId", policy.get("RevisionId").asText());
+        });
+    }
+
+    JsonNode removeLayerVersionPermission(RequestContext ctx, ObjectNode in) {
+        Name layer = name(ctx, Values.text(in, "LayerName"));
+        long number = in.path("VersionNumber").asLong();
+        String sid = Values.text(in, "StatementId");
+        lambda.store().transaction(() -> {
+            ObjectNode version = (ObjectNode) existing(layer, number);
+            JsonNode policy = version.path("Policy");
+            if (!policy.isObject()) throw Policies.noSuchStatement(sid);
+            Policies.checkRevision(in, policy);
+            ArrayNode statements = (ArrayNode) policy.get("Statement");
+            if (!Policies.remove(statements, sid)) throw Policies.noSuchStatement(sid);
+            if (statements.isEmpty()) version.remove("Policy");
+            else ((ObjectNode) policy).put("RevisionId", UUID.randomUUID().toString());
+            layers.putJson(layer.versionKey(number), version);
+        });
+        return Values.object().put("StatusCode", 204);
+    }
+
+    JsonNode getLayerVersionPolicy(RequestContext ctx, ObjectNode in) {
+        JsonNode policy = existing(name(ctx, Values.text(in, "LayerName")), in.path("VersionNumber").asLong()).path("Policy");
+        if (!policy.isObject()) throw Policies.notFound();
+        return Values.object().put("Policy", Policies.document(policy).toString()).put("RevisionId", policy.get("RevisionId").asText());
+    }
+
     /**
      * The Layers of CreateFunction/UpdateFunctionConfiguration: version ARNs of existing layers, at
      * most five, set as Configuration.Layers [{Arn, CodeSize}]. Returns their code ids, which the
@@ -230,6 +281,7 @@ final class Layers {
     private static ObjectNode shown(JsonNode stored) {
         ObjectNode v = stored.deepCopy();
         v.remove("CodeId");
+        v.remove("Policy");
         return v;
     }
 

@@ -182,6 +182,38 @@ class LambdaLayersTest {
     }
 
     @Test
+    void layerVersionPolicies() throws Exception {
+        publish("shared", "python/s.py", "S = 1\n");
+        var added = lambda.addLayerVersionPermission(b -> b.layerName("shared").versionNumber(1L).statementId("xaccount")
+                .action("lambda:GetLayerVersion").principal("210987654321"));
+        assertEquals(Values.JSON.readTree("""
+                {"Sid":"xaccount","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":"lambda:GetLayerVersion",
+                 "Resource":"arn:aws:lambda:us-east-1:000000000000:layer:shared:1"}"""), Values.JSON.readTree(added.statement()));
+        var org = lambda.addLayerVersionPermission(b -> b.layerName("shared").versionNumber(1L).statementId("org")
+                .action("lambda:GetLayerVersion").principal("*").organizationId("o-abcdefghij").revisionId(added.revisionId()));
+        assertEquals("o-abcdefghij", Values.JSON.readTree(org.statement()).get("Condition").get("StringEquals").get("aws:PrincipalOrgID").asText());
+        assertThrows(software.amazon.awssdk.services.lambda.model.PreconditionFailedException.class, () -> lambda.addLayerVersionPermission(b -> b
+                .layerName("shared").versionNumber(1L).statementId("late").action("lambda:GetLayerVersion").principal("*").revisionId(added.revisionId())));
+        assertThrows(software.amazon.awssdk.services.lambda.model.ResourceConflictException.class, () -> lambda.addLayerVersionPermission(b -> b
+                .layerName("shared").versionNumber(1L).statementId("org").action("lambda:GetLayerVersion").principal("*")));
+
+        var policy = lambda.getLayerVersionPolicy(b -> b.layerName("shared").versionNumber(1L));
+        assertEquals(org.revisionId(), policy.revisionId());
+        JsonNode doc = Values.JSON.readTree(policy.policy());
+        assertEquals("2012-10-17", doc.get("Version").asText());
+        assertEquals(2, doc.get("Statement").size());
+        // The policy is not part of the version's description.
+        assertEquals(1L, lambda.getLayerVersion(b -> b.layerName("shared").versionNumber(1L)).version());
+
+        lambda.removeLayerVersionPermission(b -> b.layerName("shared").versionNumber(1L).statementId("xaccount"));
+        assertThrows(ResourceNotFoundException.class, () -> lambda.removeLayerVersionPermission(b -> b.layerName("shared").versionNumber(1L).statementId("xaccount")));
+        lambda.removeLayerVersionPermission(b -> b.layerName("shared").versionNumber(1L).statementId("org"));
+        assertThrows(ResourceNotFoundException.class, () -> lambda.getLayerVersionPolicy(b -> b.layerName("shared").versionNumber(1L)));
+        assertThrows(ResourceNotFoundException.class, () -> lambda.addLayerVersionPermission(b -> b.layerName("shared").versionNumber(5L)
+                .statementId("s").action("lambda:GetLayerVersion").principal("*")));
+    }
+
+    @Test
     void layersSurviveARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         String arn;
         try (TestServer first = TestServer.startDurable(dir); LambdaClient client = first.client(LambdaClient.builder())) {
