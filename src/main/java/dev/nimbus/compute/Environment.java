@@ -91,6 +91,8 @@ final class Environment {
         env.clear();
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
         env.put("LANG", "en_US.UTF-8");
+        // Layer paths first: variables the function sets itself win, as in Lambda.
+        env.putAll(sandbox.layerVariables(spec, env.get("PATH")));
         env.putAll(spec.environment());
         env.putAll(credentials);
         env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + api.getAddress().getPort());

@@ -10,6 +10,14 @@ import java.util.Map;
  *
  * @param environment every variable the function sees except those that name its environment
  *                    (runtime API address, task root, log stream), which {@link Environment} adds
+ * @param optDir      the function's layers merged into one directory, seen at /opt; null without layers
  */
 public record FunctionSpec(String arn, String functionName, String version, String revision, String runtime, String handler,
-                           String role, int memoryMb, int timeoutSeconds, Path codeDir, Map<String, String> environment) {}
+                           String role, int memoryMb, int timeoutSeconds, Path codeDir, Map<String, String> environment, Path optDir) {
+
+    /** A function without layers. */
+    public FunctionSpec(String arn, String functionName, String version, String revision, String runtime, String handler,
+                        String role, int memoryMb, int timeoutSeconds, Path codeDir, Map<String, String> environment) {
+        this(arn, functionName, version, revision, runtime, handler, role, memoryMb, timeoutSeconds, codeDir, environment, null);
+    }
+}

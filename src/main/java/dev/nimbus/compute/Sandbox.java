@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 final class Sandbox {
     static final String TASK_ROOT = "/var/task";
     static final String RUNTIME_DIR = "/var/runtime";
+    static final String OPT = "/opt";
     /** Host directories a runtime needs (interpreters, shared libraries, certificates, resolv.conf), read-only. */
     private static final List<String> SYSTEM_DIRS = List.of("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc");
 
@@ -45,6 +48,28 @@ final class Sandbox {
         return isolated() ? RUNTIME_DIR : runtimes.toString();
     }
 
+    /**
+     * Where a function with layers finds them, the way Lambda's runtimes search /opt: python/ and
+     * python/lib/pythonX.Y/site-packages on the Python path, nodejs/node_modules and
+     * nodejs/nodeNN/node_modules on Node's, bin/ on the PATH and lib/ for shared libraries. Without a
+     * sandbox there is no /opt of the function's own, and the same variables point at the merged
+     * directory on the host.
+     */
+    Map<String, String> layerVariables(FunctionSpec spec, String path) {
+        if (spec.optDir() == null) return Map.of();
+        String opt = isolated() ? OPT : spec.optDir().toString();
+        Map<String, String> env = new LinkedHashMap<>();
+        switch (family(spec.runtime())) {
+            case "python" -> env.put("PYTHONPATH", opt + "/python:" + opt + "/python/lib/" + spec.runtime() + "/site-packages");
+            case "node" -> env.put("NODE_PATH", opt + "/nodejs/" + spec.runtime().replace("js", "").replace(".x", "") + "/node_modules:"
+                    + opt + "/nodejs/node_modules");
+            default -> { }
+        }
+        env.put("PATH", path + ":" + opt + "/bin");
+        env.put("LD_LIBRARY_PATH", opt + "/lib");
+        return env;
+    }
+
     /** The command line for a function's runtime; {@code runtimes} holds Nimbus's bootstraps (python/, node/). */
     List<String> command(FunctionSpec spec, Path runtimes) {
         String runtimeDir = runtimeDir(runtimes);
@@ -67,8 +92,9 @@ final class Sandbox {
         }
         cmd.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
                 "--ro-bind", spec.codeDir().toString(), TASK_ROOT,
-                "--ro-bind", runtimes.toString(), RUNTIME_DIR,
-                "--chdir", TASK_ROOT, "--"));
+                "--ro-bind", runtimes.toString(), RUNTIME_DIR));
+        if (spec.optDir() != null) cmd.addAll(List.of("--ro-bind", spec.optDir().toString(), OPT));
+        cmd.addAll(List.of("--chdir", TASK_ROOT, "--"));
         cmd.addAll(runtime);
         return cmd;
     }

@@ -57,7 +57,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     /** Runtimes Nimbus runs: the host's python3 and node stand in for each version. */
     static final Set<String> RUNTIMES = Set.of("python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
             "nodejs18.x", "nodejs20.x", "nodejs22.x", "provided", "provided.al2", "provided.al2023");
-    private static final DateTimeFormatter LAST_MODIFIED = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ").withZone(ZoneOffset.UTC);
+    static final DateTimeFormatter LAST_MODIFIED = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ").withZone(ZoneOffset.UTC);
     /** name, ARN or partial ARN ("123456789012:function:name"), with an optional qualifier */
     private static final Pattern FUNCTION_REF = Pattern.compile(
             "(?:arn:aws[a-zA-Z-]*:lambda:)?(?:([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\\d):)?(?:(\\d{12}):)?(?:function:)?([a-zA-Z0-9_-]+)(?::(\\$LATEST|[a-zA-Z0-9_-]+))?");
@@ -79,6 +79,8 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private volatile Path base;
     private volatile Compute compute;
     private final LogsService logs;
+    private final Versions versions;
+    private final Layers layers;
     /**
      * Ships invocation logs to CloudWatch Logs off the invoke path, in order: one writer, as the
      * store has one writer anyway.
@@ -98,6 +100,8 @@ public final class LambdaService implements AwsService, AutoCloseable {
         this.iam = iam;
         this.endpoint = endpoint;
         this.dataDir = dataDir;
+        this.versions = new Versions(this, store);
+        this.layers = new Layers(this, store);
         this.eventInvokeConfigs = new EventInvokeConfigs(store, this);
         this.async = new AsyncInvoker(store, eventInvokeConfigs, this);
     }
@@ -133,6 +137,8 @@ public final class LambdaService implements AwsService, AutoCloseable {
                 .add("GetFunctionEventInvokeConfig", eventInvokeConfigs::get)
                 .add("DeleteFunctionEventInvokeConfig", eventInvokeConfigs::delete)
                 .add("ListFunctionEventInvokeConfigs", eventInvokeConfigs::list);
+        versions.register(ops);
+        layers.register(ops);
     }
 
     // ---- control plane
@@ -155,6 +161,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         if (in.has("Environment")) config.set("Environment", in.get("Environment"));
         if (in.has("DeadLetterConfig")) config.set("DeadLetterConfig", in.get("DeadLetterConfig"));
         checkConfiguration(config);
+        var layerCodes = layers.attach(in.path("Layers"), config);
         JsonNode code = in.path("Code");
         if (!code.hasNonNull("ZipFile")) {
             if (code.hasNonNull("S3Bucket")) throw new AwsException("NotImplemented", "Nimbus does not take code from S3 yet; upload the zip as ZipFile", 501, false);
@@ -179,6 +186,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         config.put("LastUpdateStatus", "Successful");
         ObjectNode record = Values.object().put("CodeId", codeId);
         record.set("Configuration", config);
+        if (!layerCodes.isEmpty()) record.set("LayerCodes", layerCodes);
         record.set("Tags", in.path("Tags").isObject() ? in.get("Tags") : Values.object());
         if (!functions.putJsonIfAbsent(key, record)) {
             dropCode(codeId);
@@ -194,21 +202,23 @@ public final class LambdaService implements AwsService, AutoCloseable {
     }
 
     JsonNode getFunction(RequestContext ctx, ObjectNode in) {
-        Ref ref = latest(ctx, in);
-        JsonNode record = load(ctx, ref);
+        Ref ref = ref(ctx, Values.text(in, "FunctionName"));
+        ObjectNode function = load(ctx, ref);
+        JsonNode record = versions.view(ctx, ref, function, Values.text(in, "Qualifier", ref.qualifier()));
         ObjectNode out = Values.object();
         out.set("Configuration", record.get("Configuration"));
         out.putObject("Code").put("RepositoryType", "S3")
-                .put("Location", endpoint.get() + "/_nimbus/lambda/code/" + record.get("CodeId").asText() + ".zip");
-        if (!record.path("Tags").isEmpty()) out.set("Tags", record.get("Tags"));
-        if (record.has("ReservedConcurrentExecutions")) {
-            out.putObject("Concurrency").set("ReservedConcurrentExecutions", record.get("ReservedConcurrentExecutions"));
+                .put("Location", codeLocation(record.get("CodeId").asText()));
+        if (!function.path("Tags").isEmpty()) out.set("Tags", function.get("Tags"));
+        if (function.has("ReservedConcurrentExecutions")) {
+            out.putObject("Concurrency").set("ReservedConcurrentExecutions", function.get("ReservedConcurrentExecutions"));
         }
         return out;
     }
 
     JsonNode getFunctionConfiguration(RequestContext ctx, ObjectNode in) {
-        return load(ctx, latest(ctx, in)).get("Configuration");
+        Ref ref = ref(ctx, Values.text(in, "FunctionName"));
+        return versions.view(ctx, ref, load(ctx, ref), Values.text(in, "Qualifier", ref.qualifier())).get("Configuration");
     }
 
     JsonNode listFunctions(RequestContext ctx, ObjectNode in) {
@@ -256,6 +266,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         if (in.has("Environment")) config.set("Environment", in.get("Environment"));
         if (in.has("DeadLetterConfig")) config.set("DeadLetterConfig", in.get("DeadLetterConfig"));
         checkConfiguration(config);
+        if (in.has("Layers")) record.set("LayerCodes", layers.attach(in.get("Layers"), config));
         return replace(ctx, ref, record, config, null);
     }
 
@@ -285,12 +296,16 @@ public final class LambdaService implements AwsService, AutoCloseable {
     JsonNode deleteFunction(RequestContext ctx, ObjectNode in) {
         Ref ref = ref(ctx, Values.text(in, "FunctionName"));
         String qualifier = Values.text(in, "Qualifier", ref.qualifier());
-        if (qualifier != null && !qualifier.equals(LATEST)) throw notFound(ctx, new Ref(ref.name(), qualifier));
         if (LATEST.equals(qualifier)) {
             throw FunctionCode.invalid("$LATEST version cannot be deleted without deleting the function.");
         }
+        if (qualifier != null) {
+            versions.delete(ctx, ref, qualifier);
+            return Values.object().put("StatusCode", 204);
+        }
         ObjectNode record = load(ctx, ref);
         if (!functions.delete(key(ctx, ref.name()))) throw notFound(ctx, ref);
+        versions.deleteAll(ctx, ref.name());
         String arn = record.get("Configuration").get("FunctionArn").asText();
         compute().drain(arn, null);
         running.remove(arn);
@@ -404,12 +419,12 @@ public final class LambdaService implements AwsService, AutoCloseable {
     JsonNode invoke(RequestContext ctx, ObjectNode in) {
         Ref ref = ref(ctx, Values.text(in, "FunctionName"));
         String qualifier = Values.text(in, "Qualifier", ref.qualifier());
-        if (qualifier != null && !qualifier.equals(LATEST)) throw notFound(ctx, new Ref(ref.name(), qualifier));
         byte[] payload = in.hasNonNull("Payload") ? bytes(in.get("Payload")) : new byte[0];
         if (payload.length > MAX_PAYLOAD) {
             throw new AwsException("RequestTooLargeException", "Request must be smaller than " + MAX_PAYLOAD + " bytes for the InvokeFunction operation", 413);
         }
-        ObjectNode record = load(ctx, ref);
+        ObjectNode function = load(ctx, ref);
+        ObjectNode record = versions.resolve(ctx, ref, function, qualifier, true);
         if (payload.length > 0) {
             try {
                 Values.JSON.readTree(payload);
@@ -421,7 +436,11 @@ public final class LambdaService implements AwsService, AutoCloseable {
         String type = Values.text(in, "InvocationType", "RequestResponse");
         ObjectNode out = Values.object();
         if (type.equals("DryRun")) return out.put("StatusCode", 204);
+        String version = record.path("Configuration").path("Version").asText(LATEST);
         if (type.equals("Event")) {
+            if (!version.equals(LATEST)) {
+                throw new AwsException("NotImplemented", "Nimbus does not implement asynchronous invocation of a published version or alias yet", 501, false);
+            }
             if (payload.length > AsyncInvoker.MAX_PAYLOAD) {
                 throw new AwsException("RequestTooLargeException", "Request must be smaller than " + AsyncInvoker.MAX_PAYLOAD + " bytes for the InvokeFunction operation", 413);
             }
@@ -430,9 +449,9 @@ public final class LambdaService implements AwsService, AutoCloseable {
         }
         String clientContext = Values.text(in, "ClientContext", null);
         if (clientContext != null) clientContext = new String(Base64.getMimeDecoder().decode(clientContext), StandardCharsets.UTF_8);
-        Invocation.Result r = run(ctx, record, payload, clientContext);
+        Invocation.Result r = run(ctx, function, record, payload, clientContext);
         out.put("StatusCode", 200);
-        out.put("ExecutedVersion", LATEST);
+        out.put("ExecutedVersion", version);
         if (r.functionError() != null) out.put("FunctionError", r.functionError());
         if ("Tail".equals(Values.text(in, "LogType", "None"))) out.put("LogResult", tail(r.log()));
         out.set("Payload", Values.NODES.binaryNode(r.payload()));
@@ -447,7 +466,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     Invocation.Result invokeAsync(String account, String region, String function, String requestId, byte[] payload) {
         RequestContext ctx = new RequestContext(requestId, new Identity(account, "arn:aws:iam::" + account + ":root", account, null), region, null);
         JsonNode record = functions.getJson(key(ctx, function));
-        return record == null ? null : run(ctx, (ObjectNode) record, payload, null);
+        return record == null ? null : run(ctx, (ObjectNode) record, (ObjectNode) record, payload, null);
     }
 
     /** The function's dead-letter target (DeadLetterConfig.TargetArn), or null. */
@@ -457,11 +476,13 @@ public final class LambdaService implements AwsService, AutoCloseable {
         return arn.isEmpty() ? null : arn;
     }
 
-    private Invocation.Result run(RequestContext ctx, ObjectNode record, byte[] payload, String clientContext) {
+    /** Runs {@code record} (the function's $LATEST, or a published version of {@code function}). */
+    private Invocation.Result run(RequestContext ctx, ObjectNode function, ObjectNode record, byte[] payload, String clientContext) {
         FunctionSpec spec = spec(ctx, record);
         String trace = "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24)
                 + ";Lineage=nimbus;Sampled=0";
-        var admitted = admit(spec.arn(), record);
+        // Reserved concurrency belongs to the function, whichever version runs.
+        var admitted = admit(function.get("Configuration").get("FunctionArn").asText(), function);
         Invocation.Result r;
         try {
             r = compute().invoke(spec, new Invocation(ctx.requestId(), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload,
@@ -509,15 +530,16 @@ public final class LambdaService implements AwsService, AutoCloseable {
         env.put("AWS_DEFAULT_REGION", ctx.region());
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_" + c.get("Runtime").asText());
         env.put("AWS_LAMBDA_FUNCTION_NAME", name);
-        env.put("AWS_LAMBDA_FUNCTION_VERSION", LATEST);
+        env.put("AWS_LAMBDA_FUNCTION_VERSION", c.get("Version").asText());
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(memory));
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
         env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + name);
         env.put("_HANDLER", c.get("Handler").asText());
         env.put("TZ", ":UTC");
         env.put("AWS_ENDPOINT_URL", endpoint.get());
-        return new FunctionSpec(c.get("FunctionArn").asText(), name, LATEST, c.get("RevisionId").asText(), c.get("Runtime").asText(),
-                c.get("Handler").asText(), c.get("Role").asText(), memory, c.get("Timeout").asInt(), codeDir(record.get("CodeId").asText()), env);
+        return new FunctionSpec(c.get("FunctionArn").asText(), name, c.get("Version").asText(), c.get("RevisionId").asText(), c.get("Runtime").asText(),
+                c.get("Handler").asText(), c.get("Role").asText(), memory, c.get("Timeout").asInt(), codeDir(record.get("CodeId").asText()), env,
+                layers.optDir(record));
     }
 
     /**
@@ -549,20 +571,20 @@ public final class LambdaService implements AwsService, AutoCloseable {
     // ---- code storage
 
     /** Stores the zip as a blob and unpacks it; returns the code id naming both. */
-    private String saveCode(byte[] zip) {
+    String saveCode(byte[] zip) {
         String codeId = UUID.randomUUID().toString();
         FunctionCode.unzip(zip, codeDirPath(codeId));
         store.blobs().write(blobId(codeId), new java.io.ByteArrayInputStream(zip));
         return codeId;
     }
 
-    private void dropCode(String codeId) {
+    void dropCode(String codeId) {
         store.blobs().delete(blobId(codeId));
         FunctionCode.deleteTree(codeDirPath(codeId));
     }
 
     /** The unpacked code, unpacked again from its blob when missing (a data dir restored without it, say). */
-    private Path codeDir(String codeId) {
+    Path codeDir(String codeId) {
         Path dir = codeDirPath(codeId);
         if (Files.isDirectory(dir)) return dir;
         try (InputStream in = store.blobs().open(blobId(codeId))) {
@@ -576,7 +598,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         return dir;
     }
 
-    private static String blobId(String codeId) {
+    static String blobId(String codeId) {
         return "lambda/" + codeId + ".zip";
     }
 
@@ -585,7 +607,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     }
 
     /** The directory of unpacked code and runtime files, created on first use; no lock once created. */
-    private Path base() {
+    Path base() {
         Path b = base;
         if (b != null) return b;
         synchronized (this) {
@@ -603,7 +625,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     }
 
     /** Started on first use (no runtime files or timers for a server that never runs a function); no lock once started. */
-    private Compute compute() {
+    Compute compute() {
         Compute c = compute;
         if (c != null) return c;
         synchronized (this) {
@@ -675,12 +697,25 @@ public final class LambdaService implements AwsService, AutoCloseable {
         return new Ref(m.group(3), m.group(4));
     }
 
-    /** Operations on $LATEST only (versions are not published yet): another qualifier names nothing. */
+    /** Operations on the function itself (code, configuration, concurrency): a qualifier other than $LATEST names nothing they act on. */
     static Ref latest(RequestContext ctx, ObjectNode in) {
         Ref ref = ref(ctx, Values.text(in, "FunctionName"));
         String qualifier = Values.text(in, "Qualifier", ref.qualifier());
         if (qualifier != null && !qualifier.equals(LATEST)) throw notFound(ctx, new Ref(ref.name(), qualifier));
         return new Ref(ref.name(), null);
+    }
+
+    /** Where a zip (function code or layer content) downloads from. */
+    String codeLocation(String codeId) {
+        return endpoint.get() + "/_nimbus/lambda/code/" + codeId + ".zip";
+    }
+
+    Store store() {
+        return store;
+    }
+
+    Table functions() {
+        return functions;
     }
 
     ObjectNode load(RequestContext ctx, Ref ref) {
@@ -689,7 +724,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         return (ObjectNode) record;
     }
 
-    private static String key(RequestContext ctx, String name) {
+    static String key(RequestContext ctx, String name) {
         return ctx.accountId() + "/" + ctx.region() + "/" + name;
     }
 
@@ -702,12 +737,12 @@ public final class LambdaService implements AwsService, AutoCloseable {
         return new AwsException("ResourceConflictException", "Function already exist: " + name, 409);
     }
 
-    private static void stamp(ObjectNode config) {
+    static void stamp(ObjectNode config) {
         config.put("LastModified", LAST_MODIFIED.format(Instant.now()));
         config.put("RevisionId", UUID.randomUUID().toString());
     }
 
-    private static void checkRevision(ObjectNode in, JsonNode config) {
+    static void checkRevision(ObjectNode in, JsonNode config) {
         String expected = Values.text(in, "RevisionId", null);
         if (expected != null && !expected.equals(config.get("RevisionId").asText())) {
             throw new AwsException("PreconditionFailedException",
@@ -746,7 +781,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         }
     }
 
-    private static byte[] bytes(JsonNode blob) {
+    static byte[] bytes(JsonNode blob) {
         try {
             return blob.binaryValue();
         } catch (IOException e) {

@@ -51,27 +51,35 @@ class RestJsonCodecTest {
 
     @Test
     void listVersionsReadsTheLabelAndQueryAndWritesNestedJson() {
-        ListVersionsByFunctionResponse r = lambda.listVersionsByFunction(b -> b.functionName("my-func").marker("m1").maxItems(3));
-        assertEquals(List.of("m1-0", "m1-1", "m1-2"), r.versions().stream().map(FunctionConfiguration::version).toList());
-        assertEquals("after-m1", r.nextMarker());
+        lambda.createFunction(b -> b.functionName("my-func").role("arn:aws:iam::000000000000:role/r").runtime(Runtime.PYTHON3_12).handler("app.handler")
+                .memorySize(256).architectures(Architecture.ARM64).environment(e -> e.variables(Map.of("STAGE", "test")))
+                .code(c -> c.zipFile(SdkBytes.fromByteArray(zip("app.py", "v = 1")))));
+        for (int i = 1; i <= 3; i++) {
+            String code = "v = " + i;
+            lambda.updateFunctionCode(b -> b.functionName("my-func").zipFile(SdkBytes.fromByteArray(zip("app.py", code))));
+            lambda.publishVersion(b -> b.functionName("my-func"));
+        }
+        ListVersionsByFunctionResponse r = lambda.listVersionsByFunction(b -> b.functionName("my-func").marker("1").maxItems(1));
+        assertEquals(List.of("2"), r.versions().stream().map(FunctionConfiguration::version).toList());
+        assertEquals("2", r.nextMarker());
         FunctionConfiguration c = r.versions().get(0);
         assertEquals("my-func", c.functionName());
-        assertEquals("arn:aws:lambda:us-east-1:000000000000:function:my-func:m1-0", c.functionArn());
+        assertEquals("arn:aws:lambda:us-east-1:000000000000:function:my-func:2", c.functionArn());
         assertEquals(256, c.memorySize());
         assertEquals(List.of(Architecture.ARM64), c.architectures());
         assertEquals(Map.of("STAGE", "test"), c.environment().variables());
     }
 
     @Test
-    void publishLayerVersionReadsJsonBodyWithBase64BlobAndAnswers201() {
-        byte[] zip = "PK\u0003\u0004 not really a zip".getBytes(StandardCharsets.ISO_8859_1);
+    void publishLayerVersionReadsJsonBodyWithBase64BlobAndAnswers201() throws Exception {
+        byte[] zip = zip("python/lib.py", "X = 1");
         PublishLayerVersionResponse r = lambda.publishLayerVersion(b -> b.layerName("libs").description("shared")
                 .compatibleRuntimes(Runtime.PYTHON3_12, Runtime.NODEJS22_X).compatibleArchitectures(Architecture.X86_64)
                 .content(c -> c.zipFile(SdkBytes.fromByteArray(zip))));
         assertEquals(201, r.sdkHttpResponse().statusCode());
         assertEquals("arn:aws:lambda:us-east-1:000000000000:layer:libs:1", r.layerVersionArn());
         assertEquals(zip.length, r.content().codeSize());
-        assertEquals(Base64.getEncoder().encodeToString(EchoLambda.sha256(zip)), r.content().codeSha256());
+        assertEquals(Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256").digest(zip)), r.content().codeSha256());
         assertEquals(List.of(Runtime.PYTHON3_12, Runtime.NODEJS22_X), r.compatibleRuntimes());
         assertEquals(List.of(Architecture.X86_64), r.compatibleArchitectures());
         assertEquals("shared", r.description());
