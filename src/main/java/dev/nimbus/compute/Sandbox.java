@@ -22,14 +22,16 @@ final class Sandbox {
 
     private final Path bwrap;
     private final Interpreters interpreters;
+    private final JavaRuntime java;
 
-    Sandbox(Path bwrap, Interpreters interpreters) {
+    Sandbox(Path bwrap, Interpreters interpreters, JavaRuntime java) {
         this.bwrap = bwrap;
         this.interpreters = interpreters;
+        this.java = java;
     }
 
     static Sandbox detect() {
-        return new Sandbox(Interpreters.onPath("bwrap"), new Interpreters());
+        return new Sandbox(Interpreters.onPath("bwrap"), new Interpreters(), new JavaRuntime());
     }
 
     boolean isolated() {
@@ -45,12 +47,13 @@ final class Sandbox {
         return isolated() ? RUNTIME_DIR : runtimes.toString();
     }
 
-    /** The command line for a function's runtime; {@code runtimes} holds Nimbus's bootstraps (python/, node/). */
-    List<String> command(FunctionSpec spec, Path runtimes) {
+    /** The command line for a function's runtime; {@code runtimes} holds Nimbus's bootstraps (python/, node/, java/). */
+    List<String> command(FunctionSpec spec, Path runtimes) throws IOException {
         String runtimeDir = runtimeDir(runtimes);
         List<String> runtime = switch (family(spec.runtime())) {
             case "python" -> List.of(interpreters.python().executable(), "-u", runtimeDir + "/python/bootstrap.py");
             case "node" -> List.of(interpreters.node().executable(), runtimeDir + "/node/bootstrap.mjs");
+            case "java" -> java.command(spec, runtimes, runtimeDir);
             default -> List.of(taskRoot(spec) + "/bootstrap");
         };
         if (!isolated()) return runtime;
@@ -59,6 +62,10 @@ final class Sandbox {
         Interpreters.Interpreter interpreter = switch (family(spec.runtime())) {
             case "python" -> interpreters.python();
             case "node" -> interpreters.node();
+            case "java" -> {
+                Path home = java.jdk(JavaRuntime.version(spec.runtime())).home();
+                yield new Interpreters.Interpreter(home.resolve("bin/java").toString(), home.toString());
+            }
             default -> null;
         };
         // An interpreter outside the system directories (pyenv, nvm) is made visible where it lives.
@@ -83,10 +90,11 @@ final class Sandbox {
         }
     }
 
-    /** python, node or provided (the zip's own bootstrap). */
+    /** python, node, java or provided (the zip's own bootstrap). */
     static String family(String runtime) {
         if (runtime.startsWith("python")) return "python";
         if (runtime.startsWith("nodejs")) return "node";
+        if (runtime.startsWith("java")) return "java";
         return "provided";
     }
 
