@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * How an environment's process is started: inside bubblewrap when {@code bwrap} is on the PATH
  * (code read-only at /var/task, runtime at /var/runtime, private /tmp, own PID namespace, host
  * system directories read-only, nothing else of the host: no data dir, no home), else as a plain
- * child process working in the code directory.
+ * child process working in the code directory. Either way its memory is capped with a cgroup where
+ * the host lets us make one ({@link Cgroups}).
  */
 final class Sandbox {
     static final String TASK_ROOT = "/var/task";
@@ -23,19 +24,27 @@ final class Sandbox {
     private final Path bwrap;
     private final Interpreters interpreters;
     private final JavaRuntime java;
+    /** Where environments' memory is capped, or null: cgroups absent or not writable. */
+    private final Cgroups memory;
 
-    Sandbox(Path bwrap, Interpreters interpreters, JavaRuntime java) {
+    Sandbox(Path bwrap, Interpreters interpreters, JavaRuntime java, Cgroups memory) {
         this.bwrap = bwrap;
         this.interpreters = interpreters;
         this.java = java;
+        this.memory = memory;
     }
 
     static Sandbox detect() {
-        return new Sandbox(Interpreters.onPath("bwrap"), new Interpreters(), new JavaRuntime());
+        return new Sandbox(Interpreters.onPath("bwrap"), new Interpreters(), new JavaRuntime(), Cgroups.detect());
     }
 
     boolean isolated() {
         return bwrap != null;
+    }
+
+    /** The cgroups that cap environments' memory at MemorySize, or null when this host offers none we can write. */
+    Cgroups memory() {
+        return memory;
     }
 
     /** Where the function sees its code and the runtime's files. */
