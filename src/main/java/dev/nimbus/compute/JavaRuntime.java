@@ -117,8 +117,9 @@ final class JavaRuntime {
         String classes = compile(runtimes);
         // AWS leaves the JVM about 85% of the function's memory for the heap, the rest for metaspace, code and stacks.
         long heapMb = Math.max(spec.memoryMb() * 85L / 100, 16);
+        // No hsperfdata file: a killed environment would leave it behind in the host's /tmp when not sandboxed.
         return List.of(jdk.java(), "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-                "-Xss512k", "-XX:MaxHeapSize=" + heapMb + "m", "-Djava.net.preferIPv4Stack=true",
+                "-XX:-UsePerfData", "-Xss512k", "-XX:MaxHeapSize=" + heapMb + "m", "-Djava.net.preferIPv4Stack=true",
                 "-cp", runtimeDir + "/java/" + classes, "Bootstrap");
     }
 
