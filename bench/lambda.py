@@ -226,9 +226,22 @@ def main():
                 lat.append((time.perf_counter() - t) * 1000)
             print("%-7s p50 %.2f ms  p99 %.2f ms  max %.2f ms" % (r, percentile(lat, 50), percentile(lat, 99), max(lat)))
 
-        print("\n== warm throughput, %d clients (processes), %.0f s ==" % (args.clients, args.seconds))
+        wrk = shutil.which("wrk")
+        print("\n== warm throughput, %d clients (%s), %.0f s ==" % (args.clients, "wrk, 1 thread" if wrk else "python processes", args.seconds))
         for r in runtimes:
             name = "cold-%s-0" % r
+            if wrk:
+                # wrk: a light client in C, so that the figure is the server's rather than python's.
+                url = "http://127.0.0.1:%d/2015-03-31/functions/%s/invocations" % (port, name)
+                script = os.path.join(ROOT, "bench", "lambda.lua")
+                subprocess.run([wrk, "-t1", "-c%d" % args.clients, "-d2s", "-s", script, url], check=True, capture_output=True)
+                out = subprocess.run([wrk, "-t1", "-c%d" % args.clients, "-d%ds" % args.seconds, "--latency", "-s", script, url],
+                                     check=True, capture_output=True, text=True).stdout
+                rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
+                p99 = re.search(r"99%\s+(\S+)", out).group(1)
+                errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+                print("%-7s %s invokes/s, p99 %s, non-2xx %s" % (r, rps, p99, errors.group(1) if errors else 0))
+                continue
             # warm up as many environments as there will be concurrent clients
             q = multiprocessing.Queue()
             procs = [multiprocessing.Process(target=throughput_worker, args=(port, name, 2, time.time() + 0.5, q)) for _ in range(args.clients)]

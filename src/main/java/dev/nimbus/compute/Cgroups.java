@@ -38,7 +38,10 @@ final class Cgroups {
                 } else if (List.of(f[1].split(",")).contains("memory")) {
                     c = new Cgroups(Path.of("/sys/fs/cgroup/memory" + f[2]), false);
                 }
-                if (c != null && c.works()) return c;
+                if (c != null && c.works()) {
+                    c.sweep();
+                    return c;
+                }
             }
         } catch (IOException | RuntimeException e) {
             // not Linux, or /proc unreadable: no caps
@@ -57,9 +60,32 @@ final class Cgroups {
         }
     }
 
+    /** Groups are named after the server that made them, so that a later one can tell which are left over. */
+    private static final String PREFIX = "nimbus-" + ProcessHandle.current().pid() + "-";
+
+    /**
+     * Removes groups left by Nimbus servers that ended without closing their environments (killed,
+     * or stopped while environments were still dying); a group of a server still running is not touched.
+     */
+    private void sweep() {
+        try (var groups = Files.newDirectoryStream(parent, "nimbus-*-*")) {
+            for (Path g : groups) {
+                String[] part = g.getFileName().toString().split("-");
+                try {
+                    if (ProcessHandle.of(Long.parseLong(part[1])).map(ProcessHandle::isAlive).orElse(false)) continue;
+                    Files.deleteIfExists(g); // refused while a process is still inside: left for the next sweep
+                } catch (IOException | NumberFormatException e) {
+                    // not ours, or still in use
+                }
+            }
+        } catch (IOException e) {
+            // nothing to sweep
+        }
+    }
+
     /** A new, empty group limited to {@code memoryMb}. */
     Group create(int memoryMb) throws IOException {
-        Path dir = parent.resolve("nimbus-" + UUID.randomUUID().toString().replace("-", ""));
+        Path dir = parent.resolve(PREFIX + UUID.randomUUID().toString().replace("-", ""));
         Files.createDirectory(dir);
         Group g = new Group(dir);
         try {
