@@ -216,8 +216,9 @@ public final class Bootstrap {
         if (iface == null) return null;
         Class<?> loggerIface = optional(loader, CORE + "LambdaLogger");
         Object logger = loggerIface == null ? null : Proxy.newProxyInstance(loader, new Class<?>[] {loggerIface}, (p, m, a) -> {
+            // log(String), log(byte[]) and the newer overloads with a LogLevel after the message
             if (m.getName().equals("log") && a != null && a.length >= 1) {
-                Object msg = a[a.length == 2 && a[0] != null && !(a[0] instanceof String) && !(a[0] instanceof byte[]) ? 1 : 0];
+                Object msg = a[0];
                 System.out.print(msg instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : msg);
                 System.out.flush();
                 return null;

@@ -138,15 +138,18 @@ final class JavaRuntime {
             Path target = runtimes.resolve("java").resolve(name);
             if (!Files.isRegularFile(target.resolve("Bootstrap.class"))) {
                 Path work = Files.createTempDirectory(Files.createDirectories(runtimes.resolve("java")), "compile");
-                Files.write(work.resolve("Bootstrap.java"), source);
-                Path out = Files.createDirectories(work.resolve("classes"));
-                javac(List.of("--release", "17", "-nowarn", "-d", out.toString(), work.resolve("Bootstrap.java").toString()));
                 try {
-                    Files.move(out, target, StandardCopyOption.ATOMIC_MOVE);
-                } catch (IOException e) {
-                    if (!Files.isRegularFile(target.resolve("Bootstrap.class"))) throw e; // else another server compiled it meanwhile
+                    Files.write(work.resolve("Bootstrap.java"), source);
+                    Path out = Files.createDirectories(work.resolve("classes"));
+                    javac(List.of("--release", "17", "-nowarn", "-d", out.toString(), work.resolve("Bootstrap.java").toString()));
+                    try {
+                        Files.move(out, target, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (IOException e) {
+                        if (!Files.isRegularFile(target.resolve("Bootstrap.class"))) throw e; // else another server compiled it meanwhile
+                    }
+                } finally {
+                    deleteTree(work);
                 }
-                deleteTree(work);
             }
             compiled = name;
             return name;
