@@ -64,6 +64,11 @@ public final class Compute implements AutoCloseable {
         }
     }
 
+    /** Whether this host lets Nimbus cap environments' memory with cgroups (writable v1 or v2 memory controller). */
+    public static boolean memoryLimits() {
+        return Cgroups.detect() != null;
+    }
+
     /** Whether environments run inside bubblewrap; without it they are plain child processes. */
     public boolean isolated() {
         return sandbox.isolated();

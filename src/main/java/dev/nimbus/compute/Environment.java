@@ -66,10 +66,14 @@ final class Environment {
     private volatile long initNanos = -1;
     private boolean initReported;
 
-    private Environment(FunctionSpec spec, HttpServer api, Process process, String logStream) {
+    /** The cgroup capping this environment's memory, or null where there is none. */
+    private final Cgroups.Group memory;
+
+    private Environment(FunctionSpec spec, HttpServer api, Process process, String logStream, Cgroups.Group memory) {
         this.spec = spec;
         this.api = api;
         this.process = process;
+        this.memory = memory;
         this.logStream = logStream;
         this.log = new LogCapture(process.getInputStream());
     }
@@ -85,7 +89,19 @@ final class Environment {
         HttpServer api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         String id = UUID.randomUUID().toString().replace("-", "");
         String stream = LocalDate.now(ZoneOffset.UTC).format(STREAM_DATE) + "/[" + spec.version() + "]" + id;
-        ProcessBuilder pb = new ProcessBuilder(sandbox.command(spec, runtimes)).redirectErrorStream(true);
+        List<String> command;
+        Cgroups.Group memory = null;
+        try {
+            command = sandbox.command(spec, runtimes);
+            if (sandbox.memory() != null) {
+                memory = sandbox.memory().create(spec.memoryMb());
+                command = memory.wrap(command);
+            }
+        } catch (IOException | RuntimeException e) {
+            api.stop(0);
+            throw e;
+        }
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         if (!sandbox.isolated()) pb.directory(spec.codeDir().toFile());
         Map<String, String> env = pb.environment();
         env.clear();
@@ -104,9 +120,10 @@ final class Environment {
             process = pb.start();
         } catch (IOException e) {
             api.stop(0);
+            if (memory != null) memory.close();
             throw e;
         }
-        Environment e = new Environment(spec, api, process, stream);
+        Environment e = new Environment(spec, api, process, stream, memory);
         api.setExecutor(e.apiThreads);
         api.createContext(API, e::serve);
         api.start();
@@ -190,8 +207,10 @@ final class Environment {
         Invocation inv = current;
         if (inv != null) {
             int code = process.exitValue();
-            String how = code > 128 ? "signal: " + signal(code - 128) : "exit status " + code;
-            inv.fail(error("Runtime.ExitError", "RequestId: " + inv.requestId + " Error: Runtime exited with error: " + how));
+            // The OOM killer's SIGKILL: reported as AWS does, "signal: killed" typed Runtime.OutOfMemory.
+            boolean oom = memory != null && memory.oomKilled();
+            String how = oom ? "signal: killed" : code > 128 ? "signal: " + signal(code - 128) : "exit status " + code;
+            inv.fail(error(oom ? "Runtime.OutOfMemory" : "Runtime.ExitError", "RequestId: " + inv.requestId + " Error: Runtime exited with error: " + how));
         }
         close();
     }
@@ -226,6 +245,10 @@ final class Environment {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (memory != null) {
+            peakAtClose = memory.peakMb(); // the REPORT of the invocation that ended it may still ask
+            memory.close();
+        }
         api.stop(0);
         apiThreads.shutdownNow();
     }
@@ -242,11 +265,15 @@ final class Environment {
     }
 
     /**
-     * Largest resident set the runtime reached (VmHWM), over its process tree, rounded up to MB.
+     * The peak usage of the environment's cgroup where it has one; else the largest resident set
+     * the runtime reached (VmHWM), over its process tree, rounded up to MB.
      * The tree is looked up once, after the first invocation: listing descendants scans every
      * process of the host, too slow for each invoke; children forked later are not counted.
      */
     private long maxMemoryMb() {
+        long peak = memory == null ? -1 : memory.peakMb();
+        if (peak < 0) peak = peakAtClose;
+        if (peak >= 0) return peak;
         if (measured == null) measured = processes().stream().mapToLong(ProcessHandle::pid).toArray();
         long kb = 0;
         for (long pid : measured) kb = Math.max(kb, hwmKb(pid));
@@ -254,6 +281,8 @@ final class Environment {
     }
 
     private long[] measured;
+    /** The cgroup's peak, read just before the group was removed. */
+    private volatile long peakAtClose = -1;
 
     private static long hwmKb(long pid) {
         try {

@@ -24,7 +24,9 @@ final class LogCapture {
 
     LogCapture(InputStream pipe) {
         this.pipe = pipe;
-        Thread.ofVirtual().name("lambda-log").start(this::drain);
+        // A platform thread: a read on a process pipe blocks its carrier, and the virtual-thread
+        // scheduler compensates only up to 256 carriers; hundreds of environments would starve it.
+        Thread.ofPlatform().daemon().name("lambda-log").stackSize(128 * 1024).start(this::drain);
     }
 
     private void drain() {

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * How an environment's process is started: inside bubblewrap when {@code bwrap} is on the PATH
  * (code read-only at /var/task, runtime at /var/runtime, private /tmp, own PID namespace, host
  * system directories read-only, nothing else of the host: no data dir, no home), else as a plain
- * child process working in the code directory.
+ * child process working in the code directory. Either way its memory is capped with a cgroup where
+ * the host lets us make one ({@link Cgroups}).
  */
 final class Sandbox {
     static final String TASK_ROOT = "/var/task";
@@ -25,18 +26,28 @@ final class Sandbox {
 
     private final Path bwrap;
     private final Interpreters interpreters;
+    private final JavaRuntime java;
+    /** Where environments' memory is capped, or null: cgroups absent or not writable. */
+    private final Cgroups memory;
 
-    Sandbox(Path bwrap, Interpreters interpreters) {
+    Sandbox(Path bwrap, Interpreters interpreters, JavaRuntime java, Cgroups memory) {
         this.bwrap = bwrap;
         this.interpreters = interpreters;
+        this.java = java;
+        this.memory = memory;
     }
 
     static Sandbox detect() {
-        return new Sandbox(Interpreters.onPath("bwrap"), new Interpreters());
+        return new Sandbox(Interpreters.onPath("bwrap"), new Interpreters(), new JavaRuntime(), Cgroups.detect());
     }
 
     boolean isolated() {
         return bwrap != null;
+    }
+
+    /** The cgroups that cap environments' memory at MemorySize, or null when this host offers none we can write. */
+    Cgroups memory() {
+        return memory;
     }
 
     /** Where the function sees its code and the runtime's files. */
@@ -70,12 +81,13 @@ final class Sandbox {
         return env;
     }
 
-    /** The command line for a function's runtime; {@code runtimes} holds Nimbus's bootstraps (python/, node/). */
-    List<String> command(FunctionSpec spec, Path runtimes) {
+    /** The command line for a function's runtime; {@code runtimes} holds Nimbus's bootstraps (python/, node/, java/). */
+    List<String> command(FunctionSpec spec, Path runtimes) throws IOException {
         String runtimeDir = runtimeDir(runtimes);
         List<String> runtime = switch (family(spec.runtime())) {
             case "python" -> List.of(interpreters.python().executable(), "-u", runtimeDir + "/python/bootstrap.py");
             case "node" -> List.of(interpreters.node().executable(), runtimeDir + "/node/bootstrap.mjs");
+            case "java" -> java.command(spec, runtimes, runtimeDir);
             default -> List.of(taskRoot(spec) + "/bootstrap");
         };
         if (!isolated()) return runtime;
@@ -84,6 +96,10 @@ final class Sandbox {
         Interpreters.Interpreter interpreter = switch (family(spec.runtime())) {
             case "python" -> interpreters.python();
             case "node" -> interpreters.node();
+            case "java" -> {
+                Path home = java.jdk(JavaRuntime.version(spec.runtime())).home();
+                yield new Interpreters.Interpreter(home.resolve("bin/java").toString(), home.toString());
+            }
             default -> null;
         };
         // An interpreter outside the system directories (pyenv, nvm) is made visible where it lives.
@@ -109,10 +125,11 @@ final class Sandbox {
         }
     }
 
-    /** python, node or provided (the zip's own bootstrap). */
+    /** python, node, java or provided (the zip's own bootstrap). */
     static String family(String runtime) {
         if (runtime.startsWith("python")) return "python";
         if (runtime.startsWith("nodejs")) return "node";
+        if (runtime.startsWith("java")) return "java";
         return "provided";
     }
 

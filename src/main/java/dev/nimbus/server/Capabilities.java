@@ -7,9 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** What this machine offers function sandboxes, detected once at start-up for the banner and /_nimbus/health. */
-public record Capabilities(boolean bubblewrap, String cgroups, boolean python3, boolean node) {
+public record Capabilities(boolean bubblewrap, String cgroups, boolean memoryLimits, boolean python3, boolean node) {
     public static Capabilities detect() {
-        return new Capabilities(onPath("bwrap"), detectCgroups(), onPath("python3"), onPath("node"));
+        return new Capabilities(onPath("bwrap"), detectCgroups(), dev.nimbus.compute.Compute.memoryLimits(), onPath("python3"), onPath("node"));
     }
 
     /** "v2", "v1" or "none": which cgroup hierarchy could cap a sandbox's memory. */
@@ -32,6 +32,7 @@ public record Capabilities(boolean bubblewrap, String cgroups, boolean python3, 
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("bubblewrap", bubblewrap);
         m.put("cgroups", cgroups);
+        m.put("memoryLimits", memoryLimits);
         m.put("python3", python3);
         m.put("node", node);
         return m;
@@ -39,7 +40,7 @@ public record Capabilities(boolean bubblewrap, String cgroups, boolean python3, 
 
     @Override
     public String toString() {
-        return "bubblewrap=" + (bubblewrap ? "yes" : "no") + " cgroups=" + cgroups + " python3=" + (python3 ? "yes" : "no")
+        return "bubblewrap=" + (bubblewrap ? "yes" : "no") + " cgroups=" + cgroups + " memory limits=" + (memoryLimits ? "yes" : "no") + " python3=" + (python3 ? "yes" : "no")
                 + " node=" + (node ? "yes" : "no");
     }
 }

@@ -56,7 +56,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     static final String LATEST = "$LATEST";
     /** Runtimes Nimbus runs: the host's python3 and node stand in for each version. */
     static final Set<String> RUNTIMES = Set.of("python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
-            "nodejs18.x", "nodejs20.x", "nodejs22.x", "provided", "provided.al2", "provided.al2023");
+            "nodejs18.x", "nodejs20.x", "nodejs22.x", "java17", "java21", "provided", "provided.al2", "provided.al2023");
     static final DateTimeFormatter LAST_MODIFIED = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ").withZone(ZoneOffset.UTC);
     /** name, ARN or partial ARN ("123456789012:function:name"), with an optional qualifier */
     private static final Pattern FUNCTION_REF = Pattern.compile(
