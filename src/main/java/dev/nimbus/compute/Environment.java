@@ -69,13 +69,13 @@ final class Environment {
     /** The cgroup capping this environment's memory, or null where there is none. */
     private final Cgroups.Group memory;
 
-    private Environment(FunctionSpec spec, HttpServer api, Process process, String logStream, Cgroups.Group memory) {
+    private Environment(FunctionSpec spec, HttpServer api, Process process, String logStream, Cgroups.Group memory, LogCapture log) {
         this.spec = spec;
         this.api = api;
         this.process = process;
         this.memory = memory;
         this.logStream = logStream;
-        this.log = new LogCapture(process.getInputStream());
+        this.log = log;
     }
 
     /** Starts the runtime process; its initialization runs while the first invocation is queued for it. */
@@ -101,7 +101,8 @@ final class Environment {
             api.stop(0);
             throw e;
         }
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        LogCapture log = new LogCapture();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.file.toFile()));
         if (!sandbox.isolated()) pb.directory(spec.codeDir().toFile());
         Map<String, String> env = pb.environment();
         env.clear();
@@ -121,9 +122,10 @@ final class Environment {
         } catch (IOException e) {
             api.stop(0);
             if (memory != null) memory.close();
+            log.close();
             throw e;
         }
-        Environment e = new Environment(spec, api, process, stream, memory);
+        Environment e = new Environment(spec, api, process, stream, memory, log);
         api.setExecutor(e.apiThreads);
         api.createContext(API, e::serve);
         api.start();
@@ -172,7 +174,6 @@ final class Environment {
         current = null;
         handoff.remove(inv);
         double millis = (System.nanoTime() - started) / 1e6;
-        log.settle();
         StringBuilder tail = new StringBuilder();
         tail.append("END RequestId: ").append(inv.requestId).append('\n');
         tail.append("REPORT RequestId: ").append(inv.requestId)
@@ -251,6 +252,7 @@ final class Environment {
         }
         api.stop(0);
         apiThreads.shutdownNow();
+        log.close();
     }
 
     /** Whether a process has ended: gone, or a zombie waiting to be reaped. */

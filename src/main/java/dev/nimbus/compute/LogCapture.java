@@ -1,81 +1,89 @@
 package dev.nimbus.compute;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
- * Collects an environment's output (stdout and stderr share one pipe, so lines keep their order)
- * into the log of the invocation being served. A reader thread drains the pipe; {@link #settle}
- * lets an invocation that just ended wait until the reader is back in a blocking read with all it
- * read appended, without polling. A runtime writes its output before it posts its answer, and the
- * kernel wakes the reader on that write, so by the time the answer has crossed the runtime API the
- * output is read. (The pipe cannot be asked how much it holds while the reader blocks on it: Java's
- * process streams take one lock for read and available.)
+ * Collects an environment's output (stdout and stderr go to one file, so lines keep their order)
+ * into the log of the invocation being served.
+ *
+ * A file, not a pipe: a runtime writes its output before it posts its answer, and a write to a file
+ * is visible to a reader the moment it returns, so reading to the end of the file once the answer
+ * has arrived gets every line of the invocation, with no reader thread to race (a pipe's reader may
+ * not have run yet when the answer arrives, and its lines then went to the next invocation or were
+ * lost). Output between invocations (init, background threads) goes to the next invocation's log.
  */
-final class LogCapture {
+final class LogCapture implements AutoCloseable {
     /** What one invocation keeps: the tail AWS returns is 4 KB, a little more keeps whole lines around it. */
     private static final int KEEP = 64 * 1024;
-    private final InputStream pipe;
-    private final StringBuilder current = new StringBuilder();
-    /** True while the reader waits in read() with everything before it appended. */
-    private boolean idle;
-    private boolean ended;
+    final Path file;
+    private final FileChannel channel;
+    private final ByteBuffer buffer = ByteBuffer.allocate(8192);
+    private final ByteArrayOutputStream current = new ByteArrayOutputStream();
+    private long offset;
 
-    LogCapture(InputStream pipe) {
-        this.pipe = pipe;
-        // A platform thread: a read on a process pipe blocks its carrier, and the virtual-thread
-        // scheduler compensates only up to 256 carriers; hundreds of environments would starve it.
-        Thread.ofPlatform().daemon().name("lambda-log").stackSize(128 * 1024).start(this::drain);
-    }
-
-    private void drain() {
-        byte[] buf = new byte[8192];
+    LogCapture() {
         try {
-            while (true) {
-                synchronized (this) {
-                    idle = true;
-                    notifyAll();
-                }
-                int n = pipe.read(buf);
-                synchronized (this) {
-                    idle = false;
-                    if (n < 0) break;
-                    append(new String(buf, 0, n, StandardCharsets.UTF_8));
-                }
-            }
+            file = Files.createTempFile("nimbus-env-", ".log");
+            channel = FileChannel.open(file, StandardOpenOption.READ);
         } catch (IOException e) {
-            // the process is gone
-        }
-        synchronized (this) {
-            ended = true;
-            notifyAll();
+            throw new UncheckedIOException("cannot create an environment's log file", e);
         }
     }
 
+    /** Appends a line of Nimbus's own (START, END, REPORT), after everything the runtime wrote so far. */
     synchronized void append(String s) {
-        current.append(s);
-        if (current.length() > 2 * KEEP) current.delete(0, current.length() - KEEP);
-    }
-
-    /** Waits (briefly at most) until the reader has consumed all output written so far. */
-    synchronized void settle() {
-        long until = System.currentTimeMillis() + 200;
-        try {
-            while (!ended && !idle) {
-                long left = until - System.currentTimeMillis();
-                if (left <= 0) return;
-                wait(left);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        pull();
+        write(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The log collected since the last take, and a fresh start for the next invocation. */
     synchronized String take() {
-        String s = current.toString();
-        current.setLength(0);
+        pull();
+        String s = current.toString(StandardCharsets.UTF_8);
+        current.reset();
         return s;
+    }
+
+    private void pull() {
+        try {
+            while (true) {
+                buffer.clear();
+                int n = channel.read(buffer, offset);
+                if (n <= 0) return;
+                offset += n;
+                write(java.util.Arrays.copyOf(buffer.array(), n));
+            }
+        } catch (IOException e) {
+            // the file is gone with the environment: nothing more to read
+        }
+    }
+
+    private void write(byte[] bytes) {
+        current.writeBytes(bytes);
+        if (current.size() > 2 * KEEP) {
+            byte[] all = current.toByteArray();
+            current.reset();
+            current.write(all, all.length - KEEP, KEEP);
+        }
+    }
+
+    /** Reads what is left (a take() after close still returns it), then removes the file. */
+    @Override
+    public synchronized void close() {
+        pull();
+        try {
+            channel.close();
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // a temporary file: the OS's tmp cleaning takes what is left
+        }
     }
 }
