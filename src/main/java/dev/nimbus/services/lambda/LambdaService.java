@@ -85,6 +85,13 @@ public final class LambdaService implements AwsService, AutoCloseable {
      */
     private final ExecutorService logShipper = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("lambda-logs").factory());
 
+    /** Where invocations publish their AWS/Lambda metrics (CloudWatch), once set. */
+    private volatile dev.nimbus.services.cloudwatch.LambdaMetrics metrics;
+
+    public void publishMetricsTo(dev.nimbus.services.cloudwatch.Metrics m) {
+        this.metrics = new dev.nimbus.services.cloudwatch.LambdaMetrics(m);
+    }
+
     /**
      * @param endpoint how functions reach Nimbus (AWS_ENDPOINT_URL), known once the server listens
      * @param dataDir  where unpacked code lives, or null for a temporary directory removed on close
@@ -412,7 +419,14 @@ public final class LambdaService implements AwsService, AutoCloseable {
                 + ";Lineage=nimbus;Sampled=0";
         String clientContext = Values.text(in, "ClientContext", null);
         if (clientContext != null) clientContext = new String(Base64.getMimeDecoder().decode(clientContext), StandardCharsets.UTF_8);
-        var admitted = admit(spec.arn(), record);
+        java.util.concurrent.atomic.AtomicInteger admitted;
+        try {
+            admitted = admit(spec.arn(), record);
+        } catch (AwsException e) {
+            if (metrics != null) metrics.throttled(ctx.accountId(), ctx.region(), spec.functionName());
+            throw e;
+        }
+        long started = System.nanoTime();
         Invocation.Result r;
         try {
             r = compute().invoke(spec, new Invocation(ctx.requestId(), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload,
@@ -420,6 +434,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         } finally {
             admitted.decrementAndGet();
         }
+        if (metrics != null) metrics.invoked(ctx.accountId(), ctx.region(), spec.functionName(), System.nanoTime() - started, r.functionError() != null);
         shipLogs(ctx, spec.functionName(), r);
         out.put("StatusCode", 200);
         out.put("ExecutedVersion", LATEST);
