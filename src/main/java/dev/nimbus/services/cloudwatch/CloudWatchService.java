@@ -16,7 +16,10 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -273,40 +276,86 @@ public final class CloudWatchService implements AwsService {
         boolean ascending = "TimestampAscending".equals(Values.text(in, "ScanBy", "TimestampDescending"));
         JsonNode queries = in.path("MetricDataQueries");
         if (queries.size() > 500) throw invalid("The collection MetricDataQueries must not have a size greater than 500.");
+        // MetricStat queries first; expressions then see every id, whatever the order.
+        Map<String, JsonNode> byId = new LinkedHashMap<>();
+        Map<String, Expressions.Series> series = new HashMap<>();
+        List<Expressions.Series> stats = new ArrayList<>();
+        for (int i = 0; i < queries.size(); i++) {
+            JsonNode q = queries.get(i);
+            String p = "MetricDataQueries.member." + (i + 1) + ".";
+            String id = Values.text(q, "Id");
+            if (!id.matches("[a-z][a-zA-Z0-9_]*")) throw invalid("The value " + id + " for parameter " + p + "Id is invalid.");
+            if (byId.put(id, q) != null) throw invalid("The value " + id + " for parameter " + p + "Id is used more than once.");
+            boolean stat = q.hasNonNull("MetricStat"), expression = q.hasNonNull("Expression");
+            if (stat == expression) throw combination("Exactly one of " + p + "MetricStat and " + p + "Expression must be specified.");
+            if (stat) {
+                Expressions.Series s = statSeries(ctx, q.get("MetricStat"), p, from, to);
+                series.put(id, s);
+                stats.add(s);
+            }
+        }
+        Expressions.Ids ids = new Expressions.Ids() {
+            private final Set<String> evaluating = new java.util.HashSet<>();
+
+            @Override
+            public Expressions.Series get(String id) {
+                Expressions.Series s = series.get(id);
+                JsonNode q = byId.get(id);
+                if (s != null || q == null) return s;
+                if (!evaluating.add(id)) throw new Expressions.Invalid("Circular reference to " + id);
+                s = Expressions.evaluate(q.get("Expression").asText(), this);
+                series.put(id, s);
+                return s;
+            }
+
+            @Override
+            public List<Expressions.Series> all() {
+                return stats;
+            }
+        };
         ObjectNode out = Values.object();
         ArrayNode results = out.putArray("MetricDataResults");
         out.putArray("Messages");
         for (JsonNode q : queries) {
-            String id = Values.text(q, "Id");
-            if (!id.matches("[a-z][a-zA-Z0-9_]*")) throw invalid("The value " + id + " for parameter MetricDataQueries.member.Id is invalid.");
-            JsonNode stat = q.get("MetricStat");
-            if (stat == null || q.hasNonNull("Expression")) {
-                throw invalid("Nimbus evaluates MetricStat queries only; metric math expressions are not supported yet (query " + id + ").");
+            String id = q.get("Id").asText();
+            Expressions.Series s;
+            try {
+                s = ids.get(id);
+            } catch (Expressions.Invalid e) {
+                throw new AwsException("ValidationError", "Error in expression '" + id + "': " + e.getMessage(), 400);
             }
-            JsonNode m = stat.path("Metric");
-            int period = Values.integer(stat, "Period", 0);
-            checkPeriod(period, "MetricDataQueries.member.MetricStat.Period");
-            String statName = Values.text(stat, "Stat");
-            if (!STATISTICS.contains(statName) && Metrics.percentileOf(statName) == null) {
-                throw invalid("The value " + statName + " for parameter MetricDataQueries.member.MetricStat.Stat is invalid.");
-            }
-            JsonNode metric = metrics.metric(ctx.accountId(), ctx.region(), Values.text(m, "Namespace"), Values.text(m, "MetricName"),
-                    dimensions(m.path("Dimensions"), ""));
-            List<Metrics.Point> points = new ArrayList<>(metrics.query(metric, from, to, period, Values.text(stat, "Unit", null)));
-            if (!ascending) points = points.reversed();
             if (!q.path("ReturnData").asBoolean(true)) continue;
-            ObjectNode r = results.addObject().put("Id", id).put("Label", Values.text(q, "Label", m.path("MetricName").asText()));
+            String label = q.has("MetricStat") ? q.get("MetricStat").path("Metric").path("MetricName").asText() : id;
+            ObjectNode r = results.addObject().put("Id", id).put("Label", Values.text(q, "Label", label));
             ArrayNode times = r.putArray("Timestamps"), values = r.putArray("Values");
-            for (Metrics.Point p : points) {
-                Double v = p.stats().stat(statName);
-                if (v == null) continue;
-                times.add(Values.timestamp(p.time()));
-                values.add(v);
+            List<Map.Entry<Instant, Double>> points = new ArrayList<>(s.points().entrySet());
+            for (Map.Entry<Instant, Double> p : ascending ? points : points.reversed()) {
+                if (Double.isNaN(p.getValue()) || Double.isInfinite(p.getValue())) continue; // CloudWatch drops what has no value (x / 0)
+                times.add(Values.timestamp(p.getKey()));
+                values.add(p.getValue());
             }
             r.put("StatusCode", "Complete");
             r.putArray("Messages");
         }
         return out;
+    }
+
+    private Expressions.Series statSeries(RequestContext ctx, JsonNode stat, String p, Instant from, Instant to) {
+        JsonNode m = stat.path("Metric");
+        int period = Values.integer(stat, "Period", 0);
+        checkPeriod(period, p + "MetricStat.Period");
+        String statName = Values.text(stat, "Stat");
+        if (!STATISTICS.contains(statName) && Metrics.percentileOf(statName) == null) {
+            throw invalid("The value " + statName + " for parameter " + p + "MetricStat.Stat is invalid.");
+        }
+        JsonNode metric = metrics.metric(ctx.accountId(), ctx.region(), Values.text(m, "Namespace"), Values.text(m, "MetricName"),
+                dimensions(m.path("Dimensions"), p + "MetricStat.Metric."));
+        TreeMap<Instant, Double> points = new TreeMap<>();
+        for (Metrics.Point point : metrics.query(metric, from, to, period, Values.text(stat, "Unit", null))) {
+            Double v = point.stats().stat(statName);
+            if (v != null) points.merge(point.time(), v, Double::sum);
+        }
+        return new Expressions.Series(points);
     }
 
     // ---- dashboards

@@ -239,8 +239,49 @@ class CloudWatchMetricsTest {
                 q -> q.id("Bad").metricStat(s -> s.period(60).stat("Sum").metric(m -> m.namespace("App/Data").metricName("Req"))))),
                 "InvalidParameterValue", 400);
         assertTrue(e.awsErrorDetails().errorMessage().contains("Bad"), e.getMessage());
-        error(() -> cw.getMetricData(r -> r.startTime(t).endTime(t.plusSeconds(180)).metricDataQueries(q -> q.id("e1").expression("SUM(METRICS())"))),
-                "InvalidParameterValue", 400);
+    }
+
+    @Test
+    void metricMath() {
+        Instant t = minutesAgo(35);
+        cw.putMetricData(r -> r.namespace("App/Math").metricData(
+                d -> d.metricName("Errors").timestamp(t).value(2.0), d -> d.metricName("Errors").timestamp(t.plusSeconds(60)).value(3.0),
+                d -> d.metricName("Requests").timestamp(t).value(10.0), d -> d.metricName("Requests").timestamp(t.plusSeconds(60)).value(20.0),
+                d -> d.metricName("Requests").timestamp(t.plusSeconds(180)).value(40.0)));
+        var res = cw.getMetricData(r -> r.startTime(t).endTime(t.plusSeconds(240)).scanBy("TimestampAscending").metricDataQueries(
+                q -> q.id("rate").expression("100 * e / (r - 0)").label("Error rate"),
+                q -> q.id("e").returnData(false).metricStat(s -> s.period(60).stat("Sum").metric(m -> m.namespace("App/Math").metricName("Errors"))),
+                q -> q.id("r").returnData(false).metricStat(s -> s.period(60).stat("Sum").metric(m -> m.namespace("App/Math").metricName("Requests"))),
+                q -> q.id("total").expression("SUM(METRICS())"),
+                q -> q.id("most").expression("MAX([e, r])"),
+                q -> q.id("avg").expression("AVG([e, -r])"),
+                q -> q.id("filled").expression("FILL(e, 0) + ABS(-1)"),
+                q -> q.id("twice").expression("rate * 2")));
+        Map<String, MetricDataResult> byId = new java.util.HashMap<>();
+        res.metricDataResults().forEach(x -> byId.put(x.id(), x));
+        assertEquals(List.of("rate", "total", "most", "avg", "filled", "twice"), res.metricDataResults().stream().map(MetricDataResult::id).toList());
+        assertEquals("Error rate", byId.get("rate").label());
+        assertEquals("total", byId.get("total").label());
+        // Between two series: only where both have a datapoint.
+        assertEquals(List.of(t, t.plusSeconds(60)), byId.get("rate").timestamps());
+        assertEquals(List.of(20.0, 15.0), byId.get("rate").values());
+        assertEquals(List.of(40.0, 30.0), byId.get("twice").values());
+        assertEquals(List.of(12.0, 23.0, 40.0), byId.get("total").values());
+        assertEquals(List.of(10.0, 20.0, 40.0), byId.get("most").values());
+        assertEquals(List.of(-4.0, -8.5, -40.0), byId.get("avg").values());
+        assertEquals(List.of(3.0, 4.0), byId.get("filled").values());
+
+        for (String bad : List.of("e +", "nope * 2", "SUM(e", "e $ 2", "FOO(e)", "[e, r]")) {
+            CloudWatchException e = error(() -> cw.getMetricData(r -> r.startTime(t).endTime(t.plusSeconds(240)).metricDataQueries(
+                    q -> q.id("x").expression(bad),
+                    q -> q.id("e").returnData(false).metricStat(s -> s.period(60).stat("Sum").metric(m -> m.namespace("App/Math").metricName("Errors"))),
+                    q -> q.id("r").returnData(false).metricStat(s -> s.period(60).stat("Sum").metric(m -> m.namespace("App/Math").metricName("Requests"))))),
+                    "ValidationError", 400);
+            assertTrue(e.awsErrorDetails().errorMessage().startsWith("Error in expression 'x': "), e.getMessage());
+        }
+        error(() -> cw.getMetricData(r -> r.startTime(t).endTime(t.plusSeconds(240)).metricDataQueries(
+                q -> q.id("a").expression("b + 1"), q -> q.id("b").expression("a + 1"))), "ValidationError", 400);
+        error(() -> cw.getMetricData(r -> r.startTime(t).endTime(t.plusSeconds(240)).metricDataQueries(q -> q.id("a"))), "InvalidParameterCombination", 400);
     }
 
     @Test
