@@ -50,6 +50,7 @@ public final class Alarms {
     private final Table alarms;
     private final Table history;
     private final Metrics metrics;
+    private final Queries queries;
     private final Operations ops;
     private final InstantSource clock;
     private final AtomicLong sequence = new AtomicLong();
@@ -57,8 +58,14 @@ public final class Alarms {
     private final ExecutorService actions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("alarm-action").factory());
     private ScheduledExecutorService timer;
 
-    Alarms(Store store, Metrics metrics, Operations ops, InstantSource clock) {
+    /** Metric math: MetricDataQueries over a time range, every query's series by id. */
+    interface Queries {
+        Map<String, Expressions.Series> run(String account, String region, JsonNode queries, Instant from, Instant to);
+    }
+
+    Alarms(Store store, Metrics metrics, Queries queries, Operations ops, InstantSource clock) {
         this.store = store;
+        this.queries = queries;
         this.alarms = store.table("cloudwatch.alarms");
         this.history = store.table("cloudwatch.alarm_history");
         this.metrics = metrics;
@@ -140,7 +147,9 @@ public final class Alarms {
             if (!in.hasNonNull("Period")) throw CloudWatchService.missing("The parameter Period is required.");
             CloudWatchService.checkPeriod(in.get("Period").asInt(), "Period");
         } else {
-            evaluated(in); // refuses what the evaluator cannot compute
+            mathPeriod(in);
+            Instant now = clock.instant();
+            queries.run(ctx.accountId(), ctx.region(), in.get("Metrics"), now.minusSeconds(60), now); // refuses what cannot be evaluated
         }
         if (!in.hasNonNull("EvaluationPeriods")) throw CloudWatchService.missing("The parameter EvaluationPeriods is required.");
         if (!in.hasNonNull("ComparisonOperator")) throw CloudWatchService.missing("The parameter ComparisonOperator is required.");
@@ -195,20 +204,26 @@ public final class Alarms {
         return null;
     }
 
-    /** The single MetricStat query of a metric-math alarm that returns data: what the evaluator computes. */
-    private static JsonNode evaluated(JsonNode alarm) {
+    /** The query of a metric-math alarm that returns data: the one the alarm watches. */
+    private static JsonNode returned(JsonNode alarm) {
         JsonNode returned = null;
         for (JsonNode q : alarm.path("Metrics")) {
-            if (q.hasNonNull("Expression")) {
-                throw CloudWatchService.invalid("Nimbus evaluates alarms on one MetricStat query; metric math expressions are not supported yet.");
-            }
             if (q.path("ReturnData").asBoolean(true)) {
                 if (returned != null) throw CloudWatchService.invalid("Exactly one element of the metrics list should return data.");
                 returned = q;
             }
         }
-        if (returned == null || !returned.has("MetricStat")) throw CloudWatchService.invalid("Exactly one element of the metrics list should return data.");
-        return returned.get("MetricStat");
+        if (returned == null) throw CloudWatchService.invalid("Exactly one element of the metrics list should return data.");
+        return returned;
+    }
+
+    /** A metric-math alarm's period: its returned query's, else that of its first MetricStat. */
+    private static int mathPeriod(JsonNode alarm) {
+        JsonNode q = returned(alarm);
+        if (q.has("MetricStat")) return q.get("MetricStat").path("Period").asInt();
+        if (q.hasNonNull("Period")) return q.get("Period").asInt();
+        for (JsonNode m : alarm.path("Metrics")) if (m.has("MetricStat")) return m.get("MetricStat").path("Period").asInt();
+        throw CloudWatchService.invalid("The metrics list must contain at least one MetricStat.");
     }
 
     private JsonNode describeAlarms(RequestContext ctx, ObjectNode in) {
@@ -481,13 +496,9 @@ public final class Alarms {
     }
 
     private void evaluate(String account, String region, JsonNode a, Instant now) {
-        JsonNode stat = a.path("Metrics").isEmpty() ? null : evaluated(a);
-        String namespace = stat == null ? a.get("Namespace").asText() : stat.path("Metric").path("Namespace").asText();
-        String metricName = stat == null ? a.get("MetricName").asText() : stat.path("Metric").path("MetricName").asText();
-        JsonNode dimList = stat == null ? a.path("Dimensions") : stat.path("Metric").path("Dimensions");
-        int period = stat == null ? a.get("Period").asInt() : stat.path("Period").asInt();
-        String statistic = stat == null ? Values.text(a, "Statistic", Values.text(a, "ExtendedStatistic", "Average")) : stat.path("Stat").asText();
-        String unit = stat == null ? Values.text(a, "Unit", null) : Values.text(stat, "Unit", null);
+        boolean math = !a.path("Metrics").isEmpty();
+        int period = math ? mathPeriod(a) : a.get("Period").asInt();
+        String statistic = math ? "" : Values.text(a, "Statistic", Values.text(a, "ExtendedStatistic", "Average"));
         int n = a.get("EvaluationPeriods").asInt(), m = a.get("DatapointsToAlarm").asInt();
         double threshold = a.get("Threshold").asDouble();
         String operator = a.get("ComparisonOperator").asText();
@@ -496,11 +507,17 @@ public final class Alarms {
         // The last n complete periods.
         long end = Math.floorDiv(now.getEpochSecond(), period) * period;
         Instant from = Instant.ofEpochSecond(end - (long) n * period), to = Instant.ofEpochSecond(end);
-        JsonNode metric = metrics.metric(account, region, namespace, metricName, dims(dimList));
         Map<Instant, Double> values = new HashMap<>();
-        for (Metrics.Point p : metrics.query(metric, from, to, period, unit)) {
-            Double v = p.stats().stat(statistic);
-            if (v != null) values.merge(p.time(), v, Double::sum);
+        if (math) {
+            queries.run(account, region, a.get("Metrics"), from, to).get(returned(a).get("Id").asText()).points().forEach((t, v) -> {
+                if (!Double.isNaN(v) && !Double.isInfinite(v)) values.put(t, v);
+            });
+        } else {
+            JsonNode metric = metrics.metric(account, region, a.get("Namespace").asText(), a.get("MetricName").asText(), dims(a.path("Dimensions")));
+            for (Metrics.Point p : metrics.query(metric, from, to, period, Values.text(a, "Unit", null))) {
+                Double v = p.stats().stat(statistic);
+                if (v != null) values.merge(p.time(), v, Double::sum);
+            }
         }
         List<Instant> present = new ArrayList<>(values.keySet());
         present.sort((x, y) -> y.compareTo(x)); // most recent first, as AWS lists them
@@ -531,7 +548,8 @@ public final class Alarms {
         }
         if (state.equals(a.get("StateValue").asText())) return;
         ObjectNode data = Values.object().put("version", "1.0").put("queryDate", EVENT_TIME.format(now))
-                .put("startDate", EVENT_TIME.format(from)).put("statistic", statistic).put("period", period);
+                .put("startDate", EVENT_TIME.format(from)).put("period", period);
+        if (!math) data.put("statistic", statistic);
         ArrayNode recent = data.putArray("recentDatapoints");
         present.forEach(t -> recent.add(values.get(t)));
         data.put("threshold", threshold);
@@ -617,6 +635,11 @@ public final class Alarms {
         } else {
             for (JsonNode m : a.get("Metrics")) {
                 ObjectNode q = list.addObject().put("id", m.path("Id").asText());
+                if (m.hasNonNull("Expression")) {
+                    q.put("expression", m.get("Expression").asText()).put("label", Values.text(m, "Label", m.path("Id").asText()))
+                            .put("returnData", m.path("ReturnData").asBoolean(true));
+                    continue;
+                }
                 JsonNode s = m.path("MetricStat");
                 ObjectNode stat = q.putObject("metricStat");
                 ObjectNode metric = stat.putObject("metric").put("namespace", s.path("Metric").path("Namespace").asText())

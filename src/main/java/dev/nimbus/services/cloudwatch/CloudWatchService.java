@@ -45,7 +45,7 @@ public final class CloudWatchService implements AwsService {
 
     CloudWatchService(Store store, Operations ops, InstantSource clock) {
         this.metrics = new Metrics(store, clock);
-        this.alarms = new Alarms(store, metrics, ops, clock);
+        this.alarms = new Alarms(store, metrics, this::queries, ops, clock);
         this.dashboards = store.table("cloudwatch.dashboards");
     }
 
@@ -275,6 +275,33 @@ public final class CloudWatchService implements AwsService {
         if (!from.isBefore(to)) throw invalid("The parameter StartTime must be less than the parameter EndTime.");
         boolean ascending = "TimestampAscending".equals(Values.text(in, "ScanBy", "TimestampDescending"));
         JsonNode queries = in.path("MetricDataQueries");
+        Map<String, Expressions.Series> series = queries(ctx.accountId(), ctx.region(), queries, from, to);
+        ObjectNode out = Values.object();
+        ArrayNode results = out.putArray("MetricDataResults");
+        out.putArray("Messages");
+        for (JsonNode q : queries) {
+            if (!q.path("ReturnData").asBoolean(true)) continue;
+            String id = q.get("Id").asText();
+            String label = q.has("MetricStat") ? q.get("MetricStat").path("Metric").path("MetricName").asText() : id;
+            ObjectNode r = results.addObject().put("Id", id).put("Label", Values.text(q, "Label", label));
+            ArrayNode times = r.putArray("Timestamps"), values = r.putArray("Values");
+            List<Map.Entry<Instant, Double>> points = new ArrayList<>(series.get(id).points().entrySet());
+            for (Map.Entry<Instant, Double> p : ascending ? points : points.reversed()) {
+                if (Double.isNaN(p.getValue()) || Double.isInfinite(p.getValue())) continue; // CloudWatch drops what has no value (x / 0)
+                times.add(Values.timestamp(p.getKey()));
+                values.add(p.getValue());
+            }
+            r.put("StatusCode", "Complete");
+            r.putArray("Messages");
+        }
+        return out;
+    }
+
+    /**
+     * MetricDataQueries (MetricStat and Expression) over [from, to): every query's series by id, in
+     * query order. Shared by GetMetricData and metric-math alarms.
+     */
+    Map<String, Expressions.Series> queries(String account, String region, JsonNode queries, Instant from, Instant to) {
         if (queries.size() > 500) throw invalid("The collection MetricDataQueries must not have a size greater than 500.");
         // MetricStat queries first; expressions then see every id, whatever the order.
         Map<String, JsonNode> byId = new LinkedHashMap<>();
@@ -289,7 +316,7 @@ public final class CloudWatchService implements AwsService {
             boolean stat = q.hasNonNull("MetricStat"), expression = q.hasNonNull("Expression");
             if (stat == expression) throw combination("Exactly one of " + p + "MetricStat and " + p + "Expression must be specified.");
             if (stat) {
-                Expressions.Series s = statSeries(ctx, q.get("MetricStat"), p, from, to);
+                Expressions.Series s = statSeries(account, region, q.get("MetricStat"), p, from, to);
                 series.put(id, s);
                 stats.add(s);
             }
@@ -313,34 +340,18 @@ public final class CloudWatchService implements AwsService {
                 return stats;
             }
         };
-        ObjectNode out = Values.object();
-        ArrayNode results = out.putArray("MetricDataResults");
-        out.putArray("Messages");
-        for (JsonNode q : queries) {
-            String id = q.get("Id").asText();
-            Expressions.Series s;
+        Map<String, Expressions.Series> out = new LinkedHashMap<>();
+        for (String id : byId.keySet()) {
             try {
-                s = ids.get(id);
+                out.put(id, ids.get(id));
             } catch (Expressions.Invalid e) {
                 throw new AwsException("ValidationError", "Error in expression '" + id + "': " + e.getMessage(), 400);
             }
-            if (!q.path("ReturnData").asBoolean(true)) continue;
-            String label = q.has("MetricStat") ? q.get("MetricStat").path("Metric").path("MetricName").asText() : id;
-            ObjectNode r = results.addObject().put("Id", id).put("Label", Values.text(q, "Label", label));
-            ArrayNode times = r.putArray("Timestamps"), values = r.putArray("Values");
-            List<Map.Entry<Instant, Double>> points = new ArrayList<>(s.points().entrySet());
-            for (Map.Entry<Instant, Double> p : ascending ? points : points.reversed()) {
-                if (Double.isNaN(p.getValue()) || Double.isInfinite(p.getValue())) continue; // CloudWatch drops what has no value (x / 0)
-                times.add(Values.timestamp(p.getKey()));
-                values.add(p.getValue());
-            }
-            r.put("StatusCode", "Complete");
-            r.putArray("Messages");
         }
         return out;
     }
 
-    private Expressions.Series statSeries(RequestContext ctx, JsonNode stat, String p, Instant from, Instant to) {
+    private Expressions.Series statSeries(String account, String region, JsonNode stat, String p, Instant from, Instant to) {
         JsonNode m = stat.path("Metric");
         int period = Values.integer(stat, "Period", 0);
         checkPeriod(period, p + "MetricStat.Period");
@@ -348,7 +359,7 @@ public final class CloudWatchService implements AwsService {
         if (!STATISTICS.contains(statName) && Metrics.percentileOf(statName) == null) {
             throw invalid("The value " + statName + " for parameter " + p + "MetricStat.Stat is invalid.");
         }
-        JsonNode metric = metrics.metric(ctx.accountId(), ctx.region(), Values.text(m, "Namespace"), Values.text(m, "MetricName"),
+        JsonNode metric = metrics.metric(account, region, Values.text(m, "Namespace"), Values.text(m, "MetricName"),
                 dimensions(m.path("Dimensions"), p + "MetricStat.Metric."));
         TreeMap<Instant, Double> points = new TreeMap<>();
         for (Metrics.Point point : metrics.query(metric, from, to, period, Values.text(stat, "Unit", null))) {

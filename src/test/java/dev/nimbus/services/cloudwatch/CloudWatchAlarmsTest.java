@@ -168,18 +168,33 @@ class CloudWatchAlarmsTest {
     }
 
     @Test
-    void metricMathAlarmOnOneMetricStat() {
+    void metricMathAlarms() {
         Instant t = minutesAgo(10);
         put("App/Math", "Latency", t, 250.0);
         cw.putMetricAlarm(r -> r.alarmName("math").evaluationPeriods(1).threshold(200.0).comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
                 .metrics(q -> q.id("m1").returnData(true).metricStat(s -> s.period(60).stat("Average")
                         .metric(m -> m.namespace("App/Math").metricName("Latency")))));
+        cw.putMetricAlarm(r -> r.alarmName("math-expr").evaluationPeriods(1).threshold(20.0).comparisonOperator(ComparisonOperator.LESS_THAN_THRESHOLD)
+                .metrics(q -> q.id("m1").returnData(false).metricStat(s -> s.period(60).stat("Average")
+                        .metric(m -> m.namespace("App/Math").metricName("Latency"))), q -> q.id("e1").expression("m1 / 10").label("tenth")));
         alarms.evaluateAll(t.plusSeconds(61));
         assertEquals(StateValue.ALARM, describe("math").stateValue());
         assertEquals("m1", describe("math").metrics().get(0).id());
+        MetricAlarm expr = describe("math-expr");
+        assertEquals(StateValue.OK, expr.stateValue());
+        assertEquals("Threshold Crossed: 1 datapoint [25.0 (" + REASON_TIME.format(t) + ")] was not less than the threshold (20.0).", expr.stateReason());
+
         CloudWatchException e = assertThrows(CloudWatchException.class, () -> cw.putMetricAlarm(r -> r.alarmName("expr").evaluationPeriods(1)
-                .threshold(1.0).comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD).metrics(q -> q.id("e1").expression("m1 * 2"))));
-        assertEquals("InvalidParameterValue", e.awsErrorDetails().errorCode());
+                .threshold(1.0).comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD).metrics(
+                        q -> q.id("m1").returnData(false).metricStat(s -> s.period(60).stat("Sum").metric(m -> m.namespace("N").metricName("M"))),
+                        q -> q.id("e1").expression("m2 * 2"))));
+        assertEquals("ValidationError", e.awsErrorDetails().errorCode());
+        assertEquals("Error in expression 'e1': Unrecognized identifier 'm2' at position 1", e.awsErrorDetails().errorMessage());
+        e = assertThrows(CloudWatchException.class, () -> cw.putMetricAlarm(r -> r.alarmName("expr").evaluationPeriods(1)
+                .threshold(1.0).comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD).metrics(
+                        q -> q.id("m1").metricStat(s -> s.period(60).stat("Sum").metric(m -> m.namespace("N").metricName("M"))),
+                        q -> q.id("e1").expression("m1 * 2"))));
+        assertEquals("InvalidParameterValue", e.awsErrorDetails().errorCode(), "two queries return data");
     }
 
     @Test
