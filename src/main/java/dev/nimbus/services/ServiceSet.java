@@ -42,6 +42,7 @@ public final class ServiceSet implements AutoCloseable {
         cloudwatch.alarms().start();
         this.lambda = new LambdaService(store, iam, logs, endpoint, dataDir);
         lambda.publishMetricsTo(cloudwatch.metrics());
+        logs.publishMetricsTo(cloudwatch.metrics());
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
