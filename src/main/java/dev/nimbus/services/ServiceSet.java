@@ -52,7 +52,7 @@ public final class ServiceSet implements AutoCloseable {
         return lambda.internal(method, path);
     }
 
-    /** Stops what services run (function environments, the log retention sweep); the store is closed after this. */
+    /** Stops what services run (function environments, the alarm evaluator, the log retention sweep); the store is closed after this. */
     @Override
     public void close() {
         lambda.close();

@@ -409,7 +409,8 @@ public final class Alarms {
             if ((from != null && t.isBefore(from)) || (to != null && t.isAfter(to))) continue;
             items.add(h);
         }
-        items.sort((a, b) -> a.get("seq").asLong() < b.get("seq").asLong() ? -1 : 1);
+        // In the order they happened: by time, then by the order this process recorded them in.
+        items.sort(java.util.Comparator.<JsonNode>comparingDouble(h -> h.get("Timestamp").asDouble()).thenComparingLong(h -> h.get("seq").asLong()));
         if (!ascending) items = items.reversed();
         ObjectNode out = Values.object();
         ArrayNode list = out.putArray("AlarmHistoryItems");
@@ -430,8 +431,7 @@ public final class Alarms {
         long seq = sequence.incrementAndGet();
         ObjectNode h = Values.object().put("AlarmName", name).put("AlarmType", "MetricAlarm");
         h.set("Timestamp", Values.timestamp(now));
-        h.put("HistoryItemType", type).put("HistorySummary", summary).put("HistoryData", data)
-                .put("seq", now.toEpochMilli() * 1000 + seq % 1000);
+        h.put("HistoryItemType", type).put("HistorySummary", summary).put("HistoryData", data).put("seq", seq);
         history.putJson(key(account, region, name) + "/" + String.format("%013d", now.toEpochMilli()) + "/" + UUID.randomUUID(), h);
     }
 
