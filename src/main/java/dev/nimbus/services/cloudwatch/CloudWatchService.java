@@ -33,6 +33,8 @@ public final class CloudWatchService implements AwsService {
     private static final int MAX_DATUMS = 1_000;
     private static final int MAX_DATAPOINTS = 1_440;
     private static final int LIST_PAGE = 500;
+    /** GetMetricData's default (and largest) page. */
+    private static final int MAX_METRIC_DATA_POINTS = 100_800;
 
     private final Metrics metrics;
     private final Alarms alarms;
@@ -275,6 +277,18 @@ public final class CloudWatchService implements AwsService {
         if (!from.isBefore(to)) throw invalid("The parameter StartTime must be less than the parameter EndTime.");
         boolean ascending = "TimestampAscending".equals(Values.text(in, "ScanBy", "TimestampDescending"));
         JsonNode queries = in.path("MetricDataQueries");
+        int max = Values.integer(in, "MaxDatapoints", MAX_METRIC_DATA_POINTS);
+        if (max < 1) throw invalid("The value " + max + " for parameter MaxDatapoints is invalid.");
+        // A page is the next max datapoints of all results together; the token counts those already answered.
+        String token = token(Values.text(in, "NextToken", null));
+        long skip;
+        try {
+            skip = token == null ? 0 : Long.parseLong(token);
+        } catch (NumberFormatException e) {
+            throw invalid("The value " + in.get("NextToken").asText() + " for parameter NextToken is invalid.");
+        }
+        long seen = 0;
+        int answered = 0;
         Map<String, Expressions.Series> series = queries(ctx.accountId(), ctx.region(), queries, from, to);
         ObjectNode out = Values.object();
         ArrayNode results = out.putArray("MetricDataResults");
@@ -286,12 +300,20 @@ public final class CloudWatchService implements AwsService {
             ObjectNode r = results.addObject().put("Id", id).put("Label", Values.text(q, "Label", label));
             ArrayNode times = r.putArray("Timestamps"), values = r.putArray("Values");
             List<Map.Entry<Instant, Double>> points = new ArrayList<>(series.get(id).points().entrySet());
+            String status = "Complete";
             for (Map.Entry<Instant, Double> p : ascending ? points : points.reversed()) {
                 if (Double.isNaN(p.getValue()) || Double.isInfinite(p.getValue())) continue; // CloudWatch drops what has no value (x / 0)
+                if (seen++ < skip) continue;
+                if (answered == max) {
+                    status = "PartialData";
+                    out.put("NextToken", Base64.getUrlEncoder().encodeToString(Long.toString(skip + max).getBytes(StandardCharsets.UTF_8)));
+                    break;
+                }
+                answered++;
                 times.add(Values.timestamp(p.getKey()));
                 values.add(p.getValue());
             }
-            r.put("StatusCode", "Complete");
+            r.put("StatusCode", status);
             r.putArray("Messages");
         }
         return out;

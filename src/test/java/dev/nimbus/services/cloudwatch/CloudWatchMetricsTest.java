@@ -235,6 +235,21 @@ class CloudWatchMetricsTest {
                 q -> q.id("req").metricStat(s -> s.period(60).stat("Maximum").metric(m -> m.namespace("App/Data").metricName("Req")))));
         assertEquals(List.of(3.0, 4.0, 5.0), asc.metricDataResults().get(0).values());
 
+        // Pages of MaxDatapoints across all results.
+        var page1 = cw.getMetricData(r -> r.startTime(t).endTime(t.plusSeconds(180)).maxDatapoints(4).metricDataQueries(
+                q -> q.id("a").metricStat(s -> s.period(60).stat("Sum").metric(m -> m.namespace("App/Data").metricName("Req"))),
+                q -> q.id("b").metricStat(s -> s.period(60).stat("Maximum").metric(m -> m.namespace("App/Data").metricName("Req")))));
+        assertEquals(List.of(5.0, 4.0, 3.0), page1.metricDataResults().get(0).values());
+        assertEquals("Complete", page1.metricDataResults().get(0).statusCodeAsString());
+        assertEquals(List.of(5.0), page1.metricDataResults().get(1).values());
+        assertEquals("PartialData", page1.metricDataResults().get(1).statusCodeAsString());
+        var page2 = cw.getMetricData(r -> r.startTime(t).endTime(t.plusSeconds(180)).maxDatapoints(4).nextToken(page1.nextToken()).metricDataQueries(
+                q -> q.id("a").metricStat(s -> s.period(60).stat("Sum").metric(m -> m.namespace("App/Data").metricName("Req"))),
+                q -> q.id("b").metricStat(s -> s.period(60).stat("Maximum").metric(m -> m.namespace("App/Data").metricName("Req")))));
+        assertEquals(List.of(), page2.metricDataResults().get(0).values());
+        assertEquals(List.of(4.0, 3.0), page2.metricDataResults().get(1).values());
+        assertNull(page2.nextToken());
+
         CloudWatchException e = error(() -> cw.getMetricData(r -> r.startTime(t).endTime(t.plusSeconds(180)).metricDataQueries(
                 q -> q.id("Bad").metricStat(s -> s.period(60).stat("Sum").metric(m -> m.namespace("App/Data").metricName("Req"))))),
                 "InvalidParameterValue", 400);
