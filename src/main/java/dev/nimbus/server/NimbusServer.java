@@ -136,6 +136,11 @@ public final class NimbusServer implements AutoCloseable {
         return services.operations();
     }
 
+    /** The services, for what tests drive directly (CloudWatch's alarm evaluator). */
+    public ServiceSet services() {
+        return services;
+    }
+
     private void serve(ServerRequest req, ServerResponse res) {
         String requestId = requestId();
         long started = System.nanoTime();

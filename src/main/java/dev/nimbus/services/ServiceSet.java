@@ -1,6 +1,8 @@
 package dev.nimbus.services;
 
 import dev.nimbus.protocol.Identity;
+import dev.nimbus.services.cloudwatch.CloudWatchService;
+import dev.nimbus.services.cloudwatch.Metrics;
 import dev.nimbus.services.iam.CredentialRegistry;
 import dev.nimbus.services.iam.Iam;
 import dev.nimbus.services.iam.IamService;
@@ -20,6 +22,7 @@ public final class ServiceSet implements AutoCloseable {
     private final Function<String, Identity> identities;
     private final LogsService logs;
     private final LambdaService lambda;
+    private final CloudWatchService cloudwatch;
 
     public ServiceSet(Store store) {
         this(store, List.of(), () -> "http://127.0.0.1:4566", null);
@@ -35,8 +38,12 @@ public final class ServiceSet implements AutoCloseable {
         this.identities = credentials::identity;
         this.logs = new LogsService(store);
         logs.startRetentionSweep();
+        this.cloudwatch = new CloudWatchService(store, operations);
+        cloudwatch.alarms().start();
         this.lambda = new LambdaService(store, iam, logs, endpoint, dataDir);
-        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda)) operations.register(s);
+        lambda.publishMetricsTo(cloudwatch.metrics());
+        logs.publishMetricsTo(cloudwatch.metrics());
+        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
 
@@ -50,10 +57,11 @@ public final class ServiceSet implements AutoCloseable {
         lambda.start();
     }
 
-    /** Stops what services run (function environments, the log retention sweep); the store is closed after this. */
+    /** Stops what services run (function environments, the alarm evaluator, the log retention sweep); the store is closed after this. */
     @Override
     public void close() {
         lambda.close();
+        cloudwatch.close();
         logs.close();
     }
 
@@ -64,6 +72,16 @@ public final class ServiceSet implements AutoCloseable {
     /** CloudWatch Logs, where other services (Lambda) write their logs. */
     public LogsService logs() {
         return logs;
+    }
+
+    /** CloudWatch (tests drive its alarm evaluator). */
+    public CloudWatchService cloudwatch() {
+        return cloudwatch;
+    }
+
+    /** CloudWatch metrics, where services publish theirs (AWS/Lambda ...). */
+    public Metrics metrics() {
+        return cloudwatch.metrics();
     }
 
     /** Access key -> who it belongs to (IAM users' keys, STS sessions, else the key's account root). */

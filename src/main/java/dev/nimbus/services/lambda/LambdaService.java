@@ -89,6 +89,13 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private final EventInvokeConfigs eventInvokeConfigs;
     private final AsyncInvoker async;
 
+    /** Where invocations publish their AWS/Lambda metrics (CloudWatch), once set. */
+    private volatile dev.nimbus.services.cloudwatch.LambdaMetrics metrics;
+
+    public void publishMetricsTo(dev.nimbus.services.cloudwatch.Metrics m) {
+        this.metrics = new dev.nimbus.services.cloudwatch.LambdaMetrics(m);
+    }
+
     /**
      * @param endpoint how functions reach Nimbus (AWS_ENDPOINT_URL), known once the server listens
      * @param dataDir  where unpacked code lives, or null for a temporary directory removed on close
@@ -482,7 +489,14 @@ public final class LambdaService implements AwsService, AutoCloseable {
         String trace = "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24)
                 + ";Lineage=nimbus;Sampled=0";
         // Reserved concurrency belongs to the function, whichever version runs.
-        var admitted = admit(function.get("Configuration").get("FunctionArn").asText(), function);
+        java.util.concurrent.atomic.AtomicInteger admitted;
+        try {
+            admitted = admit(function.get("Configuration").get("FunctionArn").asText(), function);
+        } catch (AwsException e) {
+            if (metrics != null) metrics.throttled(ctx.accountId(), ctx.region(), spec.functionName());
+            throw e;
+        }
+        long started = System.nanoTime();
         Invocation.Result r;
         try {
             r = compute().invoke(spec, new Invocation(ctx.requestId(), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload,
@@ -490,6 +504,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         } finally {
             admitted.decrementAndGet();
         }
+        if (metrics != null) metrics.invoked(ctx.accountId(), ctx.region(), spec.functionName(), System.nanoTime() - started, r.functionError() != null);
         shipLogs(ctx, spec.functionName(), r);
         return r;
     }

@@ -49,6 +49,7 @@ public final class LogsService implements AwsService {
     private static final long SWEEP_MINUTES = 10;
 
     private final Logs logs;
+    private final MetricFilters metricFilters;
     /** the retention sweep, while running */
     private ScheduledExecutorService timer;
 
@@ -58,6 +59,12 @@ public final class LogsService implements AwsService {
 
     LogsService(Store store, InstantSource clock) {
         this.logs = new Logs(store, clock);
+        this.metricFilters = new MetricFilters(logs);
+    }
+
+    /** Where metric filters publish (CloudWatch), once set. */
+    public void publishMetricsTo(dev.nimbus.services.cloudwatch.Metrics metrics) {
+        metricFilters.publishTo(metrics);
     }
 
     @Override
@@ -88,6 +95,7 @@ public final class LogsService implements AwsService {
                 .add("GetQueryResults", this::getQueryResults)
                 .add("StopQuery", this::stopQuery)
                 .add("DescribeQueries", this::describeQueries);
+        metricFilters.register(ops);
     }
 
     /**
@@ -99,7 +107,7 @@ public final class LogsService implements AwsService {
         if (events.isEmpty()) return;
         List<InputEvent> sorted = new ArrayList<>(events);
         sorted.sort(Comparator.comparingLong(InputEvent::timestamp));
-        logs.put(account, region, group, stream, sorted, true);
+        metricFilters.emit(account, region, group, sorted, logs.put(account, region, group, stream, sorted, true));
     }
 
     /** Deletes events past retention every few minutes; stops (with a warning) once the store is gone. */
@@ -305,6 +313,7 @@ public final class LogsService implements AwsService {
         List<InputEvent> events = new ArrayList<>();
         for (JsonNode e : in.get("logEvents")) events.add(new InputEvent(e.get("timestamp").asLong(), e.get("message").asText()));
         PutResult r = logs.put(ctx.accountId(), ctx.region(), Values.text(in, "logGroupName"), Values.text(in, "logStreamName"), events, false);
+        metricFilters.emit(ctx.accountId(), ctx.region(), Values.text(in, "logGroupName"), events, r);
         ObjectNode out = Values.object().put("nextSequenceToken", r.nextSequenceToken());
         if (r.rejected() != null) out.set("rejectedLogEventsInfo", r.rejected());
         return out;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * smithy-rpc-v2-cbor against a test CloudWatch, byte for byte as the protocol specifies: the
+ * smithy-rpc-v2-cbor against Nimbus's CloudWatch, byte for byte as the protocol specifies: the
  * SDK in the pom (2.31.0) still speaks query to CloudWatch, so these requests are built by hand
  * with Jackson's CBOR generator, and responses are decoded with their tags visible.
  */
@@ -29,7 +29,7 @@ class CborCloudWatchTest {
 
     @BeforeAll
     static void start() {
-        nimbus = TestServer.start(new CloudWatchTestService());
+        nimbus = TestServer.start(new WidgetImageTestService());
     }
 
     @AfterAll
@@ -67,6 +67,11 @@ class CborCloudWatchTest {
         g.writeStringField("Namespace", namespace);
         g.writeStringField("MetricName", "Latency");
         dimensions(g, host);
+    }
+
+    /** A whole minute an hour ago: within the two weeks PutMetricData accepts, and where periods of 60 s start. */
+    static long minuteAnHourAgo() {
+        return System.currentTimeMillis() / 60_000 * 60 - 3600;
     }
 
     /** Two data points for Latency{Host=host}: a statistic set at t+0.5 s and a single value at t+60 s. */
@@ -121,16 +126,16 @@ class CborCloudWatchTest {
     @Test
     @SuppressWarnings("unchecked")
     void statisticsComeBackWithTaggedTimestampsDoublesAndMaps() {
-        long t = 1_700_000_000L;
+        long t = minuteAnHourAgo();
         put("Cbor/Stats", "a", t);
         Map<String, Object> out = ok(call("GetMetricStatistics", g -> {
             g.writeStartObject();
             metric(g, "Cbor/Stats", "a");
-            timestamp(g, "StartTime", t - 60);
+            timestamp(g, "StartTime", t);
             timestamp(g, "EndTime", t + 3600);
             g.writeNumberField("Period", 60);
-            g.writeArrayFieldStart("ExtendedStatistics");
-            g.writeString("p99");
+            g.writeArrayFieldStart("Statistics");
+            for (String s : List.of("SampleCount", "Sum", "Average", "Maximum")) g.writeString(s);
             g.writeEndArray();
             g.writeEndObject();
         }));
@@ -138,25 +143,73 @@ class CborCloudWatchTest {
         List<Map<String, Object>> points = (List<Map<String, Object>>) out.get("Datapoints");
         assertEquals(2, points.size());
         Map<String, Object> first = points.get(0);
-        // Fractional seconds are a float, whole seconds an integer; both under tag 1.
-        assertEquals(new Tagged(1, t + 0.5), first.get("Timestamp"));
+        // Periods start on whole seconds: an integer under tag 1 (the fractional input was a float).
+        Tagged whole = (Tagged) first.get("Timestamp");
+        assertEquals(1, whole.tag());
+        assertEquals(t, ((Number) whole.value()).longValue());
+        assertTrue(whole.value() instanceof Integer || whole.value() instanceof Long, () -> whole.value().getClass().getName());
         assertEquals(4.0, first.get("SampleCount"));
         assertEquals(10.0, first.get("Sum"));
         assertEquals(2.5, first.get("Average"));
         assertEquals("Milliseconds", first.get("Unit"));
-        assertEquals(Map.of("p99", 4.0), first.get("ExtendedStatistics"));
         Map<String, Object> second = points.get(1);
-        Tagged whole = (Tagged) second.get("Timestamp");
-        assertEquals(1, whole.tag());
-        assertEquals(t + 60, ((Number) whole.value()).longValue());
-        assertTrue(whole.value() instanceof Integer || whole.value() instanceof Long, () -> whole.value().getClass().getName());
+        assertEquals(t + 60, ((Number) ((Tagged) second.get("Timestamp")).value()).longValue());
         assertEquals(2.25, second.get("Maximum"));
+
+        // Percentiles come back as a map; a statistic set has no values to take them from.
+        out = ok(call("GetMetricStatistics", g -> {
+            g.writeStartObject();
+            metric(g, "Cbor/Stats", "a");
+            timestamp(g, "StartTime", t);
+            timestamp(g, "EndTime", t + 3600);
+            g.writeNumberField("Period", 60);
+            g.writeArrayFieldStart("ExtendedStatistics");
+            g.writeString("p99");
+            g.writeEndArray();
+            g.writeEndObject();
+        }));
+        points = (List<Map<String, Object>>) out.get("Datapoints");
+        assertEquals(Map.of(), points.get(0).get("ExtendedStatistics"));
+        assertEquals(Map.of("p99", 2.25), points.get(1).get("ExtendedStatistics"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void alarmTimestampsKeepTheirMilliseconds() {
+        HttpResponse<byte[]> res = call("PutMetricAlarm", g -> {
+            g.writeStartObject();
+            g.writeStringField("AlarmName", "cbor-alarm");
+            metric(g, "Cbor/Alarm", "a");
+            g.writeStringField("Statistic", "Sum");
+            g.writeNumberField("Period", 60);
+            g.writeNumberField("EvaluationPeriods", 1);
+            g.writeNumberField("Threshold", 1.5);
+            g.writeStringField("ComparisonOperator", "GreaterThanThreshold");
+            g.writeEndObject();
+        });
+        assertEquals(200, res.statusCode(), () -> Raw.decode(res.body()).toString());
+        Map<String, Object> out = ok(call("DescribeAlarms", g -> {
+            g.writeStartObject();
+            g.writeArrayFieldStart("AlarmNames");
+            g.writeString("cbor-alarm");
+            g.writeEndArray();
+            g.writeEndObject();
+        }));
+        Map<String, Object> alarm = ((List<Map<String, Object>>) out.get("MetricAlarms")).get(0);
+        assertEquals(1.5, alarm.get("Threshold"));
+        assertEquals("INSUFFICIENT_DATA", alarm.get("StateValue"));
+        Tagged updated = (Tagged) alarm.get("StateUpdatedTimestamp");
+        assertEquals(1, updated.tag());
+        double seconds = ((Number) updated.value()).doubleValue();
+        // A float when the instant has milliseconds, an integer when it has none.
+        assertEquals(seconds % 1 != 0, updated.value() instanceof Double, updated::toString);
+        assertEquals(List.of(), out.get("CompositeAlarms"));
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void metricDataAndListMetricsRoundTrip() {
-        long t = 1_700_100_000L;
+        long t = minuteAnHourAgo() + 600;
         put("Cbor/Data", "b", t);
         Map<String, Object> out = ok(call("GetMetricData", g -> {
             g.writeStartObject();
@@ -172,8 +225,9 @@ class CborCloudWatchTest {
             g.writeEndObject();
             g.writeEndObject();
             g.writeEndArray();
-            timestamp(g, "StartTime", t - 60);
+            timestamp(g, "StartTime", t);
             timestamp(g, "EndTime", (double) t + 3600);
+            g.writeStringField("ScanBy", "TimestampAscending");
             g.writeEndObject();
         }));
         List<Map<String, Object>> results = (List<Map<String, Object>>) out.get("MetricDataResults");
@@ -181,8 +235,9 @@ class CborCloudWatchTest {
         assertEquals("m1", r.get("Id"));
         assertEquals("Complete", r.get("StatusCode"));
         List<Object> times = (List<Object>) r.get("Timestamps");
-        assertEquals(new Tagged(1, t + 0.5), times.get(0));
-        assertEquals(1, ((Tagged) times.get(1)).tag());
+        assertEquals(1, ((Tagged) times.get(0)).tag());
+        assertEquals(t, ((Number) ((Tagged) times.get(0)).value()).longValue());
+        assertEquals(t + 60, ((Number) ((Tagged) times.get(1)).value()).longValue());
         assertEquals(List.of(4.0, 2.25), r.get("Values"));
 
         Map<String, Object> listed = ok(call("ListMetrics", g -> {
@@ -201,7 +256,7 @@ class CborCloudWatchTest {
             g.writeStringField("MetricWidget", "{\"metrics\":[]}");
             g.writeEndObject();
         }));
-        assertArrayEquals(CloudWatchTestService.image("{\"metrics\":[]}"), (byte[]) out.get("MetricWidgetImage"));
+        assertArrayEquals(WidgetImageTestService.image("{\"metrics\":[]}"), (byte[]) out.get("MetricWidgetImage"));
     }
 
     @Test
@@ -249,13 +304,13 @@ class CborCloudWatchTest {
 
     @Test
     void unimplementedOperationIs501NotImplemented() {
-        HttpResponse<byte[]> res = call("DescribeAlarms", g -> {
+        HttpResponse<byte[]> res = call("DescribeAnomalyDetectors", g -> {
             g.writeStartObject();
             g.writeEndObject();
         });
         Map<String, Object> body = error(res, 501);
         assertEquals("NotImplemented", body.get("__type"));
-        assertTrue(((String) body.get("message")).contains("cloudwatch.DescribeAlarms"), body.toString());
+        assertTrue(((String) body.get("message")).contains("cloudwatch.DescribeAnomalyDetectors"), body.toString());
         assertFalse(res.headers().firstValue("x-amzn-query-error").isPresent());
     }
 

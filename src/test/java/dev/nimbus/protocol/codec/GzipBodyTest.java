@@ -22,7 +22,7 @@ class GzipBodyTest {
 
     @BeforeAll
     static void start() {
-        nimbus = TestServer.start(ServerConfig.defaults().withPort(0).asEphemeral().withMaxBodyBytes(64 * 1024), new CloudWatchTestService());
+        nimbus = TestServer.start(ServerConfig.defaults().withPort(0).asEphemeral().withMaxBodyBytes(64 * 1024));
     }
 
     @AfterAll
@@ -45,10 +45,11 @@ class GzipBodyTest {
 
     @Test
     void gzippedJsonIsDecoded() throws IOException {
-        String put = "{\"Namespace\":\"Gz\",\"MetricData\":[{\"MetricName\":\"M\",\"Timestamp\":1767225600,\"Value\":2}]}";
+        long t = System.currentTimeMillis() / 60_000 * 60 - 3600; // a whole minute an hour ago
+        String put = "{\"Namespace\":\"Gz\",\"MetricData\":[{\"MetricName\":\"M\",\"Timestamp\":" + t + ",\"Value\":2}]}";
         assertEquals(200, call("PutMetricData", gzip(put.getBytes(StandardCharsets.UTF_8))).statusCode());
-        HttpResponse<byte[]> res = call("GetMetricStatistics", gzip(("{\"Namespace\":\"Gz\",\"MetricName\":\"M\",\"StartTime\":1767225500,"
-                + "\"EndTime\":1767229200,\"Period\":60,\"Statistics\":[\"Sum\"]}").getBytes(StandardCharsets.UTF_8)));
+        HttpResponse<byte[]> res = call("GetMetricStatistics", gzip(("{\"Namespace\":\"Gz\",\"MetricName\":\"M\",\"StartTime\":" + t + ","
+                + "\"EndTime\":" + (t + 3600) + ",\"Period\":60,\"Statistics\":[\"Sum\"]}").getBytes(StandardCharsets.UTF_8)));
         JsonNode out = Values.JSON.readTree(res.body());
         assertEquals(2.0, out.path("Datapoints").path(0).path("Sum").doubleValue(), () -> new String(res.body(), StandardCharsets.UTF_8));
     }

@@ -9,6 +9,8 @@ import dev.nimbus.testing.TestServer;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +26,7 @@ class JsonCloudWatchTest {
 
     @BeforeAll
     static void start() {
-        nimbus = TestServer.start(new CloudWatchTestService());
+        nimbus = TestServer.start(new WidgetImageTestService());
     }
 
     @AfterAll
@@ -45,23 +47,25 @@ class JsonCloudWatchTest {
 
     @Test
     void timestampsAreEpochSecondsBothWays() throws IOException {
-        json(call("PutMetricData", "{\"Namespace\":\"Json/CW\",\"MetricData\":[{\"MetricName\":\"M\",\"Timestamp\":1767225600.25,\"Value\":1.5},"
-                + "{\"MetricName\":\"M\",\"Timestamp\":\"2026-01-01T00:01:00Z\",\"Value\":3}]}"), 200);
-        JsonNode out = json(call("GetMetricStatistics", "{\"Namespace\":\"Json/CW\",\"MetricName\":\"M\",\"StartTime\":1767225500,"
-                + "\"EndTime\":1767229200,\"Period\":60,\"Statistics\":[\"Sum\"]}"), 200);
+        Instant t = Instant.now().truncatedTo(ChronoUnit.MINUTES).minusSeconds(3600);
+        json(call("PutMetricData", "{\"Namespace\":\"Json/CW\",\"MetricData\":[{\"MetricName\":\"M\",\"Timestamp\":" + t.getEpochSecond() + ".25,\"Value\":1.5},"
+                + "{\"MetricName\":\"M\",\"Timestamp\":\"" + t.plusSeconds(60) + "\",\"Value\":3}]}"), 200);
+        JsonNode out = json(call("GetMetricStatistics", "{\"Namespace\":\"Json/CW\",\"MetricName\":\"M\",\"StartTime\":" + t.getEpochSecond() + ","
+                + "\"EndTime\":" + (t.getEpochSecond() + 3600) + ",\"Period\":60,\"Statistics\":[\"Sum\"]}"), 200);
         JsonNode points = out.get("Datapoints");
         assertEquals(2, points.size());
-        assertEquals(1767225600.25, points.get(0).get("Timestamp").doubleValue());
+        assertEquals(t.getEpochSecond(), points.get(0).get("Timestamp").doubleValue());
         assertEquals(1.5, points.get(0).get("Sum").doubleValue());
         // ISO 8601 in the request (accepted leniently), epoch seconds in the response.
         assertTrue(points.get(1).get("Timestamp").isNumber());
-        assertEquals(1767225660.0, points.get(1).get("Timestamp").doubleValue());
+        assertEquals(t.getEpochSecond() + 60, points.get(1).get("Timestamp").doubleValue());
+        assertEquals(3.0, points.get(1).get("Sum").doubleValue());
     }
 
     @Test
     void blobsAreBase64() throws IOException {
         JsonNode out = json(call("GetMetricWidgetImage", "{\"MetricWidget\":\"{}\"}"), 200);
-        assertEquals(Base64.getEncoder().encodeToString(CloudWatchTestService.image("{}")), out.get("MetricWidgetImage").asText());
+        assertEquals(Base64.getEncoder().encodeToString(WidgetImageTestService.image("{}")), out.get("MetricWidgetImage").asText());
     }
 
     @Test
@@ -75,7 +79,7 @@ class JsonCloudWatchTest {
 
     @Test
     void unimplementedOperationIs501() throws IOException {
-        JsonNode err = json(call("DescribeAlarms", "{}"), 501);
+        JsonNode err = json(call("DescribeAnomalyDetectors", "{}"), 501);
         assertEquals("NotImplemented", err.path("__type").asText());
     }
 }

@@ -25,7 +25,7 @@ import software.amazon.awssdk.services.cloudwatch.model.MetricDataResult;
 import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
 
 /**
- * The CloudWatch client of the SDK in the pom against a test CloudWatch. SDK 2.31.0 speaks the
+ * The CloudWatch client of the SDK in the pom against Nimbus's CloudWatch. SDK 2.31.0 speaks the
  * query protocol to CloudWatch (form parameters in, XML out), so this exercises QueryCodec on a
  * service whose current model is cbor/json; newer SDKs send the same calls as smithy-rpc-v2-cbor,
  * and every assertion here holds for both.
@@ -36,7 +36,7 @@ class QueryCloudWatchTest {
 
     @BeforeAll
     static void start() {
-        nimbus = TestServer.start(new CloudWatchTestService());
+        nimbus = TestServer.start(new WidgetImageTestService());
         cw = nimbus.client(CloudWatchClient.builder());
     }
 
@@ -48,6 +48,11 @@ class QueryCloudWatchTest {
 
     static final Dimension HOST = Dimension.builder().name("Host").value("web-1").build();
 
+    /** A whole minute some minutes ago: within the two weeks PutMetricData accepts, where periods of 60 s start. */
+    static Instant minutesAgo(int minutes) {
+        return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES).minusSeconds(60L * minutes);
+    }
+
     /** A statistic set at t (with milliseconds) and a single value a minute later. */
     static void put(String namespace, Instant t) {
         cw.putMetricData(r -> r.namespace(namespace).metricData(
@@ -58,10 +63,10 @@ class QueryCloudWatchTest {
 
     @Test
     void statisticsRoundTripTimestampsDoublesListsAndMaps() {
-        Instant t = Instant.parse("2026-03-01T10:00:00.250Z");
-        put("Sdk/Stats", t);
+        Instant t = minutesAgo(60);
+        put("Sdk/Stats", t.plusMillis(250));
         GetMetricStatisticsResponse stats = cw.getMetricStatistics(r -> r.namespace("Sdk/Stats").metricName("Latency").dimensions(HOST)
-                .startTime(t.minusSeconds(60)).endTime(t.plusSeconds(3600)).period(60).extendedStatistics("p99"));
+                .startTime(t).endTime(t.plusSeconds(3600)).period(60).statisticsWithStrings("SampleCount", "Sum", "Average", "Maximum"));
         assertEquals("Latency", stats.label());
         List<Datapoint> points = stats.datapoints();
         assertEquals(2, points.size());
@@ -71,16 +76,19 @@ class QueryCloudWatchTest {
         assertEquals(10.0, first.sum());
         assertEquals(2.5, first.average());
         assertEquals(StandardUnit.MILLISECONDS, first.unit());
-        assertEquals(Map.of("p99", 4.0), first.extendedStatistics());
         assertEquals(t.plusSeconds(60), points.get(1).timestamp());
         assertEquals(2.25, points.get(1).maximum());
+
+        List<Datapoint> percentiles = cw.getMetricStatistics(r -> r.namespace("Sdk/Stats").metricName("Latency").dimensions(HOST)
+                .startTime(t).endTime(t.plusSeconds(3600)).period(60).extendedStatistics("p99")).datapoints();
+        assertEquals(Map.of("p99", 2.25), percentiles.get(1).extendedStatistics());
     }
 
     @Test
     void metricDataAndListMetricsRoundTrip() {
-        Instant t = Instant.parse("2026-03-02T08:30:00Z");
+        Instant t = minutesAgo(50);
         put("Sdk/Data", t);
-        GetMetricDataResponse data = cw.getMetricData(r -> r.startTime(t.minusSeconds(60)).endTime(t.plusSeconds(3600))
+        GetMetricDataResponse data = cw.getMetricData(r -> r.startTime(t).endTime(t.plusSeconds(3600)).scanBy("TimestampAscending")
                 .metricDataQueries(q -> q.id("m1").metricStat(s -> s.period(60).stat("Maximum")
                         .metric(m -> m.namespace("Sdk/Data").metricName("Latency").dimensions(HOST)))));
         MetricDataResult r = data.metricDataResults().get(0);
@@ -96,7 +104,7 @@ class QueryCloudWatchTest {
     @Test
     void blobsRoundTrip() {
         SdkBytes image = cw.getMetricWidgetImage(r -> r.metricWidget("{\"metrics\":[]}")).metricWidgetImage();
-        assertArrayEquals(CloudWatchTestService.image("{\"metrics\":[]}"), image.asByteArray());
+        assertArrayEquals(WidgetImageTestService.image("{\"metrics\":[]}"), image.asByteArray());
     }
 
     @Test
@@ -117,10 +125,10 @@ class QueryCloudWatchTest {
 
     @Test
     void unimplementedOperationIsNotImplemented501() {
-        CloudWatchException e = assertThrows(CloudWatchException.class, () -> cw.describeAlarms());
+        CloudWatchException e = assertThrows(CloudWatchException.class, () -> cw.describeAnomalyDetectors(r -> {}));
         assertEquals("NotImplemented", e.awsErrorDetails().errorCode());
         assertEquals(501, e.statusCode());
-        assertTrue(e.awsErrorDetails().errorMessage().contains("cloudwatch.DescribeAlarms"), e.getMessage());
+        assertTrue(e.awsErrorDetails().errorMessage().contains("cloudwatch.DescribeAnomalyDetectors"), e.getMessage());
     }
 
     @Test
