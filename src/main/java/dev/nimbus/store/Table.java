@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.nimbus.protocol.Values;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 
 /**
  * One keyspace of a {@link Store}: ordered string keys to byte values. A key is any well-formed
@@ -35,6 +37,36 @@ public interface Table {
      * or null for the first), at most {@code limit}. Pagination is: pass the last key seen.
      */
     List<Entry> scan(String prefix, String startAfter, int limit);
+
+    /**
+     * Every entry whose key starts with {@code prefix}, after {@code startAfter} (or null), in key
+     * order, read lazily {@code batch} at a time: a long listing never sits in memory whole.
+     */
+    default Iterator<Entry> iterate(String prefix, String startAfter, int batch) {
+        return new Iterator<>() {
+            private String cursor = startAfter;
+            private List<Entry> page = List.of();
+            private int index;
+            private boolean exhausted;
+
+            @Override
+            public boolean hasNext() {
+                if (index < page.size()) return true;
+                if (exhausted) return false;
+                page = scan(prefix, cursor, batch);
+                index = 0;
+                exhausted = page.size() < batch;
+                if (!page.isEmpty()) cursor = page.get(page.size() - 1).key();
+                return !page.isEmpty();
+            }
+
+            @Override
+            public Entry next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                return page.get(index++);
+            }
+        };
+    }
 
     /** How many keys start with the prefix. */
     long count(String prefix);

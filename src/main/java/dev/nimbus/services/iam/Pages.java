@@ -12,7 +12,6 @@ import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.function.Function;
 
 /**
@@ -67,27 +66,16 @@ final class Pages {
     /** Items of a table under a prefix (keys relative to it), read lazily in batches, mapped by {@code map}. */
     static Iterator<Item> scan(Table table, String prefix, ObjectNode input, Function<Table.Entry, JsonNode> map) {
         String afterKey = after(input);
+        Iterator<Table.Entry> entries = table.iterate(prefix, afterKey == null ? null : prefix + afterKey, BATCH);
         return new Iterator<>() {
-            private String cursor = afterKey == null ? null : prefix + afterKey;
-            private List<Table.Entry> batch = List.of();
-            private int index;
-            private boolean exhausted;
-
             @Override
             public boolean hasNext() {
-                if (index < batch.size()) return true;
-                if (exhausted) return false;
-                batch = table.scan(prefix, cursor, BATCH);
-                index = 0;
-                exhausted = batch.size() < BATCH;
-                if (!batch.isEmpty()) cursor = batch.get(batch.size() - 1).key();
-                return !batch.isEmpty();
+                return entries.hasNext();
             }
 
             @Override
             public Item next() {
-                if (!hasNext()) throw new NoSuchElementException();
-                Table.Entry e = batch.get(index++);
+                Table.Entry e = entries.next();
                 return new Item(e.key().substring(prefix.length()), map.apply(e));
             }
         };

@@ -11,7 +11,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Set;
 
 /**
@@ -268,27 +267,16 @@ public final class Logs {
         // A position longer than the bare timestamp sorts after it, so "after the padded timestamp" starts at that time.
         if (from > 0 && (start == null || timestampOf(start) < from)) start = position(from, 0).substring(0, 15);
         String startAfter = start == null ? null : prefix + start;
+        Iterator<Table.Entry> entries = events.iterate(prefix, startAfter, SCAN_BATCH);
         return new Iterator<>() {
-            private String cursor = startAfter;
-            private List<Table.Entry> batch = List.of();
-            private int index;
-            private boolean exhausted;
-
             @Override
             public boolean hasNext() {
-                if (index < batch.size()) return true;
-                if (exhausted) return false;
-                batch = events.scan(prefix, cursor, SCAN_BATCH);
-                index = 0;
-                exhausted = batch.size() < SCAN_BATCH;
-                if (!batch.isEmpty()) cursor = batch.get(batch.size() - 1).key();
-                return !batch.isEmpty();
+                return entries.hasNext();
             }
 
             @Override
             public Event next() {
-                if (!hasNext()) throw new NoSuchElementException();
-                Table.Entry e = batch.get(index++);
+                Table.Entry e = entries.next();
                 String pos = e.key().substring(prefix.length());
                 ByteBuffer v = ByteBuffer.wrap(e.value());
                 long ingestion = v.getLong();
@@ -301,13 +289,7 @@ public final class Logs {
     List<ObjectNode> streams(String account, String region, String group) {
         String prefix = groupKey(account, region, group) + ":";
         List<ObjectNode> out = new ArrayList<>();
-        String after = null;
-        List<Table.Entry> batch;
-        do {
-            batch = streams.scan(prefix, after, SCAN_BATCH);
-            for (Table.Entry e : batch) out.add((ObjectNode) e.json());
-            if (!batch.isEmpty()) after = batch.get(batch.size() - 1).key();
-        } while (batch.size() == SCAN_BATCH);
+        streams.iterate(prefix, null, SCAN_BATCH).forEachRemaining(e -> out.add((ObjectNode) e.json()));
         return out;
     }
 
