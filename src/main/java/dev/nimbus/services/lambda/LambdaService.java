@@ -689,6 +689,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     public void close() {
         async.close(); // first, and outside the lock, which events still running may need
         closeEnvironments();
+        if (metrics != null) metrics.close(); // the last tallies, before the store closes
     }
 
     private synchronized void closeEnvironments() {
