@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 /** Every service Nimbus serves, wired to the store; the list here is what `nimbus coverage` counts. */
 public final class ServiceSet implements AutoCloseable {
     private final Operations operations = new Operations();
+    private final Targets targets = new Targets();
     private final Function<String, Identity> identities;
     private final LogsService logs;
     private final LambdaService lambda;
@@ -40,8 +41,9 @@ public final class ServiceSet implements AutoCloseable {
         logs.startRetentionSweep();
         this.cloudwatch = new CloudWatchService(store, operations);
         cloudwatch.alarms().start();
-        this.lambda = new LambdaService(store, iam, logs, endpoint, dataDir);
+        this.lambda = new LambdaService(store, iam, logs, targets, endpoint, dataDir);
         lambda.publishMetricsTo(cloudwatch.metrics());
+        targets.register("lambda", lambda::accept);
         logs.publishMetricsTo(cloudwatch.metrics());
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
@@ -63,6 +65,11 @@ public final class ServiceSet implements AutoCloseable {
         lambda.close();
         cloudwatch.close();
         logs.close();
+    }
+
+    /** Delivery by ARN between services (destinations, notifications, subscriptions, alarm actions). */
+    public Targets targets() {
+        return targets;
     }
 
     public Operations operations() {

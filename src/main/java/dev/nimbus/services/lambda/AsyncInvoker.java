@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.compute.Invocation;
 import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.Values;
+import dev.nimbus.services.Targets;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.io.IOException;
@@ -62,6 +63,7 @@ final class AsyncInvoker implements AutoCloseable {
     /** Ids in the queue: an event stored just before start() is both queued by Invoke and found by start's scan, and must run once. */
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private final Semaphore running = new Semaphore(WORKERS);
+    private final Targets targets;
     private Thread worker;
     private volatile boolean closed;
 
@@ -77,7 +79,8 @@ final class AsyncInvoker implements AutoCloseable {
         }
     }
 
-    AsyncInvoker(Store store, EventInvokeConfigs configs, LambdaService lambda) {
+    AsyncInvoker(Store store, EventInvokeConfigs configs, LambdaService lambda, Targets targets) {
+        this.targets = targets;
         this.store = store;
         this.events = store.table(TABLE);
         this.configs = configs;
@@ -187,24 +190,23 @@ final class AsyncInvoker implements AutoCloseable {
         schedule(id, due);
     }
 
-    /** Sends the outcome to its destination (if any) and removes the event, together. */
+    /** Sends the outcome to its destination and the failed event to the dead-letter target (if any), and removes the event, together. */
     private void finish(String id, ObjectNode event, JsonNode config, String condition, Invocation.Result result) {
         String side = condition.equals("Success") ? "OnSuccess" : "OnFailure";
         String destination = config == null ? "" : config.path("DestinationConfig").path(side).path("Destination").asText("");
+        String deadLetter = null;
         if (!condition.equals("Success")) {
             LOG.info("asynchronous event " + event.get("requestId").asText() + " of " + event.get("function").asText() + " failed: " + condition);
-            String deadLetter = lambda.deadLetterTarget(event.get("account").asText(), event.get("region").asText(), event.get("function").asText());
-            if (deadLetter != null) Destinations.deadLetter(deadLetter, event.get("requestId").asText());
+            deadLetter = lambda.deadLetterTarget(event.get("account").asText(), event.get("region").asText(), event.get("function").asText());
         }
+        String dlq = deadLetter;
         List<Runnable> afterCommit = new ArrayList<>();
         store.transaction(() -> {
             events.delete(id);
-            if (!destination.isEmpty()) {
-                Runnable r = Destinations.send(this, destination, record(event, condition, result));
-                if (r != null) afterCommit.add(r);
-            }
+            if (dlq != null) afterCommit.add(Destinations.deadLetter(targets, dlq, event, condition, result));
+            if (!destination.isEmpty()) afterCommit.add(Destinations.send(targets, destination, record(event, condition, result)));
         });
-        afterCommit.forEach(Runnable::run);
+        afterCommit.stream().filter(r -> r != null).forEach(Runnable::run);
     }
 
     /** Lambda's invocation record for destinations. */

@@ -1,42 +1,47 @@
 package dev.nimbus.services.lambda;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nimbus.store.Table;
-import java.util.UUID;
+import dev.nimbus.compute.Invocation;
+import dev.nimbus.protocol.AwsException;
+import dev.nimbus.services.Targets;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
 import java.util.logging.Logger;
 
 /**
- * Where an asynchronous invocation's record goes: a Lambda function gets it as an asynchronous
- * event of its own (as Lambda delivers it); SQS, SNS, EventBridge and S3 destinations are kept in
- * the configuration, but Nimbus does not serve those services yet, so the record is logged as
- * undeliverable rather than silently lost.
+ * Where an asynchronous invocation's outcome goes, through {@link Targets}: a destination gets
+ * Lambda's invocation record; a dead-letter queue or topic gets the failed event itself, with
+ * the RequestID, ErrorCode and ErrorMessage attributes Lambda adds. A target that refuses (it was
+ * deleted, or its service is not served) is logged: the event is finished either way, as in AWS.
  */
 final class Destinations {
     private static final Logger LOG = Logger.getLogger(Destinations.class.getName());
 
     private Destinations() {}
 
-    /**
-     * Delivers the record inside the caller's transaction; returns what to run once it commits
-     * (queueing the destination's event), or null when nothing was delivered.
-     */
-    static Runnable send(AsyncInvoker invoker, String arn, ObjectNode record) {
-        // arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE
-        String[] parts = arn.split(":", 6);
-        String service = parts.length == 6 ? parts[2] : "";
-        if (service.equals("lambda") && parts[5].startsWith("function:")) {
-            String function = parts[5].substring("function:".length()).split(":")[0];
-            return invoker.enqueue(parts[4], parts[3], function, UUID.randomUUID().toString(), Table.toBytes(record));
-        }
-        LOG.warning("the record of asynchronous invocation " + record.path("requestContext").path("requestId").asText() + " ("
-                + record.path("requestContext").path("condition").asText() + ") is not delivered to " + arn
-                + ": Nimbus does not serve " + service + " yet");
-        return null;
+    /** Delivers the record inside the caller's transaction; returns what to run once it commits, or null. */
+    static Runnable send(Targets targets, String arn, ObjectNode record) {
+        return deliver(targets, arn, new Targets.Message(record.toString()), record.path("requestContext").path("requestId").asText());
     }
 
-    /** A dead-letter target (SQS or SNS in AWS) gets the failed event itself; neither service exists in Nimbus yet. */
-    static void deadLetter(String arn, String requestId) {
-        LOG.warning("asynchronous event " + requestId + " is not sent to its dead-letter target " + arn + ": Nimbus does not serve "
-                + arn.split(":")[Math.min(2, arn.split(":").length - 1)] + " yet");
+    /** Sends the failed event to the function's dead-letter target inside the caller's transaction. */
+    static Runnable deadLetter(Targets targets, String arn, JsonNode event, String condition, Invocation.Result result) {
+        String requestId = event.get("requestId").asText();
+        String payload = new String(Base64.getDecoder().decode(event.get("payload").asText()), StandardCharsets.UTF_8);
+        String error = result != null && result.functionError() != null
+                ? new String(result.payload(), StandardCharsets.UTF_8) : condition;
+        Map<String, String> attributes = Map.of("RequestID", requestId, "ErrorCode", "200", "ErrorMessage", error);
+        return deliver(targets, arn, new Targets.Message(payload, null, attributes), requestId);
+    }
+
+    private static Runnable deliver(Targets targets, String arn, Targets.Message message, String requestId) {
+        try {
+            return targets.send(arn, message);
+        } catch (AwsException e) {
+            LOG.warning("the outcome of asynchronous invocation " + requestId + " is not delivered to " + arn + ": " + e.getMessage());
+            return null;
+        }
     }
 }

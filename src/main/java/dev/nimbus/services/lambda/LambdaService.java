@@ -12,6 +12,7 @@ import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.AwsService;
 import dev.nimbus.services.Operations;
+import dev.nimbus.services.Targets;
 import dev.nimbus.services.iam.Iam;
 import dev.nimbus.services.logs.Logs;
 import dev.nimbus.services.logs.LogsService;
@@ -100,7 +101,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
      * @param endpoint how functions reach Nimbus (AWS_ENDPOINT_URL), known once the server listens
      * @param dataDir  where unpacked code lives, or null for a temporary directory removed on close
      */
-    public LambdaService(Store store, Iam iam, LogsService logs, Supplier<String> endpoint, Path dataDir) {
+    public LambdaService(Store store, Iam iam, LogsService logs, Targets targets, Supplier<String> endpoint, Path dataDir) {
         this.store = store;
         this.logs = logs;
         this.functions = store.table(TABLE);
@@ -110,7 +111,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         this.versions = new Versions(this, store);
         this.layers = new Layers(this, store);
         this.eventInvokeConfigs = new EventInvokeConfigs(store, this);
-        this.async = new AsyncInvoker(store, eventInvokeConfigs, this);
+        this.async = new AsyncInvoker(store, eventInvokeConfigs, this, targets);
     }
 
     /** Starts running stored asynchronous events; called once the server listens, as functions call back into it. */
@@ -463,6 +464,24 @@ public final class LambdaService implements AwsService, AutoCloseable {
         if ("Tail".equals(Values.text(in, "LogType", "None"))) out.put("LogResult", tail(r.log()));
         out.set("Payload", Values.NODES.binaryNode(r.payload()));
         return out;
+    }
+
+    /**
+     * A message from another service (a destination, notification, subscription or alarm action):
+     * an asynchronous invocation with the body as payload, queued inside the caller's transaction.
+     */
+    public Runnable accept(Targets.Arn arn, Targets.Message message) {
+        String[] parts = arn.resource().split(":");
+        if (parts.length < 2 || !parts[0].equals("function")) {
+            throw new AwsException("InvalidParameterValueException", "Not a function ARN: " + arn, 400);
+        }
+        if (parts.length > 2 && !parts[2].equals(LATEST)) {
+            throw new AwsException("NotImplemented", "Nimbus does not implement asynchronous invocation of a published version or alias yet", 501, false);
+        }
+        if (functions.get(arn.account() + "/" + arn.region() + "/" + parts[1]) == null) {
+            throw new AwsException("ResourceNotFoundException", "Function not found: " + arn, 404);
+        }
+        return async.enqueue(arn.account(), arn.region(), parts[1], UUID.randomUUID().toString(), message.body().getBytes(StandardCharsets.UTF_8));
     }
 
     /**

@@ -227,8 +227,8 @@ class LambdaAsyncTest {
                     .destinationConfig(d -> d.onFailure(f -> f.destination(topic))));
             lambda.invoke(b -> b.functionName("unsent").invocationType(InvocationType.EVENT).payload(SdkBytes.fromUtf8String("{}")));
             for (int attempt = 0; attempt < 1200 && warnings.size() < 2; attempt++) Thread.sleep(50);
-            assertTrue(warnings.stream().anyMatch(w -> w.contains(topic) && w.contains("RetriesExhausted") && w.contains("does not serve sns")), warnings.toString());
-            assertTrue(warnings.stream().anyMatch(w -> w.contains(dlq) && w.contains("does not serve sqs")), warnings.toString());
+            assertTrue(warnings.stream().anyMatch(w -> w.contains(topic) && w.contains("does not deliver to sns")), warnings.toString());
+            assertTrue(warnings.stream().anyMatch(w -> w.contains(dlq) && w.contains("does not deliver to sqs")), warnings.toString());
         } finally {
             logger.removeHandler(handler);
         }

@@ -1,0 +1,78 @@
+package dev.nimbus.services;
+
+import dev.nimbus.protocol.AwsException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Delivery between services by ARN. Every AWS integration names its target by ARN (a Lambda
+ * destination or dead-letter queue, an S3 notification, an SNS subscription, an alarm action, an
+ * EventBridge target), so a service that can receive registers itself here once and every sender
+ * uses {@link #send}: no service knows another's classes.
+ *
+ * <p>What a message means is the receiver's: Lambda invokes the function asynchronously with the
+ * body as its payload, SQS stores it as a message (attributes as message attributes), SNS
+ * publishes it (subject as Subject).
+ */
+public final class Targets {
+    /** A message for a target: the body as the receiver sees it, an optional subject, string attributes. */
+    public record Message(String body, String subject, Map<String, String> attributes) {
+        public Message(String body) {
+            this(body, null, Map.of());
+        }
+    }
+
+    /** A service that accepts messages for its resources. */
+    public interface Target {
+        /**
+         * Stores the message durably. Runs inside the caller's store transaction when the caller
+         * is in one (so the message is kept exactly when the caller's own change commits); returns
+         * what to run once that commits (waking a consumer), or null.
+         *
+         * @throws AwsException when the resource does not exist or refuses the message
+         */
+        Runnable accept(Arn target, Message message);
+    }
+
+    /** An ARN's parts: arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE. */
+    public record Arn(String service, String region, String account, String resource) {
+        public static Arn parse(String arn) {
+            String[] p = arn == null ? new String[0] : arn.split(":", 6);
+            if (p.length != 6 || !p[0].equals("arn") || p[2].isEmpty()) {
+                throw new AwsException("InvalidParameterValueException", "Invalid ARN: " + arn, 400);
+            }
+            return new Arn(p[2], p[3], p[4], p[5]);
+        }
+
+        @Override
+        public String toString() {
+            return "arn:aws:" + service + ":" + region + ":" + account + ":" + resource;
+        }
+    }
+
+    private final Map<String, Target> byService = new ConcurrentHashMap<>();
+
+    /** Registers the receiver of ARNs of one service ("lambda", "sqs", "sns", "events"). */
+    public void register(String service, Target target) {
+        if (byService.putIfAbsent(service, target) != null) throw new IllegalStateException(service + " is already a target");
+    }
+
+    /** Whether Nimbus can deliver to this ARN's service. */
+    public boolean accepts(String arn) {
+        String[] p = arn == null ? new String[0] : arn.split(":", 4);
+        return p.length >= 3 && byService.containsKey(p[2]);
+    }
+
+    /**
+     * Delivers a message to the resource named by the ARN; see {@link Target#accept} for the
+     * transaction contract.
+     *
+     * @throws AwsException when the ARN is malformed, its service is not served, or the resource refuses it
+     */
+    public Runnable send(String arn, Message message) {
+        Arn a = Arn.parse(arn);
+        Target t = byService.get(a.service());
+        if (t == null) throw new AwsException("InvalidParameterValueException", "Nimbus does not deliver to " + a.service() + " (" + arn + ")", 400);
+        return t.accept(a, message);
+    }
+}
