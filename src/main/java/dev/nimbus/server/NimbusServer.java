@@ -157,9 +157,12 @@ public final class NimbusServer implements AutoCloseable {
             HttpRequest request = new HttpRequest(method, rawPath, req.query().rawValue(),
                     name -> headers.first(HeaderNames.create(name)).orElse(null), () -> headerIterator(headers),
                     new ClientBody(req), headers.contentLength().orElse(-1), config.maxBodyBytes());
-            out = Cors.preflight(request);
-            if (out == null) out = dispatcher.handle(request, requestId);
-            Cors.decorate(request, out);
+            out = frontDoor(request, requestId);
+            if (out == null) {
+                out = Cors.preflight(request);
+                if (out == null) out = dispatcher.handle(request, requestId);
+                Cors.decorate(request, out);
+            }
             // An error answered before the body was read (too large, unknown operation): close rather than
             // let Helidon drain a body of any size, or answer 100 Continue to a request already refused.
             if (out.status >= 400 && !req.content().consumed()) close = true;
@@ -185,6 +188,18 @@ public final class NimbusServer implements AutoCloseable {
             LOG.fine(String.format("%s %s %s -> %d in %.1f ms", requestId, method, rawPath, out.status, (System.nanoTime() - started) / 1e6));
         }
         if (close) throw new CloseConnectionException("response sent with Connection: close");
+    }
+
+    /** A front door's answer; a bug in one is a logged 500, never a stack trace to the client. */
+    private HttpResponse frontDoor(HttpRequest request, String requestId) {
+        try {
+            return services.frontDoor(request);
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, requestId + " " + request.method + " " + request.rawPath + " failed", e);
+            HttpResponse out = new HttpResponse();
+            out.status = 500;
+            return out.body("application/json", "{\"message\":\"Internal server error\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 
     /**

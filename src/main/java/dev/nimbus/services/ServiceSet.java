@@ -10,9 +10,11 @@ import dev.nimbus.services.lambda.LambdaService;
 import dev.nimbus.services.logs.LogsService;
 import dev.nimbus.services.sts.StsService;
 import dev.nimbus.store.Store;
+import dev.nimbus.protocol.HttpRequest;
 import dev.nimbus.protocol.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -20,6 +22,7 @@ import java.util.function.Supplier;
 public final class ServiceSet implements AutoCloseable {
     private final Operations operations = new Operations();
     private final Targets targets = new Targets();
+    private final List<FrontDoor> frontDoors = new CopyOnWriteArrayList<>();
     private final Function<String, Identity> identities;
     private final LogsService logs;
     private final LambdaService lambda;
@@ -52,6 +55,20 @@ public final class ServiceSet implements AutoCloseable {
     /** Plain HTTP endpoints of services under /_nimbus/ (a function's code download), or null when none matches. */
     public HttpResponse internal(String method, String path) {
         return lambda.internal(method, path);
+    }
+
+    /** Adds a service's plain-HTTP entrance (function URLs, API Gateway invoke URLs ...). */
+    public void addFrontDoor(FrontDoor door) {
+        frontDoors.add(door);
+    }
+
+    /** The answer of the front door this request is for, or null when it is an AWS API call. */
+    public HttpResponse frontDoor(HttpRequest request) {
+        for (FrontDoor door : frontDoors) {
+            HttpResponse out = door.serve(request);
+            if (out != null) return out;
+        }
+        return null;
     }
 
     /** Starts services' background work that calls back into the server (Lambda's queued asynchronous events), once it listens. */
