@@ -8,6 +8,7 @@ import dev.nimbus.services.iam.Iam;
 import dev.nimbus.services.iam.IamService;
 import dev.nimbus.services.lambda.LambdaService;
 import dev.nimbus.services.logs.LogsService;
+import dev.nimbus.services.sns.SnsService;
 import dev.nimbus.services.sts.StsService;
 import dev.nimbus.store.Store;
 import dev.nimbus.protocol.HttpRequest;
@@ -27,6 +28,7 @@ public final class ServiceSet implements AutoCloseable {
     private final LogsService logs;
     private final LambdaService lambda;
     private final CloudWatchService cloudwatch;
+    private final SnsService sns;
 
     public ServiceSet(Store store) {
         this(store, List.of(), () -> "http://127.0.0.1:4566", null);
@@ -48,7 +50,11 @@ public final class ServiceSet implements AutoCloseable {
         lambda.publishMetricsTo(cloudwatch.metrics());
         targets.register("lambda", lambda::accept);
         logs.publishMetricsTo(cloudwatch.metrics());
-        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch)) operations.register(s);
+        this.sns = new SnsService(store, targets, endpoint);
+        sns.publishMetricsTo(cloudwatch.metrics());
+        targets.register("sns", sns::accept);
+        addFrontDoor(sns.frontDoor());
+        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, sns)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
 
@@ -74,11 +80,13 @@ public final class ServiceSet implements AutoCloseable {
     /** Starts services' background work that calls back into the server (Lambda's queued asynchronous events), once it listens. */
     public void start() {
         lambda.start();
+        sns.start();
     }
 
     /** Stops what services run (function environments, the alarm evaluator, the log retention sweep); the store is closed after this. */
     @Override
     public void close() {
+        sns.close();
         lambda.close();
         cloudwatch.close();
         logs.close();

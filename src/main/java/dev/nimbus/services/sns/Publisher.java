@@ -1,0 +1,328 @@
+package dev.nimbus.services.sns;
+
+import static dev.nimbus.services.sns.SnsErrors.invalid;
+import static dev.nimbus.services.sns.SnsErrors.invalidValue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nimbus.protocol.AwsException;
+import dev.nimbus.protocol.RequestContext;
+import dev.nimbus.protocol.Values;
+import dev.nimbus.services.Targets;
+import dev.nimbus.store.Store;
+import dev.nimbus.store.Table;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+/**
+ * Publish and PublishBatch: validation with AWS's messages, FIFO deduplication (five minutes),
+ * filter policies, and the durable hand-over to {@link Deliveries}: the message is stored, with the
+ * subscriptions it is for, in the transaction that answers the publish.
+ */
+final class Publisher {
+    private static final Logger LOG = Logger.getLogger(Publisher.class.getName());
+    static final int MAX_MESSAGE = 262_144;
+    private static final int MAX_ATTRIBUTES = 10;
+    private static final int MAX_BATCH = 10;
+    private static final long DEDUP_MILLIS = 5 * 60_000;
+    private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,256}");
+    private static final Pattern BATCH_ID = Pattern.compile("[A-Za-z0-9_-]{1,80}");
+
+    private final Store store;
+    private final SnsService sns;
+    private final Deliveries deliveries;
+    private final Table dedup;
+    /** Compiled filter policies by text: subscriptions share few policies and compiling per message would dominate. */
+    private final Map<String, FilterPolicy> filters = new ConcurrentHashMap<>();
+    private volatile SnsMetrics metrics;
+
+    Publisher(Store store, SnsService sns, Deliveries deliveries) {
+        this.store = store;
+        this.sns = sns;
+        this.deliveries = deliveries;
+        this.dedup = store.table("sns.dedup");
+    }
+
+    void metrics(SnsMetrics m) {
+        this.metrics = m;
+    }
+
+    JsonNode publish(RequestContext ctx, ObjectNode in) {
+        String target = Values.text(in, "TopicArn", Values.text(in, "TargetArn", null));
+        String phone = Values.text(in, "PhoneNumber", null);
+        if (target == null && phone == null) throw invalid("TopicArn or TargetArn Reason: no value for required parameter");
+        if (target == null) {
+            ObjectNode msg = message(in, false);
+            if (!phone.matches("\\+?[0-9]{5,15}")) throw invalid("PhoneNumber Reason: " + phone + " is not valid to publish to");
+            // Nimbus sends no SMS: the message is recorded in the server log.
+            LOG.info("SMS to " + phone + " recorded, not sent (Nimbus sends no SMS): message " + msg.get("MessageId").asText());
+            return Values.object().put("MessageId", msg.get("MessageId").asText());
+        }
+        SnsService.TopicRef ref = SnsService.topicRef(target, in.has("TopicArn") ? "TopicArn" : "TargetArn");
+        List<Runnable> after = new ArrayList<>();
+        ObjectNode out = store.transaction(() -> {
+            ObjectNode topic = sns.topic(ref);
+            ObjectNode msg = message(in, topic.path("fifo").asBoolean());
+            return store(ref, topic, msg, after);
+        });
+        after.forEach(Runnable::run);
+        return out;
+    }
+
+    JsonNode publishBatch(RequestContext ctx, ObjectNode in) {
+        SnsService.TopicRef ref = SnsService.topicRef(Values.text(in, "TopicArn"), "TopicArn");
+        JsonNode entries = in.path("PublishBatchRequestEntries");
+        if (entries.isEmpty()) throw new AwsException("EmptyBatchRequest", "The batch request doesn't contain any entries.", 400);
+        if (entries.size() > MAX_BATCH) throw new AwsException("TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible.", 400);
+        Set<String> ids = new HashSet<>();
+        long total = 0;
+        for (JsonNode e : entries) {
+            String id = e.path("Id").asText();
+            if (!BATCH_ID.matcher(id).matches()) {
+                throw new AwsException("InvalidBatchEntryId",
+                        "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.", 400);
+            }
+            if (!ids.add(id)) throw new AwsException("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.", 400);
+            total += size(e);
+        }
+        if (total > MAX_MESSAGE) throw new AwsException("BatchRequestTooLong", "The length of all the messages put together is more than the limit.", 400);
+        List<Runnable> after = new ArrayList<>();
+        ObjectNode out = store.transaction(() -> {
+            ObjectNode topic = sns.topic(ref);
+            boolean fifo = topic.path("fifo").asBoolean();
+            ObjectNode result = Values.object();
+            ArrayNode ok = result.putArray("Successful");
+            ArrayNode failed = result.putArray("Failed");
+            for (JsonNode e : entries) {
+                String id = e.get("Id").asText();
+                try {
+                    ObjectNode msg = message((ObjectNode) e, fifo);
+                    ObjectNode published = store(ref, topic, msg, after);
+                    ObjectNode entry = ok.addObject().put("Id", id).put("MessageId", published.get("MessageId").asText());
+                    if (published.has("SequenceNumber")) entry.put("SequenceNumber", published.get("SequenceNumber").asText());
+                } catch (AwsException x) {
+                    failed.addObject().put("Id", id).put("Code", x.code()).put("Message", x.getMessage()).put("SenderFault", x.senderFault());
+                }
+            }
+            return result;
+        });
+        after.forEach(Runnable::run);
+        return out;
+    }
+
+    /** The {@link Targets} entrance: another service publishes to a topic inside its own transaction. */
+    Runnable publishFromService(Targets.Arn arn, Targets.Message m) {
+        SnsService.TopicRef ref = SnsService.topicRef(arn.toString(), "TopicArn");
+        ObjectNode in = Values.object().put("Message", m.body());
+        if (m.subject() != null) in.put("Subject", m.subject());
+        if (!m.attributes().isEmpty()) {
+            ObjectNode attrs = in.putObject("MessageAttributes");
+            m.attributes().forEach((k, v) -> attrs.putObject(k).put("DataType", "String").put("StringValue", v));
+        }
+        List<Runnable> after = new ArrayList<>();
+        store.transaction(() -> {
+            ObjectNode topic = sns.topic(ref);
+            store(ref, topic, message(in, topic.path("fifo").asBoolean()), after);
+        });
+        return () -> after.forEach(Runnable::run);
+    }
+
+    /** Stores a validated message for the topic's matching subscriptions (inside the caller's transaction). */
+    private ObjectNode store(SnsService.TopicRef ref, ObjectNode topic, ObjectNode msg, List<Runnable> after) {
+        ObjectNode out = Values.object();
+        if (topic.path("fifo").asBoolean()) {
+            String dedupId = msg.path("MessageDeduplicationId").asText(null);
+            if (dedupId == null) {
+                if (!topic.path("attributes").path("ContentBasedDeduplication").asText().equals("true")) {
+                    throw invalid("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly");
+                }
+                dedupId = sha256(msg.get("Message").asText());
+            }
+            String key = ref.key() + "/" + dedupId;
+            JsonNode seen = dedup.getJson(key);
+            long now = System.currentTimeMillis();
+            if (seen != null && now - seen.get("at").asLong() < DEDUP_MILLIS) {
+                // A duplicate within five minutes is accepted and answered as the first, not delivered again.
+                return out.put("MessageId", seen.get("MessageId").asText()).put("SequenceNumber", seen.get("SequenceNumber").asText());
+            }
+            String sequence = deliveries.nextSequence();
+            msg.put("SequenceNumber", sequence);
+            dedup.putJson(key, Values.object().put("MessageId", msg.get("MessageId").asText()).put("SequenceNumber", sequence).put("at", now));
+            out.put("SequenceNumber", sequence);
+        }
+        out.put("MessageId", msg.get("MessageId").asText());
+        msg.put("TopicArn", ref.arn());
+        String signatureVersion = topic.path("attributes").path("SignatureVersion").asText("1");
+        msg.put("SignatureVersion", signatureVersion);
+        List<String> matched = new ArrayList<>();
+        for (Iterator<Table.Entry> it = sns.subscriptionsOf(ref); it.hasNext(); ) {
+            JsonNode sub = it.next().json();
+            if (sub.path("PendingConfirmation").asBoolean()) continue;
+            if (matches(sub.path("attributes"), msg)) matched.add(sub.get("SubscriptionArn").asText());
+        }
+        SnsMetrics m = metrics;
+        if (m != null) m.published(ref.arn());
+        if (!matched.isEmpty()) after.add(deliveries.enqueue(msg, matched));
+        return out;
+    }
+
+    private boolean matches(JsonNode attrs, ObjectNode msg) {
+        String policy = attrs.path("FilterPolicy").asText("");
+        if (policy.isEmpty()) return true;
+        boolean body = "MessageBody".equals(attrs.path("FilterPolicyScope").asText());
+        if (filters.size() > 10_000) filters.clear();
+        FilterPolicy filter = filters.computeIfAbsent(attrs.path("FilterPolicyScope").asText() + "\u0000" + policy, k -> FilterPolicy.parse(policy, body));
+        if (!body) {
+            Map<String, JsonNode> fields = new java.util.LinkedHashMap<>();
+            msg.path("MessageAttributes").fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue()));
+            return filter.matches(FilterPolicy.attributesDocument(fields));
+        }
+        try {
+            JsonNode parsed = Values.JSON.readTree(msg.get("Message").asText());
+            return parsed != null && parsed.isObject() && filter.matches(parsed);
+        } catch (java.io.IOException e) {
+            return false; // a body that is not JSON matches no body policy
+        }
+    }
+
+    /** A publish's (or batch entry's) message, validated: {MessageId, Message, Subject, MessageStructure, MessageAttributes, group and dedup ids}. */
+    private static ObjectNode message(ObjectNode in, boolean fifo) {
+        String message = Values.text(in, "Message", "");
+        if (message.isEmpty()) throw invalid("Empty message");
+        ObjectNode msg = Values.object().put("MessageId", UUID.randomUUID().toString()).put("Message", message);
+        String structure = Values.text(in, "MessageStructure", null);
+        if (structure != null) {
+            if (!structure.equals("json")) throw invalid("MessageStructure");
+            JsonNode parsed;
+            try {
+                parsed = Values.JSON.readTree(message);
+            } catch (java.io.IOException e) {
+                throw invalid("Message Structure - JSON message body failed to parse");
+            }
+            if (parsed == null || !parsed.isObject()) throw invalid("Message Structure - JSON message body failed to parse");
+            if (!parsed.has("default")) throw invalid("Message Structure - No default entry in JSON message body");
+            ObjectNode perProtocol = msg.putObject("perProtocol");
+            parsed.fields().forEachRemaining(e -> perProtocol.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
+        }
+        String subject = Values.text(in, "Subject", null);
+        if (subject != null) {
+            if (subject.isEmpty() || subject.length() > 100 || !subject.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) throw invalid("Subject");
+            msg.put("Subject", subject);
+        }
+        msg.set("MessageAttributes", attributes(in.path("MessageAttributes")));
+        if (size(in) > MAX_MESSAGE) throw invalid("Message too long");
+        String group = Values.text(in, "MessageGroupId", null);
+        String dedupId = Values.text(in, "MessageDeduplicationId", null);
+        if (fifo) {
+            if (group == null) throw invalid("The MessageGroupId parameter is required for FIFO topics");
+            if (group.length() > 128) throw invalid("MessageGroupId Reason: MessageGroupId can be at most 128 characters");
+            msg.put("MessageGroupId", group);
+            if (dedupId != null) {
+                if (dedupId.length() > 128) throw invalid("MessageDeduplicationId Reason: MessageDeduplicationId can be at most 128 characters");
+                msg.put("MessageDeduplicationId", dedupId);
+            }
+        } else {
+            if (dedupId != null) throw invalid("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type");
+            if (group != null) msg.put("MessageGroupId", group);
+        }
+        return msg;
+    }
+
+    /** Message attributes validated as AWS does, stored as {DataType, StringValue | BinaryValue (base64)}. */
+    private static ObjectNode attributes(JsonNode in) {
+        ObjectNode out = Values.object();
+        if (in.size() > MAX_ATTRIBUTES) {
+            throw invalidValue("Number of message attributes [" + in.size() + "] exceeds the allowed maximum [" + MAX_ATTRIBUTES + "].");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            JsonNode a = e.getValue();
+            if (!ATTRIBUTE_NAME.matcher(name).matches() || name.startsWith(".") || name.endsWith(".") || name.contains("..")
+                    || name.toLowerCase().startsWith("aws.") || name.toLowerCase().startsWith("amazon.")) {
+                throw invalidValue("Invalid attribute name: " + name);
+            }
+            String type = a.path("DataType").asText("");
+            if (type.isEmpty()) throw invalidValue("The message attribute '" + name + "' must contain non-empty message attribute type.");
+            String base = type.contains(".") ? type.substring(0, type.indexOf('.')) : type;
+            if (!base.equals("String") && !base.equals("Number") && !base.equals("Binary")) {
+                throw invalidValue("The message attribute '" + name + "' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.");
+            }
+            ObjectNode stored = out.putObject(name).put("DataType", type);
+            if (base.equals("Binary")) {
+                JsonNode b = a.get("BinaryValue");
+                byte[] bytes = b == null || b.isNull() ? new byte[0] : b.isBinary() ? binary(b) : Base64.getDecoder().decode(b.asText());
+                if (bytes.length == 0) throw invalidValue("The message attribute '" + name + "' must contain non-empty message attribute value for message attribute type '" + type + "'.");
+                stored.put("BinaryValue", Base64.getEncoder().encodeToString(bytes));
+                continue;
+            }
+            String value = a.path("StringValue").asText("");
+            if (value.isEmpty()) {
+                throw invalidValue("The message attribute '" + name + "' must contain non-empty message attribute value for message attribute type '" + type + "'.");
+            }
+            if (base.equals("Number")) {
+                try {
+                    BigDecimal n = new BigDecimal(value.trim());
+                    if (n.abs().compareTo(new BigDecimal("1e9")) >= 0 || n.scale() > 5) throw new NumberFormatException();
+                } catch (NumberFormatException x) {
+                    throw invalidValue("Could not cast message attribute '" + name + "' value to number.");
+                }
+            } else if (type.equals("String.Array")) {
+                JsonNode array;
+                try {
+                    array = Values.JSON.readTree(value);
+                } catch (java.io.IOException x) {
+                    array = null;
+                }
+                if (array == null || !array.isArray() || java.util.stream.StreamSupport.stream(array.spliterator(), false).anyMatch(v -> v.isContainerNode())) {
+                    throw invalidValue("The message attribute '" + name + "' with type 'String.Array' must be an array of strings, numbers, true, false or null.");
+                }
+            }
+            stored.put("StringValue", value);
+        }
+        return out;
+    }
+
+    private static byte[] binary(JsonNode b) {
+        try {
+            return b.binaryValue();
+        } catch (java.io.IOException e) {
+            return new byte[0];
+        }
+    }
+
+    /** The size AWS counts against 256 KB: the message plus every attribute's name, type and value. */
+    private static long size(JsonNode in) {
+        long n = in.path("Message").asText("").getBytes(StandardCharsets.UTF_8).length;
+        for (Iterator<Map.Entry<String, JsonNode>> it = in.path("MessageAttributes").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            n += e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().path("DataType").asText("").length();
+            JsonNode b = e.getValue().get("BinaryValue");
+            n += b != null && b.isBinary() ? binary(b).length : e.getValue().path("StringValue").asText("").getBytes(StandardCharsets.UTF_8).length;
+        }
+        return n;
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.nimbus.services.sns;
+
+import dev.nimbus.services.cloudwatch.Metrics;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * AWS/SNS metrics under the TopicName dimension: NumberOfMessagesPublished,
+ * NumberOfNotificationsDelivered and NumberOfNotificationsFailed. Tallied in memory per topic and
+ * minute and written once a second, as Lambda's are: a store write per publish would cost more
+ * than the publish.
+ */
+final class SnsMetrics implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(SnsMetrics.class.getName());
+    private static final String NAMESPACE = "AWS/SNS";
+
+    private record Key(String account, String region, String topic, String metric, long minute) {}
+
+    private final Metrics metrics;
+    private final Map<Key, Long> pending = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sns-metrics").factory());
+
+    SnsMetrics(Metrics metrics) {
+        this.metrics = metrics;
+        flusher.scheduleWithFixedDelay(this::flush, 1, 1, TimeUnit.SECONDS);
+    }
+
+    void published(String topicArn) {
+        add(topicArn, "NumberOfMessagesPublished");
+    }
+
+    void delivered(String topicArn) {
+        add(topicArn, "NumberOfNotificationsDelivered");
+    }
+
+    void failed(String topicArn) {
+        add(topicArn, "NumberOfNotificationsFailed");
+    }
+
+    private void add(String topicArn, String metric) {
+        String[] p = topicArn.split(":", 6);
+        long minute = Math.floorDiv(Instant.now().getEpochSecond(), 60);
+        pending.merge(new Key(p[4], p[3], p[5], metric, minute), 1L, Long::sum);
+    }
+
+    synchronized void flush() {
+        if (pending.isEmpty()) return;
+        try {
+            metrics.batch(() -> {
+                for (Key k : List.copyOf(pending.keySet())) {
+                    Long n = pending.remove(k);
+                    if (n != null) {
+                        metrics.put(k.account(), k.region(), NAMESPACE, k.metric(), Map.of("TopicName", k.topic()), n, "Count",
+                                Instant.ofEpochSecond(k.minute() * 60));
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not publish AWS/SNS metrics", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        flusher.shutdown();
+        flush();
+    }
+}
