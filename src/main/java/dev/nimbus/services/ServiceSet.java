@@ -53,14 +53,14 @@ public final class ServiceSet implements AutoCloseable {
         this.sns = new SnsService(store, targets, endpoint);
         sns.publishMetricsTo(cloudwatch.metrics());
         targets.register("sns", sns::accept);
-        addFrontDoor(sns.frontDoor());
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, sns)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
 
     /** Plain HTTP endpoints of services under /_nimbus/ (a function's code download), or null when none matches. */
     public HttpResponse internal(String method, String path) {
-        return lambda.internal(method, path);
+        HttpResponse served = lambda.internal(method, path);
+        return served != null ? served : sns.internal(method, path);
     }
 
     /** Adds a service's plain-HTTP entrance (function URLs, API Gateway invoke URLs ...). */

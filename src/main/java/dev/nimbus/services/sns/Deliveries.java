@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.AwsException;
-import dev.nimbus.protocol.HttpRequest;
 import dev.nimbus.protocol.HttpResponse;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.Targets;
@@ -471,9 +470,9 @@ final class Deliveries implements AutoCloseable {
                 .put("SigningCertURL", signingCertUrl()).toString();
     }
 
-    /** The front door serving the signing key at SigningCertURL. */
-    HttpResponse serveSigningKey(HttpRequest req) {
-        if (!"GET".equals(req.method) || !SIGNING_CERT_PATH.equals(req.rawPath)) return null;
+    /** The signing key at SigningCertURL, or null for other paths. */
+    HttpResponse serveSigningKey(String method, String path) {
+        if (!"GET".equals(method) || !SIGNING_CERT_PATH.equals(path)) return null;
         return new HttpResponse().body("application/x-pem-file", signer.publicKeyPem().getBytes(StandardCharsets.US_ASCII));
     }
 

@@ -59,18 +59,6 @@ final class Signer {
         }
     }
 
-    /** Whether the signature is this key's (tests verify notifications as receivers would). */
-    boolean verify(String canonical, String signature, String signatureVersion) {
-        try {
-            Signature s = Signature.getInstance("2".equals(signatureVersion) ? "SHA256withRSA" : "SHA1withRSA");
-            s.initVerify(publicKey);
-            s.update(canonical.getBytes(StandardCharsets.UTF_8));
-            return s.verify(Base64.getDecoder().decode(signature));
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            return false;
-        }
-    }
-
     String publicKeyPem() {
         return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(publicKey.getEncoded())
                 + "\n-----END PUBLIC KEY-----\n";

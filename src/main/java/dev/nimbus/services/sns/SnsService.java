@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.AwsException;
+import dev.nimbus.protocol.HttpResponse;
 import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.AwsService;
-import dev.nimbus.services.FrontDoor;
 import dev.nimbus.services.Operations;
 import dev.nimbus.services.Targets;
 import dev.nimbus.store.Store;
@@ -115,9 +115,9 @@ public final class SnsService implements AwsService, AutoCloseable {
         deliveries.metrics(m);
     }
 
-    /** The plain-HTTP entrance serving the key that signs notifications (SigningCertURL). */
-    public FrontDoor frontDoor() {
-        return deliveries::serveSigningKey;
+    /** Plain HTTP under /_nimbus/: the key that signs notifications (SigningCertURL), or null for other paths. */
+    public HttpResponse internal(String method, String path) {
+        return deliveries.serveSigningKey(method, path);
     }
 
     /**

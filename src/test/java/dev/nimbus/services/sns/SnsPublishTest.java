@@ -1,0 +1,253 @@
+package dev.nimbus.services.sns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nimbus.protocol.Values;
+import dev.nimbus.services.Targets;
+import dev.nimbus.testing.TestServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.X509EncodedKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.sns.SnsClient;
+import software.amazon.awssdk.services.sns.model.BatchEntryIdsNotDistinctException;
+import software.amazon.awssdk.services.sns.model.InvalidParameterException;
+import software.amazon.awssdk.services.sns.model.InvalidParameterValueException;
+import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sns.model.NotFoundException;
+import software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry;
+import software.amazon.awssdk.services.sns.model.PublishBatchResponse;
+import software.amazon.awssdk.services.sns.model.PublishResponse;
+import software.amazon.awssdk.services.sns.model.TooManyEntriesInBatchRequestException;
+
+/** Publish and PublishBatch through the SDK, delivered to queues (a test receiver in place of SQS): envelopes, raw delivery, filters, FIFO, dead letters. */
+class SnsPublishTest {
+    static final String Q = "arn:aws:sqs:us-east-1:000000000000:";
+    static TestServer nimbus;
+    static SnsClient sns;
+    static Received received = new Received();
+
+    @BeforeAll
+    static void start() {
+        nimbus = TestServer.start();
+        nimbus.server.services().targets().register("sqs", received);
+        sns = nimbus.client(SnsClient.builder());
+    }
+
+    @AfterAll
+    static void stop() {
+        sns.close();
+        nimbus.close();
+    }
+
+    static String topic(String name) {
+        return sns.createTopic(b -> b.name(name)).topicArn();
+    }
+
+    static String subscribe(String topic, String queue, Map<String, String> attributes) {
+        return sns.subscribe(b -> b.topicArn(topic).protocol("sqs").endpoint(Q + queue).attributes(attributes)).subscriptionArn();
+    }
+
+    static MessageAttributeValue string(String v) {
+        return MessageAttributeValue.builder().dataType("String").stringValue(v).build();
+    }
+
+    static MessageAttributeValue number(String v) {
+        return MessageAttributeValue.builder().dataType("Number").stringValue(v).build();
+    }
+
+    @Test
+    void queuesGetTheSnsEnvelopeSignedWithTheServedKey() throws Exception {
+        String topic = topic("envelope");
+        String sub = subscribe(topic, "env", Map.of());
+        PublishResponse r = sns.publish(b -> b.topicArn(topic).message("hello").subject("Greeting")
+                .messageAttributes(Map.of("color", string("red"), "size", number("42"),
+                        "raw", MessageAttributeValue.builder().dataType("Binary").binaryValue(SdkBytes.fromByteArray(new byte[] {1, 2})).build())));
+        Targets.Message m = received.await(Q + "env", 1).get(0);
+        JsonNode e = Values.JSON.readTree(m.body());
+        assertEquals(List.of("Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion", "Signature", "SigningCertURL",
+                "UnsubscribeURL", "MessageAttributes"), iterate(e));
+        assertEquals("Notification", e.get("Type").asText());
+        assertEquals(r.messageId(), e.get("MessageId").asText());
+        assertEquals(topic, e.get("TopicArn").asText());
+        assertEquals("Greeting", e.get("Subject").asText());
+        assertEquals("hello", e.get("Message").asText());
+        assertTrue(e.get("Timestamp").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"), e.get("Timestamp").asText());
+        assertEquals("1", e.get("SignatureVersion").asText());
+        assertEquals(nimbus.endpoint() + "/?Action=Unsubscribe&SubscriptionArn=" + sub, e.get("UnsubscribeURL").asText());
+        assertEquals("{\"Type\":\"String\",\"Value\":\"red\"}", e.get("MessageAttributes").get("color").toString());
+        assertEquals("{\"Type\":\"Number\",\"Value\":\"42\"}", e.get("MessageAttributes").get("size").toString());
+        assertEquals("{\"Type\":\"Binary\",\"Value\":\"AQI=\"}", e.get("MessageAttributes").get("raw").toString());
+
+        // A receiver verifies the signature as with AWS: the key from SigningCertURL, over the canonical string.
+        String pem = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(e.get("SigningCertURL").asText())).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        PublicKey key = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getMimeDecoder()
+                .decode(pem.replace("-----BEGIN PUBLIC KEY-----", "").replace("-----END PUBLIC KEY-----", ""))));
+        String canonical = "Message\nhello\nMessageId\n" + r.messageId() + "\nSubject\nGreeting\nTimestamp\n" + e.get("Timestamp").asText()
+                + "\nTopicArn\n" + topic + "\nType\nNotification\n";
+        Signature s = Signature.getInstance("SHA1withRSA");
+        s.initVerify(key);
+        s.update(canonical.getBytes(StandardCharsets.UTF_8));
+        assertTrue(s.verify(Base64.getDecoder().decode(e.get("Signature").asText())));
+    }
+
+    private static List<String> iterate(JsonNode o) {
+        List<String> names = new java.util.ArrayList<>();
+        o.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    @Test
+    void rawDeliveryMessageStructureAndSubjectlessEnvelope() throws Exception {
+        String topic = topic("raw");
+        subscribe(topic, "raw", Map.of("RawMessageDelivery", "true"));
+        subscribe(topic, "wrapped", Map.of());
+        sns.publish(b -> b.topicArn(topic).messageStructure("json").message("{\"default\":\"for all\",\"sqs\":\"for queues\"}")
+                .messageAttributes(Map.of("k", string("v"))));
+        Targets.Message raw = received.await(Q + "raw", 1).get(0);
+        assertEquals("for queues", raw.body());
+        assertEquals(Map.of("k", "v"), raw.attributes());
+        JsonNode wrapped = Values.JSON.readTree(received.await(Q + "wrapped", 1).get(0).body());
+        assertEquals("for queues", wrapped.get("Message").asText());
+        assertFalse(wrapped.has("Subject"), "no Subject field when none was published");
+
+        InvalidParameterException e = assertThrows(InvalidParameterException.class,
+                () -> sns.publish(b -> b.topicArn(topic).messageStructure("json").message("{\"sqs\":\"x\"}")));
+        assertEquals("Invalid parameter: Message Structure - No default entry in JSON message body", e.awsErrorDetails().errorMessage());
+        e = assertThrows(InvalidParameterException.class, () -> sns.publish(b -> b.topicArn(topic).messageStructure("json").message("not json")));
+        assertEquals("Invalid parameter: Message Structure - JSON message body failed to parse", e.awsErrorDetails().errorMessage());
+    }
+
+    @Test
+    void filterPoliciesOnAttributesAndBody() throws Exception {
+        String topic = topic("filtered");
+        subscribe(topic, "red", Map.of("FilterPolicy", "{\"color\":[\"red\"],\"size\":[{\"numeric\":[\">\",10]}]}"));
+        subscribe(topic, "auto", Map.of("FilterPolicy", "{\"customer\":{\"name\":[{\"prefix\":\"auto-\"}]}}", "FilterPolicyScope", "MessageBody"));
+        sns.publish(b -> b.topicArn(topic).message("{\"customer\":{\"name\":\"manual-1\"}}").messageAttributes(Map.of("color", string("blue"), "size", number("20"))));
+        sns.publish(b -> b.topicArn(topic).message("small").messageAttributes(Map.of("color", string("red"), "size", number("5"))));
+        sns.publish(b -> b.topicArn(topic).message("{\"customer\":{\"name\":\"auto-2\"}}").messageAttributes(Map.of("color", string("red"), "size", number("11"))));
+        List<Targets.Message> red = received.await(Q + "red", 1);
+        List<Targets.Message> auto = received.await(Q + "auto", 1);
+        assertEquals(1, red.size());
+        assertEquals(1, auto.size());
+        assertEquals("{\"customer\":{\"name\":\"auto-2\"}}", Values.JSON.readTree(red.get(0).body()).get("Message").asText());
+        assertEquals("{\"customer\":{\"name\":\"auto-2\"}}", Values.JSON.readTree(auto.get(0).body()).get("Message").asText());
+    }
+
+    @Test
+    void fifoTopicsDeduplicateForFiveMinutesAndKeepOrder() throws Exception {
+        String topic = sns.createTopic(b -> b.name("orders.fifo").attributes(Map.of("FifoTopic", "true"))).topicArn();
+        subscribe(topic, "orders.fifo", Map.of());
+        PublishResponse first = sns.publish(b -> b.topicArn(topic).message("one").messageGroupId("g").messageDeduplicationId("d1"));
+        PublishResponse again = sns.publish(b -> b.topicArn(topic).message("one").messageGroupId("g").messageDeduplicationId("d1"));
+        assertEquals(first.messageId(), again.messageId());
+        assertEquals(first.sequenceNumber(), again.sequenceNumber());
+        assertEquals(20, first.sequenceNumber().length());
+        for (int i = 2; i <= 20; i++) {
+            int n = i;
+            sns.publish(b -> b.topicArn(topic).message("m" + n).messageGroupId("g").messageDeduplicationId("d" + n));
+        }
+        List<Targets.Message> got = received.await(Q + "orders.fifo", 20);
+        assertEquals(20, got.size(), "the duplicate is not delivered");
+        for (int i = 2; i <= 20; i++) assertEquals("m" + i, Values.JSON.readTree(got.get(i - 1).body()).get("Message").asText());
+        assertNotNull(Values.JSON.readTree(got.get(0).body()).get("SequenceNumber"));
+
+        InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> sns.publish(b -> b.topicArn(topic).message("x")));
+        assertEquals("Invalid parameter: The MessageGroupId parameter is required for FIFO topics", e.awsErrorDetails().errorMessage());
+        e = assertThrows(InvalidParameterException.class, () -> sns.publish(b -> b.topicArn(topic).message("x").messageGroupId("g")));
+        assertEquals("Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+                e.awsErrorDetails().errorMessage());
+        sns.setTopicAttributes(b -> b.topicArn(topic).attributeName("ContentBasedDeduplication").attributeValue("true"));
+        String a = sns.publish(b -> b.topicArn(topic).message("same body").messageGroupId("g")).messageId();
+        assertEquals(a, sns.publish(b -> b.topicArn(topic).message("same body").messageGroupId("other")).messageId(), "content-based: the body's hash");
+    }
+
+    @Test
+    void invalidPublishesAreRefusedWithAwsMessages() {
+        String topic = topic("strict");
+        InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> sns.publish(b -> b.topicArn(topic).message("")));
+        assertEquals("Invalid parameter: Empty message", e.awsErrorDetails().errorMessage());
+        e = assertThrows(InvalidParameterException.class, () -> sns.publish(b -> b.topicArn(topic).message("x".repeat(262_145))));
+        assertEquals("Invalid parameter: Message too long", e.awsErrorDetails().errorMessage());
+        e = assertThrows(InvalidParameterException.class, () -> sns.publish(b -> b.topicArn(topic).message("x").subject("x".repeat(101))));
+        assertEquals("Invalid parameter: Subject", e.awsErrorDetails().errorMessage());
+        e = assertThrows(InvalidParameterException.class, () -> sns.publish(b -> b.topicArn(topic).message("x").messageDeduplicationId("d")));
+        assertEquals("Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
+                e.awsErrorDetails().errorMessage());
+        InvalidParameterValueException v = assertThrows(InvalidParameterValueException.class, () -> sns.publish(b -> b.topicArn(topic).message("x")
+                .messageAttributes(Map.of("a", MessageAttributeValue.builder().dataType("Text").stringValue("v").build()))));
+        assertEquals("ParameterValueInvalid", v.awsErrorDetails().errorCode());
+        assertEquals("The message attribute 'a' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.",
+                v.awsErrorDetails().errorMessage());
+        v = assertThrows(InvalidParameterValueException.class, () -> sns.publish(b -> b.topicArn(topic).message("x").messageAttributes(Map.of("n", number("ten")))));
+        assertEquals("Could not cast message attribute 'n' value to number.", v.awsErrorDetails().errorMessage());
+        v = assertThrows(InvalidParameterValueException.class, () -> sns.publish(b -> b.topicArn(topic).message("x").messageAttributes(Map.of("s", string("")))));
+        assertEquals("The message attribute 's' must contain non-empty message attribute value for message attribute type 'String'.", v.awsErrorDetails().errorMessage());
+        NotFoundException nf = assertThrows(NotFoundException.class, () -> sns.publish(b -> b.topicArn(topic + "-gone").message("x")));
+        assertEquals("Topic does not exist", nf.awsErrorDetails().errorMessage());
+    }
+
+    @Test
+    void publishBatchAnswersPerEntry() throws Exception {
+        String topic = topic("batch");
+        subscribe(topic, "batch", Map.of());
+        PublishBatchResponse r = sns.publishBatch(b -> b.topicArn(topic).publishBatchRequestEntries(
+                PublishBatchRequestEntry.builder().id("a").message("first").build(),
+                PublishBatchRequestEntry.builder().id("b").message("").build(),
+                PublishBatchRequestEntry.builder().id("c").message("third").build()));
+        assertEquals(List.of("a", "c"), r.successful().stream().map(s -> s.id()).toList());
+        assertEquals(1, r.failed().size());
+        assertEquals("b", r.failed().get(0).id());
+        assertEquals("InvalidParameter", r.failed().get(0).code());
+        assertEquals("Invalid parameter: Empty message", r.failed().get(0).message());
+        assertTrue(r.failed().get(0).senderFault());
+        List<Targets.Message> got = received.await(Q + "batch", 2);
+        assertEquals(List.of("first", "third"), got.stream().map(m -> {
+            try {
+                return Values.JSON.readTree(m.body()).get("Message").asText();
+            } catch (Exception x) {
+                throw new AssertionError(x);
+            }
+        }).toList());
+
+        assertThrows(BatchEntryIdsNotDistinctException.class, () -> sns.publishBatch(b -> b.topicArn(topic).publishBatchRequestEntries(
+                PublishBatchRequestEntry.builder().id("a").message("1").build(), PublishBatchRequestEntry.builder().id("a").message("2").build())));
+        PublishBatchRequestEntry[] eleven = new PublishBatchRequestEntry[11];
+        for (int i = 0; i < 11; i++) eleven[i] = PublishBatchRequestEntry.builder().id("e" + i).message("m").build();
+        TooManyEntriesInBatchRequestException tooMany = assertThrows(TooManyEntriesInBatchRequestException.class,
+                () -> sns.publishBatch(b -> b.topicArn(topic).publishBatchRequestEntries(eleven)));
+        assertEquals("The batch request contains more entries than permissible.", tooMany.awsErrorDetails().errorMessage());
+    }
+
+    @Test
+    void undeliverableMessagesGoToTheSubscriptionsDeadLetterQueue() throws Exception {
+        String topic = topic("redrive");
+        received.refused.add(Q + "deleted");
+        subscribe(topic, "deleted", Map.of("RedrivePolicy", "{\"deadLetterTargetArn\":\"" + Q + "dlq\"}"));
+        String id = sns.publish(b -> b.topicArn(topic).message("lost?").messageAttributes(Map.of("k", string("v")))).messageId();
+        Targets.Message dead = received.await(Q + "dlq", 1).get(0);
+        JsonNode e = Values.JSON.readTree(dead.body());
+        assertEquals(id, e.get("MessageId").asText());
+        assertEquals("lost?", e.get("Message").asText());
+        assertEquals(Map.of("k", "v"), dead.attributes());
+        assertTrue(received.to(Q + "deleted").isEmpty());
+    }
+}
