@@ -59,6 +59,7 @@ public final class SnsService implements AwsService, AutoCloseable {
     private final Deliveries deliveries;
     private final Publisher publisher;
     private final Supplier<String> endpoint;
+    private SnsMetrics metrics;
 
     /** @param endpoint the server's URL (subscription confirmation and unsubscribe links point at it) */
     public SnsService(Store store, Targets targets, Supplier<String> endpoint) {
@@ -103,16 +104,18 @@ public final class SnsService implements AwsService, AutoCloseable {
         deliveries.start();
     }
 
+    /** Stops delivering (what is pending stays stored) and writes the last metrics; called before the store closes. */
     @Override
     public void close() {
         deliveries.close();
+        if (metrics != null) metrics.close();
     }
 
     /** Publishes AWS/SNS metrics (NumberOfMessagesPublished, NumberOfNotificationsDelivered/Failed) to CloudWatch. */
     public void publishMetricsTo(dev.nimbus.services.cloudwatch.Metrics metrics) {
-        SnsMetrics m = new SnsMetrics(metrics);
-        publisher.metrics(m);
-        deliveries.metrics(m);
+        this.metrics = new SnsMetrics(metrics);
+        publisher.metrics(this.metrics);
+        deliveries.metrics(this.metrics);
     }
 
     /** Plain HTTP under /_nimbus/: the key that signs notifications (SigningCertURL), or null for other paths. */
