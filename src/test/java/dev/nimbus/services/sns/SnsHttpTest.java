@@ -17,6 +17,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -140,6 +145,16 @@ class SnsHttpTest {
             }
             assertFalse(posts.stream().anyMatch(p -> p.body().contains("too early")));
 
+            // The endpoint verifies signatures as with AWS: the key at SigningCertURL, over the canonical strings.
+            JsonNode n = notes.get(0).json();
+            PublicKey key = publicKey(n.get("SigningCertURL").asText());
+            assertTrue(verify(key, "Message\nhello web\nMessageId\n" + id + "\nSubject\nS\nTimestamp\n" + n.get("Timestamp").asText()
+                    + "\nTopicArn\n" + topic + "\nType\nNotification\n", n.get("Signature").asText()));
+            assertTrue(verify(key, "Message\n" + c.get("Message").asText() + "\nMessageId\n" + c.get("MessageId").asText() + "\nSubscribeURL\n"
+                    + subscribeUrl + "\nTimestamp\n" + c.get("Timestamp").asText() + "\nToken\n" + c.get("Token").asText() + "\nTopicArn\n" + topic
+                    + "\nType\nSubscriptionConfirmation\n", c.get("Signature").asText()));
+            assertFalse(verify(key, "Message\ntampered", n.get("Signature").asText()));
+
             sns.setSubscriptionAttributes(b -> b.subscriptionArn(sub).attributeName("RawMessageDelivery").attributeValue("true"));
             sns.publish(b -> b.topicArn(topic).message("bare"));
             Post raw = await(4, type("Notification")).get(3);
@@ -154,6 +169,19 @@ class SnsHttpTest {
                     HttpResponse.BodyHandlers.ofString()).statusCode());
             assertTrue(sns.listSubscriptionsByTopic(b -> b.topicArn(topic)).subscriptions().isEmpty());
         }
+    }
+
+    static PublicKey publicKey(String url) throws Exception {
+        String pem = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getMimeDecoder()
+                .decode(pem.replace("-----BEGIN PUBLIC KEY-----", "").replace("-----END PUBLIC KEY-----", ""))));
+    }
+
+    static boolean verify(PublicKey key, String canonical, String signature) throws Exception {
+        Signature s = Signature.getInstance("SHA1withRSA");
+        s.initVerify(key);
+        s.update(canonical.getBytes(StandardCharsets.UTF_8));
+        return s.verify(Base64.getDecoder().decode(signature));
     }
 
     @Test
