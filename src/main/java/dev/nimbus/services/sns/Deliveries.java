@@ -179,10 +179,12 @@ final class Deliveries implements AutoCloseable {
     private void fanOut(List<Due> messages) {
         record Prepared(String key, JsonNode msg, List<Step> steps) {}
         List<Prepared> batch = new ArrayList<>();
+        // Messages of a batch mostly share their topic's subscriptions: each is read once per batch.
+        Map<String, ObjectNode> subscriptions = new java.util.HashMap<>();
         for (Due d : messages) {
             try {
                 JsonNode msg = records.getJson(d.key());
-                if (msg != null) batch.add(new Prepared(d.key(), msg, prepare(d.key(), (ObjectNode) msg)));
+                if (msg != null) batch.add(new Prepared(d.key(), msg, prepare(d.key(), (ObjectNode) msg, subscriptions)));
             } catch (RuntimeException e) {
                 // The record stays stored and is delivered again after a restart; a bug must not stop the others.
                 LOG.log(Level.WARNING, "SNS message " + d.key() + " failed in Nimbus", e);
@@ -214,11 +216,11 @@ final class Deliveries implements AutoCloseable {
         }
     }
 
-    private List<Step> prepare(String key, ObjectNode msg) {
+    private List<Step> prepare(String key, ObjectNode msg, Map<String, ObjectNode> subscriptions) {
         List<Step> steps = new ArrayList<>();
         int n = 0;
         for (JsonNode arnNode : msg.path("subscriptions")) {
-            ObjectNode sub = sns.subscription(arnNode.asText());
+            ObjectNode sub = subscriptions.computeIfAbsent(arnNode.asText(), sns::subscription);
             if (sub == null || sub.path("PendingConfirmation").asBoolean()) continue; // unsubscribed since
             String protocol = sub.get("Protocol").asText();
             String text = text(msg, protocol);

@@ -142,6 +142,20 @@ final class Publisher {
         return () -> after.forEach(Runnable::run);
     }
 
+    /** Forgets deduplication ids older than five minutes; run periodically so FIFO topics' ids do not pile up. */
+    void pruneDedup() {
+        long cutoff = System.currentTimeMillis() - DEDUP_MILLIS;
+        List<String> old = new ArrayList<>();
+        for (Iterator<Table.Entry> it = dedup.iterate("", null, 1000); it.hasNext(); ) {
+            Table.Entry e = it.next();
+            if (e.json().path("at").asLong() < cutoff) old.add(e.key());
+        }
+        for (int i = 0; i < old.size(); i += 1000) {
+            List<String> chunk = old.subList(i, Math.min(old.size(), i + 1000));
+            store.transaction(() -> chunk.forEach(dedup::delete));
+        }
+    }
+
     /** Stores a validated message for the topic's matching subscriptions (inside the caller's transaction). */
     private ObjectNode store(SnsService.TopicRef ref, ObjectNode topic, ObjectNode msg, List<Runnable> after) {
         ObjectNode out = Values.object();

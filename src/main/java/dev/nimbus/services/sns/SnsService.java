@@ -21,7 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
@@ -33,6 +38,7 @@ import java.util.regex.Pattern;
  * prefix scan and a subscription ARN (topic ARN + ":" + id) names its key.
  */
 public final class SnsService implements AwsService, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(SnsService.class.getName());
     static final Set<String> PROTOCOLS = Set.of("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose");
     /** Protocols whose endpoint is an ARN Nimbus delivers to through {@link Targets}, confirmed at once. */
     static final Set<String> TARGET_PROTOCOLS = Set.of("sqs", "lambda", "firehose", "application");
@@ -60,6 +66,7 @@ public final class SnsService implements AwsService, AutoCloseable {
     private final Publisher publisher;
     private final Supplier<String> endpoint;
     private SnsMetrics metrics;
+    private final ScheduledExecutorService pruner = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sns-dedup").factory());
 
     /** @param endpoint the server's URL (subscription confirmation and unsubscribe links point at it) */
     public SnsService(Store store, Targets targets, Supplier<String> endpoint) {
@@ -102,11 +109,19 @@ public final class SnsService implements AwsService, AutoCloseable {
     /** Starts delivering what was published (and left pending by a previous run), once the server listens. */
     public void start() {
         deliveries.start();
+        pruner.scheduleWithFixedDelay(() -> {
+            try {
+                publisher.pruneDedup();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "could not prune SNS deduplication ids", e);
+            }
+        }, 1, 1, TimeUnit.MINUTES);
     }
 
     /** Stops delivering (what is pending stays stored) and writes the last metrics; called before the store closes. */
     @Override
     public void close() {
+        pruner.shutdownNow();
         deliveries.close();
         if (metrics != null) metrics.close();
     }
