@@ -582,6 +582,9 @@ public final class Alarms {
                 byte[] event = event(account, region, a, before).toString().getBytes(StandardCharsets.UTF_8);
                 // Lambda has no asynchronous invocation in Nimbus yet: a synchronous one, on its own thread.
                 actions.execute(() -> invoke(account, region, a.get("AlarmName").asText(), target, event));
+            } else if (target.startsWith("arn:aws:sns:")) {
+                String message = notification(account, region, a, before).toString();
+                actions.execute(() -> publish(account, region, a.get("AlarmName").asText(), a.get("StateValue").asText(), target, message));
             } else {
                 LOG.info(() -> "alarm " + a.get("AlarmName").asText() + ": action " + target + " not delivered (Nimbus has no such service yet)");
                 addHistory(account, region, a.get("AlarmName").asText(), "Action", "Failed to execute action " + target,
@@ -608,6 +611,64 @@ public final class Alarms {
         }
         addHistory(account, region, alarm, "Action", summary, Values.object().put("actionState", summary.startsWith("Success") ? "Succeeded" : "Failed")
                 .put("notificationResource", function).toString());
+    }
+
+    /** Publishes the alarm's notification to an SNS topic, as AWS does: subject "ALARM: "name" in <region name>", the JSON below as message. */
+    private void publish(String account, String region, String alarm, String state, String topic, String message) {
+        String summary;
+        try {
+            String subject = state + ": \"" + alarm + "\" in " + REGION_NAMES.getOrDefault(region, region);
+            ObjectNode in = Values.object().put("TopicArn", topic).put("Subject", subject.length() > 100 ? subject.substring(0, 100) : subject)
+                    .put("Message", message);
+            RequestContext ctx = new RequestContext(UUID.randomUUID().toString(),
+                    new Identity(account, "arn:aws:iam::" + account + ":root", account, null), region, null);
+            ops.handler("sns", "Publish").handle(ctx, in);
+            summary = "Successfully executed action " + topic;
+        } catch (AwsException e) {
+            summary = "Failed to execute action " + topic + ": " + e.getMessage();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "alarm " + alarm + " could not publish to " + topic, e);
+            summary = "Failed to execute action " + topic + ": " + e.getMessage();
+        }
+        addHistory(account, region, alarm, "Action", summary, Values.object().put("actionState", summary.startsWith("Success") ? "Succeeded" : "Failed")
+                .put("notificationResource", topic).toString());
+    }
+
+    /** AWS's names of regions, as alarm notifications spell them. */
+    private static final Map<String, String> REGION_NAMES = Map.ofEntries(Map.entry("us-east-1", "US East (N. Virginia)"),
+            Map.entry("us-east-2", "US East (Ohio)"), Map.entry("us-west-1", "US West (N. California)"), Map.entry("us-west-2", "US West (Oregon)"),
+            Map.entry("ca-central-1", "Canada (Central)"), Map.entry("eu-west-1", "EU (Ireland)"), Map.entry("eu-west-2", "EU (London)"),
+            Map.entry("eu-west-3", "EU (Paris)"), Map.entry("eu-central-1", "EU (Frankfurt)"), Map.entry("eu-north-1", "EU (Stockholm)"),
+            Map.entry("ap-south-1", "Asia Pacific (Mumbai)"), Map.entry("ap-northeast-1", "Asia Pacific (Tokyo)"),
+            Map.entry("ap-northeast-2", "Asia Pacific (Seoul)"), Map.entry("ap-southeast-1", "Asia Pacific (Singapore)"),
+            Map.entry("ap-southeast-2", "Asia Pacific (Sydney)"), Map.entry("sa-east-1", "South America (Sao Paulo)"));
+
+    /** The message an alarm publishes to SNS topics. */
+    private ObjectNode notification(String account, String region, JsonNode a, ObjectNode before) {
+        ObjectNode m = Values.object().put("AlarmName", a.get("AlarmName").asText());
+        if (a.hasNonNull("AlarmDescription")) m.put("AlarmDescription", a.get("AlarmDescription").asText());
+        else m.putNull("AlarmDescription");
+        m.put("AWSAccountId", account).put("NewStateValue", a.get("StateValue").asText()).put("NewStateReason", a.get("StateReason").asText())
+                .put("StateChangeTime", EVENT_TIME.format(clock.instant())).put("Region", REGION_NAMES.getOrDefault(region, region))
+                .put("AlarmArn", a.get("AlarmArn").asText()).put("OldStateValue", before.get("stateValue").asText());
+        for (String f : List.of("OKActions", "AlarmActions", "InsufficientDataActions")) m.set(f, a.has(f) ? a.get(f) : Values.array());
+        ObjectNode t = m.putObject("Trigger");
+        if (a.hasNonNull("MetricName")) {
+            t.put("MetricName", a.get("MetricName").asText()).put("Namespace", a.get("Namespace").asText());
+            if (a.hasNonNull("ExtendedStatistic")) t.put("StatisticType", "ExtendedStatistic").put("ExtendedStatistic", a.get("ExtendedStatistic").asText());
+            else t.put("StatisticType", "Statistic").put("Statistic", Values.text(a, "Statistic", "").toUpperCase());
+            if (a.hasNonNull("Unit")) t.put("Unit", a.get("Unit").asText());
+            else t.putNull("Unit");
+            ArrayNode dims = t.putArray("Dimensions");
+            a.path("Dimensions").forEach(d -> dims.addObject().put("value", d.path("Value").asText()).put("name", d.path("Name").asText()));
+            t.put("Period", a.path("Period").asInt());
+        } else {
+            t.set("Metrics", a.path("Metrics"));
+        }
+        t.put("EvaluationPeriods", a.path("EvaluationPeriods").asInt()).put("ComparisonOperator", a.path("ComparisonOperator").asText());
+        if (a.has("Threshold")) t.put("Threshold", a.get("Threshold").asDouble());
+        t.put("TreatMissingData", Values.text(a, "TreatMissingData", "missing")).put("EvaluateLowSampleCountPercentile", "");
+        return m;
     }
 
     /** The event Lambda receives from a CloudWatch alarm action. */

@@ -16,6 +16,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.cloudwatch.model.ComparisonOperator;
+import software.amazon.awssdk.services.cloudwatch.model.StateValue;
+import software.amazon.awssdk.services.cloudwatch.model.Statistic;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sns.model.BatchEntryIdsNotDistinctException;
 import software.amazon.awssdk.services.sns.model.InvalidParameterException;
@@ -231,5 +235,30 @@ class SnsPublishTest {
         assertEquals("lost?", e.get("Message").asText());
         assertEquals(Map.of("k", "v"), dead.attributes());
         assertTrue(received.to(Q + "deleted").isEmpty());
+    }
+
+    @Test
+    void alarmActionsPublishTheAlarmNotification() throws Exception {
+        String topic = topic("alarms");
+        subscribe(topic, "alarms", Map.of());
+        try (CloudWatchClient cw = nimbus.client(CloudWatchClient.builder())) {
+            cw.putMetricAlarm(b -> b.alarmName("high-errors").namespace("App").metricName("Errors").statistic(Statistic.SUM).period(60)
+                    .evaluationPeriods(1).threshold(5.0).comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                    .dimensions(d -> d.name("Service").value("api")).alarmActions(topic));
+            cw.setAlarmState(b -> b.alarmName("high-errors").stateValue(StateValue.ALARM).stateReason("testing"));
+        }
+        JsonNode e = Values.JSON.readTree(received.await(Q + "alarms", 1).get(0).body());
+        assertEquals("ALARM: \"high-errors\" in US East (N. Virginia)", e.get("Subject").asText());
+        JsonNode m = Values.JSON.readTree(e.get("Message").asText());
+        assertEquals("high-errors", m.get("AlarmName").asText());
+        assertEquals("ALARM", m.get("NewStateValue").asText());
+        assertEquals("INSUFFICIENT_DATA", m.get("OldStateValue").asText());
+        assertEquals("testing", m.get("NewStateReason").asText());
+        assertEquals("US East (N. Virginia)", m.get("Region").asText());
+        assertEquals("Errors", m.get("Trigger").get("MetricName").asText());
+        assertEquals("SUM", m.get("Trigger").get("Statistic").asText());
+        assertEquals("GreaterThanThreshold", m.get("Trigger").get("ComparisonOperator").asText());
+        assertEquals(5.0, m.get("Trigger").get("Threshold").asDouble());
+        assertEquals("[{\"value\":\"api\",\"name\":\"Service\"}]", m.get("Trigger").get("Dimensions").toString());
     }
 }
