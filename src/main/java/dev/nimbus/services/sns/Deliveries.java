@@ -168,11 +168,11 @@ final class Deliveries implements AutoCloseable {
         }
     }
 
-    /** What one subscription gets of one message, prepared (and signed) before the transaction that delivers it. */
+    /** What one subscription gets of one message, prepared before the transaction that delivers it. */
     private record Step(ObjectNode sub, String protocol, Targets.Message message, ObjectNode httpRecord) {}
 
     /**
-     * Delivers a batch of published messages. Everything that costs CPU (envelopes, signatures) is
+     * Delivers a batch of published messages. Everything that costs CPU (envelopes) is
      * prepared first, outside the store's single writer; one transaction then hands every message
      * to its targets and removes the records; what the deliveries queue runs after it commits.
      */
