@@ -36,13 +36,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -82,11 +78,8 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private final LogsService logs;
     private final Versions versions;
     private final Layers layers;
-    /**
-     * Ships invocation logs to CloudWatch Logs off the invoke path, in order: one writer, as the
-     * store has one writer anyway.
-     */
-    private final ExecutorService logShipper = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("lambda-logs").factory());
+    /** Ships invocation logs to CloudWatch Logs off the invoke path. */
+    private final LogShipper logShipper;
     private final EventInvokeConfigs eventInvokeConfigs;
     private final AsyncInvoker async;
 
@@ -104,6 +97,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     public LambdaService(Store store, Iam iam, LogsService logs, Targets targets, Supplier<String> endpoint, Path dataDir) {
         this.store = store;
         this.logs = logs;
+        this.logShipper = new LogShipper(store, logs);
         this.functions = store.table(TABLE);
         this.iam = iam;
         this.endpoint = endpoint;
@@ -536,14 +530,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         if (r.log() == null || r.log().isEmpty() || r.logStream() == null) return;
         long now = System.currentTimeMillis();
         List<Logs.InputEvent> events = r.log().lines().filter(line -> !line.isEmpty()).map(line -> new Logs.InputEvent(now, line)).toList();
-        String account = ctx.accountId(), region = ctx.region();
-        logShipper.execute(() -> {
-            try {
-                logs.append(account, region, "/aws/lambda/" + function, r.logStream(), events);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "could not write the logs of " + function + " to CloudWatch Logs", e);
-            }
-        });
+        logShipper.ship(ctx.accountId(), ctx.region(), "/aws/lambda/" + function, r.logStream(), events);
     }
 
     /** The last 4 KB of an invocation's log, base64, as X-Amz-Log-Result carries it. */
@@ -713,12 +700,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
 
     private synchronized void closeEnvironments() {
         if (compute != null) compute.close();
-        logShipper.shutdown(); // what was queued is still written: the store closes after this
-        try {
-            logShipper.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        logShipper.close(); // what was queued is still written: the store closes after this
         if (base != null && dataDir == null) FunctionCode.deleteTree(base);
     }
 
