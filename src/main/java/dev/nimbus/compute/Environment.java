@@ -190,8 +190,7 @@ final class Environment {
             initReported = true;
             tail.append(String.format("Init Duration: %.2f ms\t", initNanos / 1e6));
         }
-        log.append(tail.append('\n').toString());
-        return r.withLog(log.take(), logStream);
+        return r.withLog(log.appendAndTake(tail.append('\n').toString()), logStream);
     }
 
     private Invocation.Result timedOut(Invocation inv) {

@@ -541,7 +541,26 @@ public final class LambdaService implements AwsService, AutoCloseable {
         return Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(b, from, b.length));
     }
 
+    /**
+     * Specs already built, by function ARN, revision and code: a new revision (any change of code or
+     * configuration) is a new key. Building one per invoke (variables copied, the code directory
+     * checked on disk) was a visible part of a warm invoke.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, FunctionSpec> specs = new java.util.concurrent.ConcurrentHashMap<>();
+
     private FunctionSpec spec(RequestContext ctx, ObjectNode record) {
+        JsonNode c = record.get("Configuration");
+        String key = c.get("FunctionArn").asText() + " " + c.get("RevisionId").asText() + " " + record.path("CodeId").asText();
+        FunctionSpec spec = specs.get(key);
+        if (spec == null) {
+            if (specs.size() >= 10_000) specs.clear(); // old revisions are never asked for again
+            spec = buildSpec(ctx, record);
+            specs.put(key, spec);
+        }
+        return spec;
+    }
+
+    private FunctionSpec buildSpec(RequestContext ctx, ObjectNode record) {
         JsonNode c = record.get("Configuration");
         String name = c.get("FunctionName").asText();
         Map<String, String> env = new LinkedHashMap<>();
