@@ -1,6 +1,5 @@
 package dev.nimbus.compute;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -101,7 +100,7 @@ final class RuntimeApi implements AutoCloseable {
         }
         try (s) {
             s.setTcpNoDelay(true); // an answer goes out at once, not after the ACK of the previous segment
-            InputStream in = new BufferedInputStream(s.getInputStream(), 8192);
+            Input in = new Input(s.getInputStream());
             while (!closed) {
                 Request r = read(in, c);
                 if (r == null) return;
@@ -129,14 +128,14 @@ final class RuntimeApi implements AutoCloseable {
     }
 
     /** The next request on the connection, or null at its end (the runtime closed it between requests). */
-    private Request read(InputStream in, Connection c) throws IOException {
-        String line = line(in, true);
+    private Request read(Input in, Connection c) throws IOException {
+        String line = in.line(true);
         if (line == null) return null;
         String[] parts = line.split(" ", 3);
         if (parts.length < 3) throw new IOException("bad request line: " + line);
         Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         int headBytes = line.length();
-        for (String h; !(h = line(in, false)).isEmpty(); ) {
+        for (String h; !(h = in.line(false)).isEmpty(); ) {
             headBytes += h.length();
             if (headBytes > MAX_HEAD) throw new IOException("request head too large");
             int colon = h.indexOf(':');
@@ -165,10 +164,10 @@ final class RuntimeApi implements AutoCloseable {
         return new Request(parts[0], q < 0 ? target : target.substring(0, q), headers, body);
     }
 
-    private byte[] chunked(InputStream in) throws IOException {
+    private byte[] chunked(Input in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         while (true) {
-            String size = line(in, false);
+            String size = in.line(false);
             int semi = size.indexOf(';');
             long n;
             try {
@@ -180,28 +179,77 @@ final class RuntimeApi implements AutoCloseable {
             long keep = Math.max(0, Math.min(n, maxBody + 1L - out.size()));
             out.write(in.readNBytes((int) keep));
             in.skipNBytes(n - keep);
-            line(in, false); // the CRLF after the chunk
+            in.line(false); // the CRLF after the chunk
         }
-        while (!line(in, false).isEmpty()) { } // trailers
+        while (!in.line(false).isEmpty()) { } // trailers
         return out.toByteArray();
     }
 
-    /** One CRLF- (or LF-) terminated line, ISO-8859-1; null at the end of the stream when {@code eofOk}, else an error. */
-    private static String line(InputStream in, boolean eofOk) throws IOException {
-        StringBuilder sb = new StringBuilder(64);
-        while (true) {
-            int b = in.read();
-            if (b < 0) {
-                if (eofOk && sb.isEmpty()) return null;
-                throw new IOException("connection ended inside a request");
-            }
-            if (b == '\n') break;
-            if (sb.length() >= MAX_HEAD) throw new IOException("line too long");
-            sb.append((char) b);
+    /**
+     * The connection's input, buffered without the lock BufferedInputStream takes on every read():
+     * request heads are scanned a byte at a time, by the connection's one reader.
+     */
+    private static final class Input {
+        private final InputStream in;
+        private final byte[] buf = new byte[8192];
+        private int pos, lim;
+
+        Input(InputStream in) {
+            this.in = in;
         }
-        int n = sb.length();
-        if (n > 0 && sb.charAt(n - 1) == '\r') sb.setLength(n - 1);
-        return sb.toString();
+
+        /** Whether there is a byte to read; false at the end of the stream. */
+        private boolean fill() throws IOException {
+            if (pos < lim) return true;
+            int n = in.read(buf);
+            if (n <= 0) return false;
+            pos = 0;
+            lim = n;
+            return true;
+        }
+
+        /** One CRLF- (or LF-) terminated line, ISO-8859-1; null at the end of the stream when {@code eofOk}, else an error. */
+        String line(boolean eofOk) throws IOException {
+            StringBuilder sb = new StringBuilder(64);
+            while (true) {
+                if (!fill()) {
+                    if (eofOk && sb.isEmpty()) return null;
+                    throw new IOException("connection ended inside a request");
+                }
+                int start = pos;
+                while (pos < lim && buf[pos] != '\n') pos++;
+                for (int i = start; i < pos; i++) sb.append((char) (buf[i] & 0xff));
+                if (sb.length() > MAX_HEAD) throw new IOException("line too long");
+                if (pos < lim) { // the LF
+                    pos++;
+                    break;
+                }
+            }
+            int n = sb.length();
+            if (n > 0 && sb.charAt(n - 1) == '\r') sb.setLength(n - 1);
+            return sb.toString();
+        }
+
+        /** Up to {@code n} bytes, fewer only at the end of the stream. */
+        byte[] readNBytes(int n) throws IOException {
+            int buffered = Math.min(n, lim - pos);
+            byte[] out = new byte[n];
+            System.arraycopy(buf, pos, out, 0, buffered);
+            pos += buffered;
+            int got = buffered;
+            while (got < n) {
+                int r = in.read(out, got, n - got);
+                if (r < 0) return java.util.Arrays.copyOf(out, got);
+                got += r;
+            }
+            return out;
+        }
+
+        void skipNBytes(long n) throws IOException {
+            long buffered = Math.min(n, lim - pos);
+            pos += (int) buffered;
+            if (n > buffered) in.skipNBytes(n - buffered);
+        }
     }
 
     /** The answering side of one connection; a response may be written by another thread than the reader's (the invoker's). */
