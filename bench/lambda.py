@@ -133,6 +133,20 @@ def descendants(pid):
     return out
 
 
+def cpu_seconds(pids):
+    """utime + stime of these processes (those still there), in seconds."""
+    ticks = 0
+    for p in pids:
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                stat = f.read()
+            fields = stat[stat.rindex(")") + 2:].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def alive(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -164,7 +178,9 @@ def main():
     ap.add_argument("--spread", type=int, default=100, help="functions the 10,000 invocations are spread over")
     ap.add_argument("--invocations", type=int, default=10000)
     ap.add_argument("--runtimes", default="python,node,java")
+    ap.add_argument("--skip", default="", help="parts not to run, of warm,throughput,idle,leaks (cold start always runs: it creates the functions)")
     args = ap.parse_args()
+    skip = set(args.skip.split(",")) - {""}
     runtimes = args.runtimes.split(",")
 
     env_procs = []
@@ -215,7 +231,7 @@ def main():
                   % (r, statistics.median(cold), min(cold), max(cold), statistics.median(init) if init else float("nan"), first))
 
         print("\n== warm sync Invoke, 1 client, %d invokes after 200 warm-up ==" % args.warm)
-        for r in runtimes:
+        for r in runtimes if "warm" not in skip else []:
             name = "cold-%s-0" % r
             for _ in range(200):
                 inv.invoke(name)
@@ -228,19 +244,25 @@ def main():
 
         wrk = shutil.which("wrk")
         print("\n== warm throughput, %d clients (%s), %.0f s ==" % (args.clients, "wrk, 1 thread" if wrk else "python processes", args.seconds))
-        for r in runtimes:
+        for r in runtimes if "throughput" not in skip else []:
             name = "cold-%s-0" % r
             if wrk:
                 # wrk: a light client in C, so that the figure is the server's rather than python's.
                 url = "http://127.0.0.1:%d/2015-03-31/functions/%s/invocations" % (port, name)
                 script = os.path.join(ROOT, "bench", "lambda.lua")
                 subprocess.run([wrk, "-t1", "-c%d" % args.clients, "-d2s", "-s", script, url], check=True, capture_output=True)
+                envs = descendants(pid)  # the warm environments' processes (bwrap, its init, the runtime)
+                server_cpu, env_cpu = cpu_seconds([pid]), cpu_seconds(envs)
                 out = subprocess.run([wrk, "-t1", "-c%d" % args.clients, "-d%ds" % args.seconds, "--latency", "-s", script, url],
                                      check=True, capture_output=True, text=True).stdout
+                server_cpu, env_cpu = cpu_seconds([pid]) - server_cpu, cpu_seconds(envs) - env_cpu
                 rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
+                total = int(re.search(r"(\d+) requests in", out).group(1))
                 p99 = re.search(r"99%\s+(\S+)", out).group(1)
                 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-                print("%-7s %s invokes/s, p99 %s, non-2xx %s" % (r, rps, p99, errors.group(1) if errors else 0))
+                print("%-7s %s invokes/s, p99 %s, non-2xx %s; CPU per invoke: server %.0f us, environments %.0f us (load %s)"
+                      % (r, rps, p99, errors.group(1) if errors else 0, server_cpu * 1e6 / total, env_cpu * 1e6 / total,
+                         " ".join(open("/proc/loadavg").read().split()[:3])))
                 continue
             # warm up as many environments as there will be concurrent clients
             q = multiprocessing.Queue()
@@ -255,6 +277,8 @@ def main():
             [p.join() for p in procs]
             print("%-7s %d invokes, %.0f invokes/s" % (r, total, total / args.seconds))
 
+        if "idle" in skip:
+            return
         print("\n== %d deployed functions, idle ==" % args.functions)
         for fn in lam.get_paginator("list_functions").paginate():
             for f in fn["Functions"]:
@@ -269,17 +293,20 @@ def main():
         print("server RSS %.0f MB before, %.0f MB after %d CreateFunction (%.1f ms each)"
               % (before, rss_mb(pid), args.functions, took * 1000 / args.functions))
 
+        if "leaks" in skip:
+            return
         print("\n== %d invocations over %d functions (%d clients), then the functions deleted ==" % (args.invocations, args.spread, args.clients))
         fds_before = fd_count(pid)
         names = ["idle-%04d" % i for i in range(args.spread)]
-        per = args.invocations // args.clients
         q = multiprocessing.Queue()
 
         def spread_worker(k):
+            # Client k sends invocations k, k + clients, k + 2 * clients ...: all of them, whatever the remainder.
             c = Invoker(port)
-            for j in range(per):
-                c.invoke(names[(k * per + j) % len(names)])
-            q.put(per)
+            mine = range(k, args.invocations, args.clients)
+            for j in mine:
+                c.invoke(names[j % len(names)])
+            q.put(len(mine))
 
         t = time.perf_counter()
         procs = [multiprocessing.Process(target=spread_worker, args=(k,)) for k in range(args.clients)]

@@ -18,8 +18,6 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Proxy;
 import java.lang.reflect.Type;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +29,7 @@ import java.util.Map;
 
 public final class Bootstrap {
     private static final String CORE = "com.amazonaws.services.lambda.runtime.";
-    private static final String API = "http://" + System.getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime";
+    private static final Api API = new Api(System.getenv("AWS_LAMBDA_RUNTIME_API"));
 
     /** Thrown for a handler that cannot be loaded: reported to init/error with AWS's error type. */
     static final class InitError extends Exception {
@@ -59,16 +57,12 @@ public final class Bootstrap {
             return;
         }
         while (true) {
-            HttpURLConnection next = (HttpURLConnection) URI.create(API + "/invocation/next").toURL().openConnection();
-            next.setReadTimeout(0);
-            byte[] event;
-            try (InputStream in = next.getInputStream()) {
-                event = in.readAllBytes();
-            }
-            String id = next.getHeaderField("Lambda-Runtime-Aws-Request-Id");
-            String deadline = next.getHeaderField("Lambda-Runtime-Deadline-Ms");
-            String arn = next.getHeaderField("Lambda-Runtime-Invoked-Function-Arn");
-            String trace = next.getHeaderField("Lambda-Runtime-Trace-Id");
+            Api.Response next = API.call("GET", "/invocation/next", new byte[0], null);
+            byte[] event = next.body();
+            String id = next.header("Lambda-Runtime-Aws-Request-Id");
+            String deadline = next.header("Lambda-Runtime-Deadline-Ms");
+            String arn = next.header("Lambda-Runtime-Invoked-Function-Arn");
+            String trace = next.header("Lambda-Runtime-Trace-Id");
             if (trace != null) System.setProperty("com.amazonaws.xray.traceHeader", trace);
             byte[] result;
             try {
@@ -560,16 +554,83 @@ public final class Bootstrap {
     }
 
     private static void post(String path, byte[] body, String errorType) throws Exception {
-        HttpURLConnection c = (HttpURLConnection) URI.create(API + path).toURL().openConnection();
-        c.setRequestMethod("POST");
-        c.setDoOutput(true);
-        c.setFixedLengthStreamingMode(body.length);
-        if (errorType != null) c.setRequestProperty("Lambda-Runtime-Function-Error-Type", errorType);
-        try (OutputStream out = c.getOutputStream()) {
-            out.write(body);
+        API.call("POST", path, body, errorType);
+    }
+
+    /**
+     * The Runtime API over one kept-alive socket, in the little HTTP/1.1 it needs (one request at a
+     * time, Content-Length bodies): HttpURLConnection's machinery, run by C1-compiled code, cost
+     * more than the function on a warm invoke.
+     */
+    static final class Api {
+        record Response(int status, Map<String, String> headers, byte[] body) {
+            String header(String name) {
+                return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+            }
         }
-        try (InputStream in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
-            if (in != null) in.readAllBytes();
+
+        private final String address;
+        private java.net.Socket socket;
+        private InputStream in;
+        private OutputStream out;
+
+        Api(String address) {
+            this.address = address;
+        }
+
+        /** One request; a dropped connection is reopened once. */
+        Response call(String method, String path, byte[] body, String errorType) throws java.io.IOException {
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    if (socket == null) connect();
+                    return exchange(method, path, body, errorType);
+                } catch (java.io.IOException e) {
+                    try {
+                        if (socket != null) socket.close();
+                    } catch (java.io.IOException ignored) {
+                        // already broken
+                    }
+                    socket = null;
+                    if (attempt > 0) throw e;
+                }
+            }
+        }
+
+        private void connect() throws java.io.IOException {
+            int colon = address.lastIndexOf(':');
+            socket = new java.net.Socket(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+            socket.setTcpNoDelay(true);
+            in = new java.io.BufferedInputStream(socket.getInputStream(), 65536);
+            out = new java.io.BufferedOutputStream(socket.getOutputStream(), 65536);
+        }
+
+        private Response exchange(String method, String path, byte[] body, String errorType) throws java.io.IOException {
+            StringBuilder head = new StringBuilder(160).append(method).append(" /2018-06-01/runtime").append(path).append(" HTTP/1.1\r\nHost: ")
+                    .append(address).append("\r\nContent-Length: ").append(body.length).append("\r\n");
+            if (errorType != null) head.append("Lambda-Runtime-Function-Error-Type: ").append(errorType).append("\r\n");
+            out.write(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body);
+            out.flush();
+            String status = line();
+            Map<String, String> headers = new java.util.HashMap<>();
+            for (String h; !(h = line()).isEmpty(); ) {
+                int c = h.indexOf(':');
+                if (c > 0) headers.put(h.substring(0, c).trim().toLowerCase(java.util.Locale.ROOT), h.substring(c + 1).trim());
+            }
+            String length = headers.get("content-length");
+            int n = length == null ? 0 : Integer.parseInt(length);
+            byte[] data = in.readNBytes(n);
+            if (data.length < n) throw new java.io.EOFException("the runtime API closed the connection");
+            return new Response(Integer.parseInt(status.split(" ", 3)[1]), headers, data);
+        }
+
+        private String line() throws java.io.IOException {
+            StringBuilder sb = new StringBuilder(64);
+            for (int b; (b = in.read()) != '\n'; ) {
+                if (b < 0) throw new java.io.EOFException("the runtime API closed the connection");
+                if (b != '\r') sb.append((char) b);
+            }
+            return sb.toString();
         }
     }
 

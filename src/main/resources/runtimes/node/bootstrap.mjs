@@ -2,25 +2,67 @@
 // handler named by _HANDLER ("file.export", file relative to LAMBDA_TASK_ROOT, .js/.mjs/.cjs,
 // CommonJS or ES module; async, promise-returning or callback style) and posts its result or error
 // in AWS's shapes. Node's standard library only.
-import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const API = process.env.AWS_LAMBDA_RUNTIME_API;
+const [host, port] = API.split(':');
 const PREFIX = '/2018-06-01/runtime';
+
+// The Runtime API over one kept-alive socket, in the little HTTP/1.1 it needs (one request at a
+// time, Content-Length bodies): node:http's client machinery cost more than the function on a warm invoke.
+let socket = null;
+let buffered = Buffer.alloc(0);
+let waiting = null; // { resolve, reject } of the request in flight
+
+function connect() {
+  socket = net.connect({ host, port: Number(port), noDelay: true });
+  buffered = Buffer.alloc(0);
+  socket.on('data', (chunk) => {
+    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+    parse();
+  });
+  const fail = (err) => {
+    socket = null;
+    if (waiting) {
+      const w = waiting;
+      waiting = null;
+      w.reject(err || new Error('the runtime API closed the connection'));
+    }
+  };
+  socket.on('error', fail);
+  socket.on('close', () => fail());
+}
+
+function parse() {
+  if (!waiting) return;
+  const end = buffered.indexOf('\r\n\r\n');
+  if (end < 0) return;
+  const lines = buffered.toString('latin1', 0, end).split('\r\n');
+  const headers = {};
+  for (let i = 1; i < lines.length; i++) {
+    const colon = lines[i].indexOf(':');
+    if (colon > 0) headers[lines[i].slice(0, colon).trim().toLowerCase()] = lines[i].slice(colon + 1).trim();
+  }
+  const length = Number(headers['content-length'] || 0);
+  if (buffered.length < end + 4 + length) return;
+  const body = buffered.subarray(end + 4, end + 4 + length);
+  buffered = buffered.subarray(end + 4 + length);
+  const w = waiting;
+  waiting = null;
+  w.resolve({ status: Number(lines[0].split(' ')[1]), headers, body });
+}
 
 function call(method, p, body, headers = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host, port, path: PREFIX + p, method, agent, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
+    if (!socket) connect();
+    waiting = { resolve, reject };
+    const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
+    let head = `${method} ${PREFIX}${p} HTTP/1.1\r\nHost: ${API}\r\nContent-Length: ${payload.length}\r\n`;
+    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+    socket.write(Buffer.concat([Buffer.from(head + '\r\n', 'latin1'), payload]));
   });
 }
 

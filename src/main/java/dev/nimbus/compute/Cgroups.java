@@ -123,9 +123,22 @@ final class Cgroups {
             return cmd;
         }
 
+        /** The peak file, kept open: it is read after every invocation, and opening it walks the cgroup path each time. */
+        private java.nio.channels.FileChannel peak;
+        private final java.nio.ByteBuffer peakBuffer = java.nio.ByteBuffer.allocate(32);
+
         /** The group's peak memory use in MB (rounded up), or -1 if the kernel does not say. */
-        long peakMb() {
-            long bytes = number(v2 ? "memory.peak" : "memory.max_usage_in_bytes");
+        synchronized long peakMb() {
+            long bytes;
+            try {
+                if (peak == null) peak = java.nio.channels.FileChannel.open(dir.resolve(v2 ? "memory.peak" : "memory.max_usage_in_bytes"));
+                peakBuffer.clear();
+                // A read from offset 0 makes the kernel produce the current value again.
+                int n = peak.read(peakBuffer, 0);
+                bytes = n <= 0 ? -1 : Long.parseLong(new String(peakBuffer.array(), 0, n, java.nio.charset.StandardCharsets.US_ASCII).strip());
+            } catch (IOException | RuntimeException e) {
+                bytes = -1;
+            }
             return bytes < 0 ? -1 : (bytes + (1 << 20) - 1) >> 20;
         }
 
@@ -158,6 +171,15 @@ final class Cgroups {
         /** Removes the group; the kernel refuses while a process is still in it, so callers close after the processes ended. */
         @Override
         public void close() {
+            synchronized (this) {
+                if (peak != null) {
+                    try {
+                        peak.close();
+                    } catch (IOException ignored) {
+                        // read-only: nothing lost
+                    }
+                }
+            }
             for (int attempt = 0; attempt < 50; attempt++) {
                 try {
                     Files.deleteIfExists(dir);

@@ -1,12 +1,6 @@
 package dev.nimbus.compute;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,13 +11,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -37,8 +27,9 @@ import java.util.logging.Logger;
  * only its own invocations.
  *
  * An environment serves one invocation at a time; {@link Compute} hands it out exclusively.
- * Invocations are handed over through a queue the runtime's long-polling "next" request blocks on,
- * so a warm invoke costs two loopback HTTP exchanges and no polling.
+ * An invocation meets the runtime's long-polling "next" request in a slot: whichever comes second
+ * writes the event as the answer to that request, so a warm invoke, whose runtime is already
+ * waiting, writes its event from the invoking thread and wakes no other.
  */
 final class Environment {
     private static final Logger LOG = Logger.getLogger("nimbus.lambda");
@@ -51,9 +42,13 @@ final class Environment {
 
     final FunctionSpec spec;
     final String logStream;
-    private final LinkedBlockingQueue<Invocation> handoff = new LinkedBlockingQueue<>(1);
-    private final HttpServer api;
-    private final ExecutorService apiThreads = Executors.newVirtualThreadPerTaskExecutor();
+    private final RuntimeApi api;
+    /** Guards {@link #queued} and {@link #waiting}, of which at most one is set. */
+    private final Object slot = new Object();
+    /** An invocation no "next" request has taken yet. */
+    private Invocation queued;
+    /** A "next" request no invocation has answered yet. */
+    private RuntimeApi.Connection waiting;
     private final Process process;
     private final LogCapture log;
     private final long spawnedNanos = System.nanoTime();
@@ -69,7 +64,7 @@ final class Environment {
     /** The cgroup capping this environment's memory, or null where there is none. */
     private final Cgroups.Group memory;
 
-    private Environment(FunctionSpec spec, HttpServer api, Process process, String logStream, Cgroups.Group memory, LogCapture log) {
+    private Environment(FunctionSpec spec, RuntimeApi api, Process process, String logStream, Cgroups.Group memory, LogCapture log) {
         this.spec = spec;
         this.api = api;
         this.process = process;
@@ -79,14 +74,8 @@ final class Environment {
     }
 
     /** Starts the runtime process; its initialization runs while the first invocation is queued for it. */
-    static {
-        // The JDK's HTTP server leaves Nagle on by default: a response's body would wait for the
-        // ACK of its headers, milliseconds on every invocation. Read once, when the server class loads.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-
     static Environment start(FunctionSpec spec, Sandbox sandbox, Path runtimes, Map<String, String> credentials) throws IOException {
-        HttpServer api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        RuntimeApi api = new RuntimeApi(MAX_RESPONSE);
         String id = UUID.randomUUID().toString().replace("-", "");
         String stream = LocalDate.now(ZoneOffset.UTC).format(STREAM_DATE) + "/[" + spec.version() + "]" + id;
         List<String> command;
@@ -98,7 +87,7 @@ final class Environment {
                 command = memory.wrap(command);
             }
         } catch (IOException | RuntimeException e) {
-            api.stop(0);
+            api.close();
             throw e;
         }
         LogCapture log = new LogCapture();
@@ -112,7 +101,7 @@ final class Environment {
         env.putAll(sandbox.layerVariables(spec, env.get("PATH")));
         env.putAll(spec.environment());
         env.putAll(credentials);
-        env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + api.getAddress().getPort());
+        env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + api.port());
         env.put("AWS_LAMBDA_LOG_STREAM_NAME", stream);
         env.put("LAMBDA_TASK_ROOT", sandbox.taskRoot(spec));
         env.put("LAMBDA_RUNTIME_DIR", sandbox.runtimeDir(runtimes));
@@ -120,15 +109,25 @@ final class Environment {
         try {
             process = pb.start();
         } catch (IOException e) {
-            api.stop(0);
+            api.close();
             if (memory != null) memory.close();
             log.close();
             throw e;
         }
         Environment e = new Environment(spec, api, process, stream, memory, log);
-        api.setExecutor(e.apiThreads);
-        api.createContext(API, e::serve);
-        api.start();
+        api.start(new RuntimeApi.Handler() {
+            @Override
+            public void handle(RuntimeApi.Request request, RuntimeApi.Connection connection) {
+                e.serve(request, connection);
+            }
+
+            @Override
+            public void ended(RuntimeApi.Connection connection) {
+                synchronized (e.slot) {
+                    if (e.waiting == connection) e.waiting = null;
+                }
+            }
+        }, id);
         process.onExit().thenRun(e::exited);
         return e;
     }
@@ -149,7 +148,13 @@ final class Environment {
         long started = System.nanoTime();
         current = inv;
         log.append("START RequestId: " + inv.requestId + " Version: " + spec.version() + "\n");
-        handoff.add(inv);
+        RuntimeApi.Connection next;
+        synchronized (slot) {
+            next = waiting;
+            waiting = null;
+            if (next == null) queued = inv;
+        }
+        if (next != null) deliver(inv, next);
         if (!alive()) inv.fail(error("Runtime.ExitError", "RequestId: " + inv.requestId + " Error: Runtime exited before the invocation"));
         Invocation.Result r;
         try {
@@ -172,7 +177,9 @@ final class Environment {
             throw new IllegalStateException(e.getCause());
         }
         current = null;
-        handoff.remove(inv);
+        synchronized (slot) {
+            if (queued == inv) queued = null;
+        }
         double millis = (System.nanoTime() - started) / 1e6;
         StringBuilder tail = new StringBuilder();
         tail.append("END RequestId: ").append(inv.requestId).append('\n');
@@ -183,8 +190,7 @@ final class Environment {
             initReported = true;
             tail.append(String.format("Init Duration: %.2f ms\t", initNanos / 1e6));
         }
-        log.append(tail.append('\n').toString());
-        return r.withLog(log.take(), logStream);
+        return r.withLog(log.appendAndTake(tail.append('\n').toString()), logStream);
     }
 
     private Invocation.Result timedOut(Invocation inv) {
@@ -250,8 +256,7 @@ final class Environment {
             peakAtClose = memory.peakMb(); // the REPORT of the invocation that ended it may still ask
             memory.close();
         }
-        api.stop(0);
-        apiThreads.shutdownNow();
+        api.close();
         log.close();
     }
 
@@ -299,85 +304,79 @@ final class Environment {
 
     // ---- the Runtime API, as the process sees it
 
-    private void serve(HttpExchange x) throws IOException {
-        try (x) {
-            String path = x.getRequestURI().getRawPath().substring(API.length());
-            String method = x.getRequestMethod();
-            byte[] body = readBody(x.getRequestBody());
-            if (method.equals("GET") && path.equals("invocation/next")) {
-                next(x);
-            } else if (method.equals("POST") && path.equals("init/error")) {
-                Invocation inv = current;
-                if (inv != null) inv.fail(new Invocation.Result(errorBody(body, x), "Unhandled"));
-                respond(x, 202, "{\"status\":\"OK\"}");
-                apiThreads.execute(this::close); // AWS ends an environment whose init failed
-            } else if (method.equals("POST") && path.startsWith("invocation/") && (path.endsWith("/response") || path.endsWith("/error"))) {
-                String id = path.substring("invocation/".length(), path.lastIndexOf('/'));
-                Invocation inv = current;
-                if (inv == null || !inv.requestId.equals(id)) {
-                    respond(x, 400, "{\"errorMessage\":\"Invalid request ID\",\"errorType\":\"InvalidRequestID\"}");
-                } else if (path.endsWith("/error")) {
-                    inv.result.complete(new Invocation.Result(errorBody(body, x), "Unhandled"));
-                    respond(x, 202, "{\"status\":\"OK\"}");
-                } else if (body.length > MAX_RESPONSE) {
-                    inv.result.complete(error("Function.ResponseSizeTooLarge",
-                            "Response payload size exceeded maximum allowed payload size (" + MAX_RESPONSE + " bytes)."));
-                    respond(x, 413, "{\"errorMessage\":\"Exceeded maximum allowed payload size (" + MAX_RESPONSE
-                            + " bytes).\",\"errorType\":\"RequestEntityTooLarge\"}");
-                } else {
-                    inv.result.complete(new Invocation.Result(body, null));
-                    respond(x, 202, "{\"status\":\"OK\"}");
-                }
+    private void serve(RuntimeApi.Request r, RuntimeApi.Connection c) {
+        if (!r.path().startsWith(API)) {
+            respond(c, 404, "{\"errorMessage\":\"Unknown runtime API request\",\"errorType\":\"InvalidRequest\"}");
+            return;
+        }
+        String path = r.path().substring(API.length());
+        String method = r.method();
+        byte[] body = r.body();
+        if (method.equals("GET") && path.equals("invocation/next")) {
+            next(c);
+        } else if (method.equals("POST") && path.equals("init/error")) {
+            Invocation inv = current;
+            if (inv != null) inv.fail(new Invocation.Result(errorBody(body, r), "Unhandled"));
+            respond(c, 202, "{\"status\":\"OK\"}");
+            Thread.ofVirtual().start(this::close); // AWS ends an environment whose init failed
+        } else if (method.equals("POST") && path.startsWith("invocation/") && (path.endsWith("/response") || path.endsWith("/error"))) {
+            String id = path.substring("invocation/".length(), path.lastIndexOf('/'));
+            Invocation inv = current;
+            if (inv == null || !inv.requestId.equals(id)) {
+                respond(c, 400, "{\"errorMessage\":\"Invalid request ID\",\"errorType\":\"InvalidRequestID\"}");
+            } else if (path.endsWith("/error")) {
+                inv.result.complete(new Invocation.Result(errorBody(body, r), "Unhandled"));
+                respond(c, 202, "{\"status\":\"OK\"}");
+            } else if (body.length > MAX_RESPONSE) {
+                inv.result.complete(error("Function.ResponseSizeTooLarge",
+                        "Response payload size exceeded maximum allowed payload size (" + MAX_RESPONSE + " bytes)."));
+                respond(c, 413, "{\"errorMessage\":\"Exceeded maximum allowed payload size (" + MAX_RESPONSE
+                        + " bytes).\",\"errorType\":\"RequestEntityTooLarge\"}");
             } else {
-                respond(x, 404, "{\"errorMessage\":\"Unknown runtime API request\",\"errorType\":\"InvalidRequest\"}");
+                inv.result.complete(new Invocation.Result(body, null));
+                respond(c, 202, "{\"status\":\"OK\"}");
             }
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "runtime API request of " + spec.functionName() + " failed", e);
+        } else {
+            respond(c, 404, "{\"errorMessage\":\"Unknown runtime API request\",\"errorType\":\"InvalidRequest\"}");
         }
     }
 
-    private void next(HttpExchange x) throws IOException {
+    /** A "next" request: answered now with the invocation waiting for it, else by the next one to come ({@link #invoke}). */
+    private void next(RuntimeApi.Connection c) {
         if (initNanos < 0) initNanos = System.nanoTime() - spawnedNanos;
         Invocation inv;
-        try {
-            inv = handoff.take();
-        } catch (InterruptedException e) { // the environment is closing
-            Thread.currentThread().interrupt();
-            return;
+        synchronized (slot) {
+            inv = queued;
+            queued = null;
+            if (inv == null) waiting = c;
         }
+        if (inv != null) deliver(inv, c);
+    }
+
+    /** Answers a "next" request with the invocation's event: from here on the function's timeout runs. */
+    private void deliver(Invocation inv, RuntimeApi.Connection c) {
         inv.deadlineMillis = System.currentTimeMillis() + spec.timeoutSeconds() * 1000L;
-        var h = x.getResponseHeaders();
-        h.add("Content-Type", "application/json");
-        h.add("Lambda-Runtime-Aws-Request-Id", inv.requestId);
-        h.add("Lambda-Runtime-Deadline-Ms", Long.toString(inv.deadlineMillis));
-        h.add("Lambda-Runtime-Invoked-Function-Arn", spec.arn());
-        h.add("Lambda-Runtime-Trace-Id", inv.traceId);
-        if (inv.clientContext != null) h.add("Lambda-Runtime-Client-Context", inv.clientContext);
-        x.sendResponseHeaders(200, inv.event.length == 0 ? -1 : inv.event.length);
-        try (OutputStream out = x.getResponseBody()) {
-            out.write(inv.event);
+        String deadline = Long.toString(inv.deadlineMillis);
+        if (inv.clientContext == null) {
+            c.respond(200, inv.event, "Content-Type", "application/json", "Lambda-Runtime-Aws-Request-Id", inv.requestId,
+                    "Lambda-Runtime-Deadline-Ms", deadline, "Lambda-Runtime-Invoked-Function-Arn", spec.arn(), "Lambda-Runtime-Trace-Id", inv.traceId);
+        } else {
+            c.respond(200, inv.event, "Content-Type", "application/json", "Lambda-Runtime-Aws-Request-Id", inv.requestId,
+                    "Lambda-Runtime-Deadline-Ms", deadline, "Lambda-Runtime-Invoked-Function-Arn", spec.arn(), "Lambda-Runtime-Trace-Id", inv.traceId,
+                    "Lambda-Runtime-Client-Context", inv.clientContext);
         }
         inv.delivered.complete(null);
     }
 
     /** An error report as the runtime posted it, or one built from its error-type header when it posted none. */
-    private static byte[] errorBody(byte[] body, HttpExchange x) {
+    private static byte[] errorBody(byte[] body, RuntimeApi.Request r) {
         if (body.length > 0) return body;
-        String type = x.getRequestHeaders().getFirst("Lambda-Runtime-Function-Error-Type");
+        String type = r.header("Lambda-Runtime-Function-Error-Type");
         return error(type == null ? "Runtime.Unknown" : type, "The runtime reported an error without details").payload();
     }
 
-    private static byte[] readBody(InputStream in) throws IOException {
-        return in.readNBytes(MAX_RESPONSE + 1);
-    }
-
-    private static void respond(HttpExchange x, int status, String json) throws IOException {
-        byte[] b = json.getBytes(StandardCharsets.UTF_8);
-        x.getResponseHeaders().add("Content-Type", "application/json");
-        x.sendResponseHeaders(status, b.length);
-        try (OutputStream out = x.getResponseBody()) {
-            out.write(b);
-        }
+    private static void respond(RuntimeApi.Connection c, int status, String json) {
+        c.respond(status, json.getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
     }
 
     /** The environment's process tree: the runtime (or bwrap) and what it started. */

@@ -41,12 +41,17 @@ final class LogCapture implements AutoCloseable {
     /** Appends a line of Nimbus's own (START, END, REPORT), after everything the runtime wrote so far. */
     synchronized void append(String s) {
         pull();
-        write(s.getBytes(StandardCharsets.UTF_8));
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        write(b, b.length);
     }
 
-    /** The log collected since the last take, and a fresh start for the next invocation. */
-    synchronized String take() {
-        pull();
+    /** Appends Nimbus's closing lines (END, REPORT) and takes the log collected since the last take: a fresh start for the next invocation. */
+    synchronized String appendAndTake(String s) {
+        append(s);
+        return drained();
+    }
+
+    private String drained() {
         String s = current.toString(StandardCharsets.UTF_8);
         current.reset();
         return s;
@@ -59,15 +64,15 @@ final class LogCapture implements AutoCloseable {
                 int n = channel.read(buffer, offset);
                 if (n <= 0) return;
                 offset += n;
-                write(java.util.Arrays.copyOf(buffer.array(), n));
+                write(buffer.array(), n);
             }
         } catch (IOException e) {
             // the file is gone with the environment: nothing more to read
         }
     }
 
-    private void write(byte[] bytes) {
-        current.writeBytes(bytes);
+    private void write(byte[] bytes, int length) {
+        current.write(bytes, 0, length);
         if (current.size() > 2 * KEEP) {
             byte[] all = current.toByteArray();
             current.reset();
@@ -75,7 +80,7 @@ final class LogCapture implements AutoCloseable {
         }
     }
 
-    /** Reads what is left (a take() after close still returns it), then removes the file. */
+    /** Reads what is left (an appendAndTake after close still returns it), then removes the file. */
     @Override
     public synchronized void close() {
         pull();

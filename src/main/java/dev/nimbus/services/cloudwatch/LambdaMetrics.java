@@ -26,10 +26,31 @@ public final class LambdaMetrics implements AutoCloseable {
 
     private record Key(String account, String region, String function, long minute) {}
 
-    /** One function's minute so far; mutated only inside the map's compute. */
+    /**
+     * One function's minute so far; mutated only inside the map's compute. Durations are kept as
+     * the Stats they become at the flush, but in one mutable map: folding each invocation in with
+     * Stats.plus copied the map of distinct durations every time (thousands of entries by the end
+     * of a busy minute), the largest cost of a warm invoke.
+     */
     private static final class Tally {
         double invocations, errors, throttles;
-        Metrics.Stats duration;
+        double durationSum, durationMin = Double.POSITIVE_INFINITY, durationMax = Double.NEGATIVE_INFINITY;
+        /** duration -> how many; null once there are more distinct ones than Stats keeps (percentiles are then not exact). */
+        TreeMap<Double, Double> durations = new TreeMap<>();
+
+        void duration(double millis) {
+            durationSum += millis;
+            durationMin = Math.min(durationMin, millis);
+            durationMax = Math.max(durationMax, millis);
+            if (durations != null) {
+                durations.merge(millis, 1.0, Double::sum);
+                if (durations.size() > Metrics.MAX_DISTINCT) durations = null;
+            }
+        }
+
+        Metrics.Stats duration() {
+            return new Metrics.Stats(invocations, durationSum, durationMin, durationMax, durations);
+        }
     }
 
     private final Metrics metrics;
@@ -47,8 +68,7 @@ public final class LambdaMetrics implements AutoCloseable {
             if (t == null) t = new Tally();
             t.invocations++;
             if (error) t.errors++;
-            Metrics.Stats d = Metrics.Stats.of(nanos / 1e6, 1);
-            t.duration = t.duration == null ? d : t.duration.plus(d);
+            t.duration(nanos / 1e6);
             return t;
         });
     }
@@ -92,7 +112,7 @@ public final class LambdaMetrics implements AutoCloseable {
                 Metrics.Stats errors = t.errors == t.invocations ? Metrics.Stats.of(1, t.errors)
                         : t.errors == 0 ? Metrics.Stats.of(0, t.invocations) : Metrics.Stats.of(0, t.invocations - t.errors).plus(Metrics.Stats.of(1, t.errors));
                 record(k, "Errors", dims, errors, "Count", at);
-                record(k, "Duration", dims, t.duration, "Milliseconds", at);
+                record(k, "Duration", dims, t.duration(), "Milliseconds", at);
             }
             if (t.throttles > 0) record(k, "Throttles", dims, Metrics.Stats.of(1, t.throttles), "Count", at);
         }

@@ -36,13 +36,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -82,11 +78,8 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private final LogsService logs;
     private final Versions versions;
     private final Layers layers;
-    /**
-     * Ships invocation logs to CloudWatch Logs off the invoke path, in order: one writer, as the
-     * store has one writer anyway.
-     */
-    private final ExecutorService logShipper = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("lambda-logs").factory());
+    /** Ships invocation logs to CloudWatch Logs off the invoke path. */
+    private final LogShipper logShipper;
     private final EventInvokeConfigs eventInvokeConfigs;
     private final AsyncInvoker async;
 
@@ -104,6 +97,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     public LambdaService(Store store, Iam iam, LogsService logs, Targets targets, Supplier<String> endpoint, Path dataDir) {
         this.store = store;
         this.logs = logs;
+        this.logShipper = new LogShipper(store, logs);
         this.functions = store.table(TABLE);
         this.iam = iam;
         this.endpoint = endpoint;
@@ -536,14 +530,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         if (r.log() == null || r.log().isEmpty() || r.logStream() == null) return;
         long now = System.currentTimeMillis();
         List<Logs.InputEvent> events = r.log().lines().filter(line -> !line.isEmpty()).map(line -> new Logs.InputEvent(now, line)).toList();
-        String account = ctx.accountId(), region = ctx.region();
-        logShipper.execute(() -> {
-            try {
-                logs.append(account, region, "/aws/lambda/" + function, r.logStream(), events);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "could not write the logs of " + function + " to CloudWatch Logs", e);
-            }
-        });
+        logShipper.ship(ctx.accountId(), ctx.region(), "/aws/lambda/" + function, r.logStream(), events);
     }
 
     /** The last 4 KB of an invocation's log, base64, as X-Amz-Log-Result carries it. */
@@ -554,7 +541,26 @@ public final class LambdaService implements AwsService, AutoCloseable {
         return Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(b, from, b.length));
     }
 
+    /**
+     * Specs already built, by function ARN, revision and code: a new revision (any change of code or
+     * configuration) is a new key. Building one per invoke (variables copied, the code directory
+     * checked on disk) was a visible part of a warm invoke.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, FunctionSpec> specs = new java.util.concurrent.ConcurrentHashMap<>();
+
     private FunctionSpec spec(RequestContext ctx, ObjectNode record) {
+        JsonNode c = record.get("Configuration");
+        String key = c.get("FunctionArn").asText() + " " + c.get("RevisionId").asText() + " " + record.path("CodeId").asText();
+        FunctionSpec spec = specs.get(key);
+        if (spec == null) {
+            if (specs.size() >= 10_000) specs.clear(); // old revisions are never asked for again
+            spec = buildSpec(ctx, record);
+            specs.put(key, spec);
+        }
+        return spec;
+    }
+
+    private FunctionSpec buildSpec(RequestContext ctx, ObjectNode record) {
         JsonNode c = record.get("Configuration");
         String name = c.get("FunctionName").asText();
         Map<String, String> env = new LinkedHashMap<>();
@@ -713,12 +719,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
 
     private synchronized void closeEnvironments() {
         if (compute != null) compute.close();
-        logShipper.shutdown(); // what was queued is still written: the store closes after this
-        try {
-            logShipper.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        logShipper.close(); // what was queued is still written: the store closes after this
         if (base != null && dataDir == null) FunctionCode.deleteTree(base);
     }
 
