@@ -350,7 +350,7 @@ final class Environment {
         h.add("Content-Type", "application/json");
         h.add("Lambda-Runtime-Aws-Request-Id", inv.requestId);
         h.add("Lambda-Runtime-Deadline-Ms", Long.toString(inv.deadlineMillis));
-        h.add("Lambda-Runtime-Invoked-Function-Arn", spec.arn());
+        h.add("Lambda-Runtime-Invoked-Function-Arn", inv.invokedArn != null ? inv.invokedArn : spec.arn());
         h.add("Lambda-Runtime-Trace-Id", inv.traceId);
         if (inv.clientContext != null) h.add("Lambda-Runtime-Client-Context", inv.clientContext);
         x.sendResponseHeaders(200, inv.event.length == 0 ? -1 : inv.event.length);

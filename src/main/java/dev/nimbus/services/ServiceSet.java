@@ -47,6 +47,7 @@ public final class ServiceSet implements AutoCloseable {
         this.lambda = new LambdaService(store, iam, logs, targets, endpoint, dataDir);
         lambda.publishMetricsTo(cloudwatch.metrics());
         targets.register("lambda", lambda::accept);
+        addFrontDoor(lambda.functionUrls(identities));
         logs.publishMetricsTo(cloudwatch.metrics());
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch)) operations.register(s);
         for (AwsService s : extra) operations.register(s);

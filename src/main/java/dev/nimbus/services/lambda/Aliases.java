@@ -106,6 +106,7 @@ final class Aliases {
         String name = Values.text(in, "Name");
         aliases.delete(key(ctx, ref.name(), name));
         versions.policies().delete(ctx, ref.name(), name);
+        lambda.urls().deleteAlias(ctx, ref.name(), name);
         return Values.object().put("StatusCode", 204);
     }
 

@@ -11,6 +11,7 @@ import dev.nimbus.protocol.Identity;
 import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.AwsService;
+import dev.nimbus.services.FrontDoor;
 import dev.nimbus.services.Operations;
 import dev.nimbus.services.Targets;
 import dev.nimbus.services.iam.Iam;
@@ -89,6 +90,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private final ExecutorService logShipper = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("lambda-logs").factory());
     private final EventInvokeConfigs eventInvokeConfigs;
     private final AsyncInvoker async;
+    private final FunctionUrls urls;
 
     /** Where invocations publish their AWS/Lambda metrics (CloudWatch), once set. */
     private volatile dev.nimbus.services.cloudwatch.LambdaMetrics metrics;
@@ -112,6 +114,12 @@ public final class LambdaService implements AwsService, AutoCloseable {
         this.layers = new Layers(this, store);
         this.eventInvokeConfigs = new EventInvokeConfigs(store, this);
         this.async = new AsyncInvoker(store, eventInvokeConfigs, this, targets);
+        this.urls = new FunctionUrls(this, store, endpoint);
+    }
+
+    /** Function URLs: their API, and the front door serving them. */
+    public FrontDoor functionUrls(java.util.function.Function<String, Identity> identities) {
+        return urls.frontDoor(identities);
     }
 
     /** Starts running stored asynchronous events; called once the server listens, as functions call back into it. */
@@ -147,6 +155,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
                 .add("ListFunctionEventInvokeConfigs", eventInvokeConfigs::list);
         versions.register(ops);
         layers.register(ops);
+        urls.register(ops);
     }
 
     // ---- control plane
@@ -314,6 +323,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         ObjectNode record = load(ctx, ref);
         if (!functions.delete(key(ctx, ref.name()))) throw notFound(ctx, ref);
         versions.deleteAll(ctx, ref.name());
+        urls.deleteAll(ctx, ref.name());
         String arn = record.get("Configuration").get("FunctionArn").asText();
         compute().drain(arn, null);
         running.remove(arn);
@@ -457,7 +467,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         }
         String clientContext = Values.text(in, "ClientContext", null);
         if (clientContext != null) clientContext = new String(Base64.getMimeDecoder().decode(clientContext), StandardCharsets.UTF_8);
-        Invocation.Result r = run(ctx, function, record, payload, clientContext);
+        Invocation.Result r = run(ctx, function, record, payload, clientContext, qualifier);
         out.put("StatusCode", 200);
         out.put("ExecutedVersion", version);
         if (r.functionError() != null) out.put("FunctionError", r.functionError());
@@ -492,7 +502,14 @@ public final class LambdaService implements AwsService, AutoCloseable {
     Invocation.Result invokeAsync(String account, String region, String function, String requestId, byte[] payload) {
         RequestContext ctx = new RequestContext(requestId, new Identity(account, "arn:aws:iam::" + account + ":root", account, null), region, null);
         JsonNode record = functions.getJson(key(ctx, function));
-        return record == null ? null : run(ctx, (ObjectNode) record, (ObjectNode) record, payload, null);
+        return record == null ? null : run(ctx, (ObjectNode) record, (ObjectNode) record, payload, null, null);
+    }
+
+    /** One synchronous invocation through a function URL: the function's $LATEST, or the alias {@code qualifier}. */
+    Invocation.Result invokeFunctionUrl(RequestContext ctx, String function, String qualifier, byte[] payload) {
+        Ref ref = new Ref(function, qualifier);
+        ObjectNode record = load(ctx, ref);
+        return run(ctx, record, versions.resolve(ctx, ref, record, qualifier, true), payload, null, qualifier);
     }
 
     /** The function's dead-letter target (DeadLetterConfig.TargetArn), or null. */
@@ -502,8 +519,11 @@ public final class LambdaService implements AwsService, AutoCloseable {
         return arn.isEmpty() ? null : arn;
     }
 
-    /** Runs {@code record} (the function's $LATEST, or a published version of {@code function}). */
-    private Invocation.Result run(RequestContext ctx, ObjectNode function, ObjectNode record, byte[] payload, String clientContext) {
+    /**
+     * Runs {@code record} (the function's $LATEST, or a published version of {@code function});
+     * {@code qualifier} is what the caller named (an alias, a version, or null), which the function's context reports.
+     */
+    private Invocation.Result run(RequestContext ctx, ObjectNode function, ObjectNode record, byte[] payload, String clientContext, String qualifier) {
         FunctionSpec spec = spec(ctx, record);
         String trace = "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24)
                 + ";Lineage=nimbus;Sampled=0";
@@ -519,7 +539,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         Invocation.Result r;
         try {
             r = compute().invoke(spec, new Invocation(ctx.requestId(), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload,
-                    clientContext, trace));
+                    clientContext, trace, qualifier == null ? null : function.get("Configuration").get("FunctionArn").asText() + ":" + qualifier));
         } finally {
             admitted.decrementAndGet();
         }
@@ -747,6 +767,14 @@ public final class LambdaService implements AwsService, AutoCloseable {
 
     Store store() {
         return store;
+    }
+
+    Versions versions() {
+        return versions;
+    }
+
+    FunctionUrls urls() {
+        return urls;
     }
 
     Table functions() {
