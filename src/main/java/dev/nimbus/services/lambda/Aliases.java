@@ -107,6 +107,7 @@ final class Aliases {
         aliases.delete(key(ctx, ref.name(), name));
         versions.policies().delete(ctx, ref.name(), name);
         lambda.urls().deleteAlias(ctx, ref.name(), name);
+        lambda.eventInvokeConfigs().forget(ctx.accountId(), ctx.region(), ref.name(), name);
         return Values.object().put("StatusCode", 204);
     }
 

@@ -456,13 +456,10 @@ public final class LambdaService implements AwsService, AutoCloseable {
         if (type.equals("DryRun")) return out.put("StatusCode", 204);
         String version = record.path("Configuration").path("Version").asText(LATEST);
         if (type.equals("Event")) {
-            if (!version.equals(LATEST)) {
-                throw new AwsException("NotImplemented", "Nimbus does not implement asynchronous invocation of a published version or alias yet", 501, false);
-            }
             if (payload.length > AsyncInvoker.MAX_PAYLOAD) {
                 throw new AwsException("RequestTooLargeException", "Request must be smaller than " + AsyncInvoker.MAX_PAYLOAD + " bytes for the InvokeFunction operation", 413);
             }
-            async.enqueue(ctx.accountId(), ctx.region(), ref.name(), ctx.requestId(), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload).run();
+            async.enqueue(ctx.accountId(), ctx.region(), ref.name(), qualifier, ctx.requestId(), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload).run();
             return out.put("StatusCode", 202);
         }
         String clientContext = Values.text(in, "ClientContext", null);
@@ -485,24 +482,39 @@ public final class LambdaService implements AwsService, AutoCloseable {
         if (parts.length < 2 || !parts[0].equals("function")) {
             throw new AwsException("InvalidParameterValueException", "Not a function ARN: " + arn, 400);
         }
-        if (parts.length > 2 && !parts[2].equals(LATEST)) {
-            throw new AwsException("NotImplemented", "Nimbus does not implement asynchronous invocation of a published version or alias yet", 501, false);
-        }
-        if (functions.get(arn.account() + "/" + arn.region() + "/" + parts[1]) == null) {
-            throw new AwsException("ResourceNotFoundException", "Function not found: " + arn, 404);
-        }
-        return async.enqueue(arn.account(), arn.region(), parts[1], UUID.randomUUID().toString(), message.body().getBytes(StandardCharsets.UTF_8));
+        String qualifier = parts.length > 2 ? parts[2] : null;
+        RequestContext ctx = system(arn.account(), arn.region(), UUID.randomUUID().toString());
+        JsonNode function = functions.getJson(key(ctx, parts[1]));
+        if (function == null) throw new AwsException("ResourceNotFoundException", "Function not found: " + arn, 404);
+        versions.resolve(ctx, new Ref(parts[1], qualifier), (ObjectNode) function, qualifier, false); // the version or alias must exist
+        return async.enqueue(arn.account(), arn.region(), parts[1], qualifier, ctx.requestId(), message.body().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** What an asynchronous invocation ran: its result, and the version that ran it. */
+    record Executed(Invocation.Result result, String version) {}
+
     /**
-     * One invocation of a function's $LATEST for the asynchronous worker, through the path of a
-     * synchronous Invoke (concurrency admission included: a throttle is the 429 AwsException);
-     * null when the function no longer exists.
+     * One invocation for the asynchronous worker of the function invoked with {@code qualifier}
+     * (null: unqualified), through the path of a synchronous Invoke (concurrency admission
+     * included: a throttle is the 429 AwsException); null when the function, version or alias no longer exists.
      */
-    Invocation.Result invokeAsync(String account, String region, String function, String requestId, byte[] payload) {
-        RequestContext ctx = new RequestContext(requestId, new Identity(account, "arn:aws:iam::" + account + ":root", account, null), region, null);
-        JsonNode record = functions.getJson(key(ctx, function));
-        return record == null ? null : run(ctx, (ObjectNode) record, (ObjectNode) record, payload, null, null);
+    Executed invokeAsync(String account, String region, String function, String qualifier, String requestId, byte[] payload) {
+        RequestContext ctx = system(account, region, requestId);
+        JsonNode f = functions.getJson(key(ctx, function));
+        if (f == null) return null;
+        ObjectNode record;
+        try {
+            record = versions.resolve(ctx, new Ref(function, qualifier), (ObjectNode) f, qualifier, true);
+        } catch (AwsException e) {
+            if (e.status() == 404) return null;
+            throw e;
+        }
+        return new Executed(run(ctx, (ObjectNode) f, record, payload, null, qualifier), record.get("Configuration").get("Version").asText());
+    }
+
+    /** A context for Lambda's own work in an account (asynchronous events, deliveries from other services). */
+    private static RequestContext system(String account, String region, String requestId) {
+        return new RequestContext(requestId, new Identity(account, "arn:aws:iam::" + account + ":root", account, null), region, null);
     }
 
     /** One synchronous invocation through a function URL: the function's $LATEST, or the alias {@code qualifier}. */
@@ -512,10 +524,18 @@ public final class LambdaService implements AwsService, AutoCloseable {
         return run(ctx, record, versions.resolve(ctx, ref, record, qualifier, true), payload, null, qualifier);
     }
 
-    /** The function's dead-letter target (DeadLetterConfig.TargetArn), or null. */
-    String deadLetterTarget(String account, String region, String function) {
-        JsonNode record = functions.getJson(account + "/" + region + "/" + function);
-        String arn = record == null ? "" : record.path("Configuration").path("DeadLetterConfig").path("TargetArn").asText("");
+    /** The dead-letter target (DeadLetterConfig.TargetArn) of the function's version that {@code qualifier} names, or null. */
+    String deadLetterTarget(String account, String region, String function, String qualifier) {
+        RequestContext ctx = system(account, region, null);
+        JsonNode f = functions.getJson(key(ctx, function));
+        if (f == null) return null;
+        JsonNode record;
+        try {
+            record = versions.resolve(ctx, new Ref(function, qualifier), (ObjectNode) f, qualifier, false);
+        } catch (AwsException e) {
+            return null;
+        }
+        String arn = record.path("Configuration").path("DeadLetterConfig").path("TargetArn").asText("");
         return arn.isEmpty() ? null : arn;
     }
 
@@ -771,6 +791,10 @@ public final class LambdaService implements AwsService, AutoCloseable {
 
     Versions versions() {
         return versions;
+    }
+
+    EventInvokeConfigs eventInvokeConfigs() {
+        return eventInvokeConfigs;
     }
 
     FunctionUrls urls() {

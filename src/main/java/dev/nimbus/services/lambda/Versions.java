@@ -167,6 +167,7 @@ final class Versions {
         if (!versions.delete(versionKey(ctx, ref.name(), Long.parseLong(qualifier)))) throw LambdaService.notFound(ctx, new Ref(ref.name(), qualifier));
         lambda.compute().drain(version.get("Configuration").get("FunctionArn").asText(), null);
         policies.delete(ctx, ref.name(), qualifier);
+        lambda.eventInvokeConfigs().forget(ctx.accountId(), ctx.region(), ref.name(), qualifier);
         lambda.dropCode(version.get("CodeId").asText());
     }
 
