@@ -64,6 +64,8 @@ final class Environment {
     private volatile Invocation current;
     /** Nanoseconds from spawn to the runtime's first "next": the Init Duration, reported once. */
     private volatile long initNanos = -1;
+    /** Completes when the runtime has initialised (its first "next"); fails when it ends before. */
+    private final java.util.concurrent.CompletableFuture<Void> initialised = new java.util.concurrent.CompletableFuture<>();
     private boolean initReported;
 
     /** The cgroup capping this environment's memory, or null where there is none. */
@@ -135,6 +137,10 @@ final class Environment {
 
     java.util.concurrent.CompletableFuture<Process> exit() {
         return process.onExit();
+    }
+
+    java.util.concurrent.CompletableFuture<Void> initialised() {
+        return initialised;
     }
 
     boolean alive() {
@@ -229,6 +235,7 @@ final class Environment {
     /** Kills the process and everything it started, and stops the runtime API. Idempotent. */
     void close() {
         if (!closed.compareAndSet(false, true)) return;
+        initialised.completeExceptionally(new IllegalStateException("the runtime of " + spec.functionName() + " ended before its init finished"));
         // Descendants first: a child the runtime forked would otherwise be re-parented and escape.
         List<ProcessHandle> tree = process.descendants().toList();
         tree.forEach(ProcessHandle::destroyForcibly);
@@ -338,6 +345,7 @@ final class Environment {
 
     private void next(HttpExchange x) throws IOException {
         if (initNanos < 0) initNanos = System.nanoTime() - spawnedNanos;
+        initialised.complete(null);
         Invocation inv;
         try {
             inv = handoff.take();

@@ -61,6 +61,7 @@ public final class NimbusServer implements AutoCloseable {
         this.store = store;
         Catalog catalog = new Catalog();
         this.services = new ServiceSet(store, extraServices, this::url, config.ephemeral() ? null : config.dataDir());
+        services.limitLambda(config.lambda());
         this.dispatcher = new Dispatcher(catalog, services.operations(), services.identities());
         this.slowHeaders = new SlowHeaderGuard(config.headerTimeout());
         try {

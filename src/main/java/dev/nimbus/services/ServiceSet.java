@@ -53,6 +53,11 @@ public final class ServiceSet implements AutoCloseable {
         for (AwsService s : extra) operations.register(s);
     }
 
+    /** Lambda's regional concurrency limit, memory budget and environment idle time. */
+    public void limitLambda(dev.nimbus.services.lambda.LambdaLimits limits) {
+        lambda.limit(limits);
+    }
+
     /** Plain HTTP endpoints of services under /_nimbus/ (a function's code download), or null when none matches. */
     public HttpResponse internal(String method, String path) {
         return lambda.internal(method, path);

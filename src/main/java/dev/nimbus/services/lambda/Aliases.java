@@ -104,6 +104,7 @@ final class Aliases {
         Ref ref = LambdaService.ref(ctx, Values.text(in, "FunctionName"));
         lambda.load(ctx, ref);
         String name = Values.text(in, "Name");
+        lambda.provisioned().forget(ctx, ref.name(), name);
         aliases.delete(key(ctx, ref.name(), name));
         versions.policies().delete(ctx, ref.name(), name);
         lambda.urls().deleteAlias(ctx, ref.name(), name);

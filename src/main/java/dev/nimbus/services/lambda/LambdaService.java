@@ -91,6 +91,9 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private final EventInvokeConfigs eventInvokeConfigs;
     private final AsyncInvoker async;
     private final FunctionUrls urls;
+    private final ProvisionedConcurrency provisioned;
+    private volatile LambdaLimits limits = LambdaLimits.defaults();
+    private final RegionalConcurrency regional = new RegionalConcurrency(limits);
 
     /** Where invocations publish their AWS/Lambda metrics (CloudWatch), once set. */
     private volatile dev.nimbus.services.cloudwatch.LambdaMetrics metrics;
@@ -115,6 +118,13 @@ public final class LambdaService implements AwsService, AutoCloseable {
         this.eventInvokeConfigs = new EventInvokeConfigs(store, this);
         this.async = new AsyncInvoker(store, eventInvokeConfigs, this, targets);
         this.urls = new FunctionUrls(this, store, endpoint);
+        this.provisioned = new ProvisionedConcurrency(this, store);
+    }
+
+    /** Sets the regional concurrency limit, the memory budget and the environments' idle time (before the first invocation). */
+    public void limit(LambdaLimits l) {
+        limits = l;
+        regional.limit(l);
     }
 
     /** Function URLs: their API, and the front door serving them. */
@@ -125,6 +135,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     /** Starts running stored asynchronous events; called once the server listens, as functions call back into it. */
     public void start() {
         async.start();
+        provisioned.start();
     }
 
     @Override
@@ -156,6 +167,8 @@ public final class LambdaService implements AwsService, AutoCloseable {
         versions.register(ops);
         layers.register(ops);
         urls.register(ops);
+        provisioned.register(ops);
+        ops.add("GetAccountSettings", (ctx, in) -> AccountSettings.get(this, ctx));
     }
 
     // ---- control plane
@@ -324,6 +337,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         if (!functions.delete(key(ctx, ref.name()))) throw notFound(ctx, ref);
         versions.deleteAll(ctx, ref.name());
         urls.deleteAll(ctx, ref.name());
+        provisioned.deleteAll(ctx, ref.name());
         String arn = record.get("Configuration").get("FunctionArn").asText();
         compute().drain(arn, null);
         running.remove(arn);
@@ -387,7 +401,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
             for (Table.Entry e : functions.scan(prefix, null, Integer.MAX_VALUE)) {
                 if (!e.key().equals(key)) others += e.json().path("ReservedConcurrentExecutions").asInt(0);
             }
-            if (ACCOUNT_CONCURRENCY - others - reserved < MIN_UNRESERVED) {
+            if (regional.limit() - others - reserved < MIN_UNRESERVED) {
                 throw FunctionCode.invalid("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of ["
                         + MIN_UNRESERVED + "].");
             }
@@ -418,8 +432,8 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> running =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** Counts an invocation in, or throttles it as AWS does when the function's reservation is used up. */
-    private java.util.concurrent.atomic.AtomicInteger admit(String arn, JsonNode record) {
+    /** Counts an invocation in, or throttles it as AWS does when the function's reservation or the regional limit is used up. */
+    private java.util.concurrent.atomic.AtomicInteger admit(RequestContext ctx, String arn, JsonNode record, int memoryMb) {
         var count = running.computeIfAbsent(arn, k -> new java.util.concurrent.atomic.AtomicInteger());
         int limit = record.path("ReservedConcurrentExecutions").asInt(ACCOUNT_CONCURRENCY);
         while (true) {
@@ -428,8 +442,15 @@ public final class LambdaService implements AwsService, AutoCloseable {
                 throw new AwsException("TooManyRequestsException", "Rate Exceeded.", 429)
                         .with("Reason", "ReservedFunctionConcurrentInvocationLimitExceeded");
             }
-            if (count.compareAndSet(n, n + 1)) return count;
+            if (count.compareAndSet(n, n + 1)) break;
         }
+        try {
+            regional.acquire(ctx.accountId(), ctx.region(), memoryMb);
+        } catch (AwsException e) {
+            count.decrementAndGet();
+            throw e;
+        }
+        return count;
     }
 
     // ---- invoke
@@ -513,7 +534,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     }
 
     /** A context for Lambda's own work in an account (asynchronous events, deliveries from other services). */
-    private static RequestContext system(String account, String region, String requestId) {
+    static RequestContext system(String account, String region, String requestId) {
         return new RequestContext(requestId, new Identity(account, "arn:aws:iam::" + account + ":root", account, null), region, null);
     }
 
@@ -550,7 +571,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         // Reserved concurrency belongs to the function, whichever version runs.
         java.util.concurrent.atomic.AtomicInteger admitted;
         try {
-            admitted = admit(function.get("Configuration").get("FunctionArn").asText(), function);
+            admitted = admit(ctx, function.get("Configuration").get("FunctionArn").asText(), function, spec.memoryMb());
         } catch (AwsException e) {
             if (metrics != null) metrics.throttled(ctx.accountId(), ctx.region(), spec.functionName());
             throw e;
@@ -562,6 +583,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
                     clientContext, trace, qualifier == null ? null : function.get("Configuration").get("FunctionArn").asText() + ":" + qualifier));
         } finally {
             admitted.decrementAndGet();
+            regional.release(ctx.accountId(), ctx.region(), spec.memoryMb());
         }
         if (metrics != null) metrics.invoked(ctx.accountId(), ctx.region(), spec.functionName(), System.nanoTime() - started, r.functionError() != null);
         shipLogs(ctx, spec.functionName(), r);
@@ -703,7 +725,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         Compute c = compute;
         if (c != null) return c;
         synchronized (this) {
-            if (compute == null) compute = new Compute(extractRuntimes(), this::credentials);
+            if (compute == null) compute = new Compute(extractRuntimes(), this::credentials, limits.environmentIdle());
             return compute;
         }
     }
@@ -791,6 +813,33 @@ public final class LambdaService implements AwsService, AutoCloseable {
 
     Versions versions() {
         return versions;
+    }
+
+    ProvisionedConcurrency provisioned() {
+        return provisioned;
+    }
+
+    /** The environment a provisioned version or alias keeps ready: its version's, initialised as "provisioned-concurrency". */
+    FunctionSpec provisionedSpec(RequestContext ctx, Ref ref) {
+        ObjectNode function = load(ctx, new Ref(ref.name(), null));
+        FunctionSpec spec = spec(ctx, versions.resolve(ctx, ref, function, ref.qualifier(), false));
+        Map<String, String> env = new LinkedHashMap<>(spec.environment());
+        env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency");
+        return new FunctionSpec(spec.arn(), spec.functionName(), spec.version(), spec.revision(), spec.runtime(), spec.handler(), spec.role(),
+                spec.memoryMb(), spec.timeoutSeconds(), spec.codeDir(), env, spec.optDir());
+    }
+
+    /** UnreservedConcurrentExecutions: the regional limit less every function's reservation. */
+    int unreserved(RequestContext ctx) {
+        int reserved = 0;
+        for (Table.Entry e : functions.scan(ctx.accountId() + "/" + ctx.region() + "/", null, Integer.MAX_VALUE)) {
+            reserved += e.json().path("ReservedConcurrentExecutions").asInt(0);
+        }
+        return regional.limit() - reserved;
+    }
+
+    int concurrencyLimit() {
+        return regional.limit();
     }
 
     EventInvokeConfigs eventInvokeConfigs() {

@@ -168,6 +168,7 @@ final class Versions {
         lambda.compute().drain(version.get("Configuration").get("FunctionArn").asText(), null);
         policies.delete(ctx, ref.name(), qualifier);
         lambda.eventInvokeConfigs().forget(ctx.accountId(), ctx.region(), ref.name(), qualifier);
+        lambda.provisioned().forget(ctx, ref.name(), qualifier);
         lambda.dropCode(version.get("CodeId").asText());
     }
 
