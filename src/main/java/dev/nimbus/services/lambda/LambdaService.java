@@ -252,6 +252,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     }
 
     JsonNode listFunctions(RequestContext ctx, ObjectNode in) {
+        if ("ALL".equals(Values.text(in, "FunctionVersion", null))) return versions.listAll(ctx, in);
         String prefix = ctx.accountId() + "/" + ctx.region() + "/";
         int max = Values.integer(in, "MaxItems", 50);
         String marker = Values.text(in, "Marker", null);
