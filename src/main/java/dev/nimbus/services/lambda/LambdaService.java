@@ -296,6 +296,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         for (String m : List.of("Timeout", "MemorySize")) if (in.hasNonNull(m)) config.put(m, in.get(m).asInt());
         if (in.has("Environment")) config.set("Environment", in.get("Environment"));
         if (in.has("DeadLetterConfig")) config.set("DeadLetterConfig", in.get("DeadLetterConfig"));
+        if (in.path("EphemeralStorage").has("Size")) config.putObject("EphemeralStorage").put("Size", in.get("EphemeralStorage").get("Size").asInt());
         checkConfiguration(config);
         if (in.has("Layers")) record.set("LayerCodes", layers.attach(in.get("Layers"), config));
         return replace(ctx, ref, record, config, null);
@@ -636,7 +637,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         env.put("AWS_ENDPOINT_URL", endpoint.get());
         return new FunctionSpec(c.get("FunctionArn").asText(), name, c.get("Version").asText(), c.get("RevisionId").asText(), c.get("Runtime").asText(),
                 c.get("Handler").asText(), c.get("Role").asText(), memory, c.get("Timeout").asInt(), codeDir(record.get("CodeId").asText()), env,
-                layers.optDir(record));
+                layers.optDir(record), c.path("EphemeralStorage").path("Size").asInt(512));
     }
 
     /**
@@ -827,7 +828,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>(spec.environment());
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency");
         return new FunctionSpec(spec.arn(), spec.functionName(), spec.version(), spec.revision(), spec.runtime(), spec.handler(), spec.role(),
-                spec.memoryMb(), spec.timeoutSeconds(), spec.codeDir(), env, spec.optDir());
+                spec.memoryMb(), spec.timeoutSeconds(), spec.codeDir(), env, spec.optDir(), spec.ephemeralStorageMb());
     }
 
     /** UnreservedConcurrentExecutions: the regional limit less every function's reservation. */
