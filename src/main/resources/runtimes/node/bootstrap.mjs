@@ -6,6 +6,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import util from 'node:util';
 
 const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -80,6 +81,23 @@ function run(handler, event, context) {
 }
 
 let current = null;
+
+// LoggingConfig LogFormat JSON: console output becomes one JSON object a call, filtered by the ApplicationLogLevel.
+if (process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON') {
+  const order = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };
+  const min = order[process.env.AWS_LAMBDA_LOG_LEVEL] ?? order.INFO;
+  const emit = (level) => (...args) => {
+    if (order[level] < min) return;
+    const record = { timestamp: new Date().toISOString(), level, requestId: current ?? undefined, message: util.format(...args) };
+    process.stdout.write(JSON.stringify(record) + '\n');
+  };
+  console.trace = emit('TRACE');
+  console.debug = emit('DEBUG');
+  console.log = emit('INFO');
+  console.info = emit('INFO');
+  console.warn = emit('WARN');
+  console.error = emit('ERROR');
+}
 
 process.on('uncaughtException', async (e) => {
   const body = errorBody(e, 'Runtime.UncaughtException');

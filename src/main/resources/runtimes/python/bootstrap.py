@@ -4,6 +4,7 @@
 import http.client
 import importlib
 import json
+import logging
 import os
 import socket
 import sys
@@ -13,6 +14,40 @@ import traceback
 API_HOST = os.environ["AWS_LAMBDA_RUNTIME_API"]
 PREFIX = "/2018-06-01/runtime"
 _conn = None
+# LoggingConfig LogFormat JSON: the logging module's records (and runtime errors) are written as JSON objects.
+JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON"
+_request_id = None
+
+
+def _timestamp(created):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + ".%03dZ" % (int(created * 1000) % 1000)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a record, with the fields Lambda's Python runtime writes."""
+
+    def format(self, record):
+        out = {"timestamp": _timestamp(record.created), "level": record.levelname, "message": record.getMessage(), "logger": record.name}
+        if _request_id:
+            out["requestId"] = _request_id
+        if record.exc_info and record.exc_info[0]:
+            out["errorType"] = record.exc_info[0].__name__
+            out["errorMessage"] = str(record.exc_info[1])
+            out["stackTrace"] = traceback.format_tb(record.exc_info[2])
+        return json.dumps(out, default=str)
+
+
+def configure_logging():
+    """With JSON logs, the root logger writes JSON to stdout at the function's ApplicationLogLevel."""
+    if not JSON_LOGS:
+        return
+    levels = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
+              "ERROR": logging.ERROR, "FATAL": logging.CRITICAL}
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(levels.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO"), logging.INFO))
 
 
 def call(method, path, body=None, headers=None):
@@ -47,6 +82,11 @@ def user_stack(tb):
 
 
 def log_error(body):
+    if JSON_LOGS:
+        record = {"timestamp": _timestamp(time.time()), "log_level": "ERROR", "errorMessage": body["errorMessage"],
+                  "errorType": body["errorType"], "requestId": body.get("requestId", ""), "stackTrace": body.get("stackTrace", [])}
+        print(json.dumps(record), file=sys.stderr, flush=True)
+        return
     print("[ERROR] " + body["errorType"] + ": " + body["errorMessage"], file=sys.stderr, flush=True)
 
 
@@ -90,6 +130,8 @@ class Context:
 
 
 def main():
+    global _request_id
+    configure_logging()
     sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
     handler, failure = load_handler()
     if failure is not None:
@@ -99,6 +141,7 @@ def main():
     while True:
         r, body = call("GET", "/invocation/next")
         request_id = r.getheader("Lambda-Runtime-Aws-Request-Id")
+        _request_id = request_id
         trace = r.getheader("Lambda-Runtime-Trace-Id")
         if trace:
             os.environ["_X_AMZN_TRACE_ID"] = trace

@@ -51,6 +51,8 @@ final class Environment {
 
     final FunctionSpec spec;
     final String logStream;
+    /** LogFormat JSON: the platform's records are JSON objects (the runtime formats its own logs likewise). */
+    private final boolean jsonLogs;
     private final LinkedBlockingQueue<Invocation> handoff = new LinkedBlockingQueue<>(1);
     private final HttpServer api;
     private final ExecutorService apiThreads = Executors.newVirtualThreadPerTaskExecutor();
@@ -78,6 +80,7 @@ final class Environment {
         this.memory = memory;
         this.logStream = logStream;
         this.log = log;
+        this.jsonLogs = "JSON".equals(spec.environment().get("AWS_LAMBDA_LOG_FORMAT"));
     }
 
     /** Starts the runtime process; its initialization runs while the first invocation is queued for it. */
@@ -154,7 +157,7 @@ final class Environment {
     Invocation.Result invoke(Invocation inv) {
         long started = System.nanoTime();
         current = inv;
-        log.append("START RequestId: " + inv.requestId + " Version: " + spec.version() + "\n");
+        log.append(jsonLogs ? PlatformRecords.start(inv.requestId, spec.version()) : "START RequestId: " + inv.requestId + " Version: " + spec.version() + "\n");
         handoff.add(inv);
         if (!alive()) inv.fail(error("Runtime.ExitError", "RequestId: " + inv.requestId + " Error: Runtime exited before the invocation"));
         Invocation.Result r;
@@ -180,6 +183,12 @@ final class Environment {
         current = null;
         handoff.remove(inv);
         double millis = (System.nanoTime() - started) / 1e6;
+        if (jsonLogs) {
+            double init = !initReported && initNanos >= 0 ? initNanos / 1e6 : -1;
+            initReported |= init >= 0;
+            log.append(PlatformRecords.report(inv.requestId, millis, spec.memoryMb(), maxMemoryMb(), init, r.functionError() != null));
+            return r.withLog(log.take(), logStream);
+        }
         StringBuilder tail = new StringBuilder();
         tail.append("END RequestId: ").append(inv.requestId).append('\n');
         tail.append("REPORT RequestId: ").append(inv.requestId)

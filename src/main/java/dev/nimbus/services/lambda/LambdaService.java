@@ -210,7 +210,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         config.putArray("Architectures").add(in.path("Architectures").path(0).asText("x86_64"));
         config.putObject("EphemeralStorage").put("Size", in.path("EphemeralStorage").path("Size").asInt(512));
         config.putObject("SnapStart").put("ApplyOn", "None").put("OptimizationStatus", "Off");
-        config.putObject("LoggingConfig").put("LogFormat", "Text").put("LogGroup", "/aws/lambda/" + name);
+        config.set("LoggingConfig", LoggingConfigs.apply(in.path("LoggingConfig"), null, name));
         stamp(config);
         config.put("State", "Active");
         config.put("LastUpdateStatus", "Successful");
@@ -297,6 +297,9 @@ public final class LambdaService implements AwsService, AutoCloseable {
         if (in.has("Environment")) config.set("Environment", in.get("Environment"));
         if (in.has("DeadLetterConfig")) config.set("DeadLetterConfig", in.get("DeadLetterConfig"));
         if (in.path("EphemeralStorage").has("Size")) config.putObject("EphemeralStorage").put("Size", in.get("EphemeralStorage").get("Size").asInt());
+        if (in.path("LoggingConfig").isObject()) {
+            config.set("LoggingConfig", LoggingConfigs.apply(in.get("LoggingConfig"), config.get("LoggingConfig"), config.get("FunctionName").asText()));
+        }
         checkConfiguration(config);
         if (in.has("Layers")) record.set("LayerCodes", layers.attach(in.get("Layers"), config));
         return replace(ctx, ref, record, config, null);
@@ -588,22 +591,25 @@ public final class LambdaService implements AwsService, AutoCloseable {
             regional.release(ctx.accountId(), ctx.region(), spec.memoryMb());
         }
         if (metrics != null) metrics.invoked(ctx.accountId(), ctx.region(), spec.functionName(), System.nanoTime() - started, r.functionError() != null);
-        shipLogs(ctx, spec.functionName(), r);
+        shipLogs(ctx, record.get("Configuration"), r);
         return r;
     }
 
     /**
-     * An invocation's output, START, END and REPORT lines go to /aws/lambda/NAME, one event a line,
-     * in the environment's stream (YYYY/MM/DD/[$LATEST]id), as Lambda writes them.
+     * An invocation's output, START, END and REPORT lines go to the function's log group
+     * (/aws/lambda/NAME unless its LoggingConfig names another), one event a line, in the
+     * environment's stream (YYYY/MM/DD/[$LATEST]id), as Lambda writes them.
      */
-    private void shipLogs(RequestContext ctx, String function, Invocation.Result r) {
+    private void shipLogs(RequestContext ctx, JsonNode configuration, Invocation.Result r) {
         if (r.log() == null || r.log().isEmpty() || r.logStream() == null) return;
         long now = System.currentTimeMillis();
-        List<Logs.InputEvent> events = r.log().lines().filter(line -> !line.isEmpty()).map(line -> new Logs.InputEvent(now, line)).toList();
-        String account = ctx.accountId(), region = ctx.region();
+        List<Logs.InputEvent> events = r.log().lines().filter(line -> !line.isEmpty() && LoggingConfigs.written(configuration, line))
+                .map(line -> new Logs.InputEvent(now, line)).toList();
+        String account = ctx.accountId(), region = ctx.region(), function = configuration.get("FunctionName").asText();
+        String group = LoggingConfigs.group(configuration);
         logShipper.execute(() -> {
             try {
-                logs.append(account, region, "/aws/lambda/" + function, r.logStream(), events);
+                logs.append(account, region, group, r.logStream(), events);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "could not write the logs of " + function + " to CloudWatch Logs", e);
             }
@@ -631,7 +637,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         env.put("AWS_LAMBDA_FUNCTION_VERSION", c.get("Version").asText());
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(memory));
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
-        env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + name);
+        LoggingConfigs.environment(c, env);
         env.put("_HANDLER", c.get("Handler").asText());
         env.put("TZ", ":UTC");
         env.put("AWS_ENDPOINT_URL", endpoint.get());
