@@ -494,7 +494,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         out.put("StatusCode", 200);
         out.put("ExecutedVersion", version);
         if (r.functionError() != null) out.put("FunctionError", r.functionError());
-        if ("Tail".equals(Values.text(in, "LogType", "None"))) out.put("LogResult", tail(r.log()));
+        if ("Tail".equals(Values.text(in, "LogType", "None"))) out.put("LogResult", tail(LoggingConfigs.visible(record.get("Configuration"), r.log())));
         out.set("Payload", Values.NODES.binaryNode(r.payload()));
         return out;
     }

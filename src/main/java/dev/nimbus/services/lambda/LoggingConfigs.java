@@ -56,4 +56,12 @@ final class LoggingConfigs {
         return !(line.startsWith("{\"time\":") && line.contains("\"type\":\"platform.")
                 && configuration.path("LoggingConfig").path("SystemLogLevel").asText("INFO").equals("WARN"));
     }
+
+    /** An invocation's log as the function's log levels let it be seen (LogType Tail). */
+    static String visible(JsonNode configuration, String log) {
+        if (log == null || !configuration.path("LoggingConfig").path("SystemLogLevel").asText("INFO").equals("WARN")) return log;
+        StringBuilder kept = new StringBuilder();
+        log.lines().filter(line -> written(configuration, line)).forEach(line -> kept.append(line).append('\n'));
+        return kept.toString();
+    }
 }

@@ -136,6 +136,28 @@ final class ProvisionedConcurrency {
         configs.delete(key(ctx, ref));
     }
 
+    /**
+     * An alias now points to another version: its provisioned environments move there, and the
+     * configuration is IN_PROGRESS until they are ready. The old version's environments are let go
+     * unless the version is provisioned itself.
+     */
+    void aliasMoved(RequestContext ctx, String function, String alias, String oldVersion) {
+        Ref ref = new Ref(function, alias);
+        JsonNode existing = configs.getJson(key(ctx, ref));
+        if (existing == null) return;
+        if (configs.getJson(key(ctx, new Ref(function, oldVersion))) == null) {
+            try {
+                lambda.compute().provision(lambda.provisionedSpec(ctx, new Ref(function, oldVersion)), 0);
+            } catch (AwsException e) {
+                // the old version is gone, and its environments with it
+            }
+        }
+        ObjectNode config = ((ObjectNode) existing).put("AvailableProvisionedConcurrentExecutions", 0).put("AllocatedProvisionedConcurrentExecutions", 0)
+                .put("Status", "IN_PROGRESS").put("LastModified", TIME.format(Instant.now()));
+        configs.putJson(key(ctx, ref), config);
+        provision(ctx, ref, config);
+    }
+
     /** After a restart: every stored configuration gets its environments again. */
     void start() {
         Map<String, JsonNode> all = new LinkedHashMap<>();

@@ -96,6 +96,15 @@ class LambdaConcurrencyTest {
         assertEquals(List.of(ARN + "warm:1", ARN + "warm:live"), all.stream().map(ProvisionedConcurrencyConfigListItem::functionArn).toList());
         assertEquals(List.of(2, 1), all.stream().map(ProvisionedConcurrencyConfigListItem::requestedProvisionedConcurrentExecutions).toList());
 
+        // Pointed at another version, the alias's provisioned environments move there.
+        lambda.updateFunctionConfiguration(b -> b.functionName("warm").description("second"));
+        lambda.publishVersion(b -> b.functionName("warm"));
+        lambda.updateAlias(b -> b.functionName("warm").name("live").functionVersion("2"));
+        assertEquals(ProvisionedConcurrencyStatusEnum.READY, settled("warm", "live").status());
+        InvokeResponse moved = lambda.invoke(b -> b.functionName("warm").qualifier("live"));
+        assertEquals("2", moved.executedVersion());
+        assertEquals("\"provisioned-concurrency\"", moved.payload().asUtf8String());
+
         // Provisioned concurrency comes out of the function's reservation.
         lambda.putFunctionConcurrency(b -> b.functionName("warm").reservedConcurrentExecutions(3));
         assertThrows(InvalidParameterValueException.class,

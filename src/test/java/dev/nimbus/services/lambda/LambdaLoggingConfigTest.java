@@ -101,6 +101,7 @@ class LambdaLoggingConfigTest {
         assertEquals("/custom/pyjson", updated.loggingConfig().logGroup());
         List<String> debug = tail("pyjson");
         assertTrue(debug.stream().anyMatch(l -> l.contains("\"hidden\"")), debug.toString());
+        assertTrue(debug.stream().noneMatch(l -> l.contains("\"platform.")), "no platform records under WARN: " + debug);
         // With the system level at WARN, the platform's records are not written to the group.
         List<String> shipped = LambdaAsyncTest.waitForLog(logs, "/custom/pyjson", l -> l.contains("\"hidden\""));
         long starts = shipped.stream().filter(l -> l.contains("\"platform.start\"")).count();
