@@ -33,7 +33,11 @@ function errorBody(err, fallbackType) {
 }
 
 function postError(p, body) {
-  console.error(`${new Date().toISOString()}\t${current || 'undefined'}\tERROR\tInvoke Error \t${JSON.stringify(body)}`);
+  // Written directly: console is Lambda's line format (or JSON) for the function's own output.
+  const line = process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON'
+    ? JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', requestId: current ?? undefined, message: body })
+    : `${new Date().toISOString()}\t${current || 'undefined'}\tERROR\tInvoke Error \t${JSON.stringify(body)}`;
+  process.stderr.write(line + '\n');
   return call('POST', p, JSON.stringify(body), { 'Content-Type': 'application/json', 'Lambda-Runtime-Function-Error-Type': body.errorType });
 }
 
@@ -90,6 +94,17 @@ if (process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON') {
     if (order[level] < min) return;
     const record = { timestamp: new Date().toISOString(), level, requestId: current ?? undefined, message: util.format(...args) };
     process.stdout.write(JSON.stringify(record) + '\n');
+  };
+  console.trace = emit('TRACE');
+  console.debug = emit('DEBUG');
+  console.log = emit('INFO');
+  console.info = emit('INFO');
+  console.warn = emit('WARN');
+  console.error = emit('ERROR');
+} else {
+  // Lambda's Node.js line: time, request id ("undefined" outside an invocation), level, message.
+  const emit = (level) => (...args) => {
+    process.stdout.write(`${new Date().toISOString()}\t${current ?? 'undefined'}\t${level}\t${util.format(...args)}\n`);
   };
   console.trace = emit('TRACE');
   console.debug = emit('DEBUG');

@@ -37,9 +37,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """Lambda's Python line: [LEVEL]<tab>time<tab>request id<tab>message."""
+
+    def format(self, record):
+        return "[%s]\t%s\t%s\t%s" % (record.levelname, _timestamp(record.created), _request_id or "", record.getMessage())
+
+
 def configure_logging():
-    """With JSON logs, the root logger writes JSON to stdout at the function's ApplicationLogLevel."""
+    """
+    The root logger writes to stdout as Lambda's runtime sets it up: Lambda's text line at the
+    logging module's default level (WARNING: logger.info needs setLevel, as in AWS), or with JSON
+    logs one JSON object a record at the function's ApplicationLogLevel.
+    """
     if not JSON_LOGS:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(TextFormatter())
+        logging.getLogger().handlers[:] = [handler]
         return
     levels = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
               "ERROR": logging.ERROR, "FATAL": logging.CRITICAL}

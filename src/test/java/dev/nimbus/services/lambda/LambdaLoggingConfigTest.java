@@ -115,6 +115,32 @@ class LambdaLoggingConfigTest {
     }
 
     @Test
+    void textLinesAsLambdaWritesThem() {
+        String py = """
+                import logging
+                logger = logging.getLogger()
+                def handler(event, context):
+                    logger.info('before setLevel')
+                    logger.setLevel(logging.INFO)
+                    logger.info('python %s', 'text')
+                    return 1
+                """;
+        lambda.createFunction(b -> b.functionName("pytext").role(ROLE).runtime(Runtime.PYTHON3_12).handler("app.handler")
+                .code(c -> c.zipFile(Zips.sdk("app.py", py))));
+        List<String> lines = tail("pytext");
+        String requestId = lines.getFirst().split(" ")[2];
+        assertTrue(lines.stream().anyMatch(l -> l.matches("\\[INFO]\t\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\t" + requestId + "\tpython text")), lines.toString());
+        assertTrue(lines.stream().noneMatch(l -> l.contains("before setLevel")), "the root logger starts at WARNING, as in AWS: " + lines);
+
+        assumeTrue(LambdaRuntimesTest.onPath("node"), "node is not on the PATH");
+        lambda.createFunction(b -> b.functionName("nodetext").role(ROLE).runtime(Runtime.NODEJS20_X).handler("index.handler")
+                .code(c -> c.zipFile(Zips.sdk("index.js", "exports.handler = async () => { console.warn('node %d', 42); return 1; };\n"))));
+        List<String> node = tail("nodetext");
+        String nodeRequest = node.getFirst().split(" ")[2];
+        assertTrue(node.stream().anyMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\t" + nodeRequest + "\tWARN\tnode 42")), node.toString());
+    }
+
+    @Test
     void nodeJsonLogs() throws Exception {
         assumeTrue(LambdaRuntimesTest.onPath("node"), "node is not on the PATH");
         String code = "exports.handler = async () => { console.debug('hidden'); console.log('hello %s', 'node'); console.warn('careful'); return 1; };\n";
