@@ -2,7 +2,8 @@
 # End to end: AWS Lambda's "getting started" flow with the AWS CLI (v1 and v2, each one found),
 # unchanged but for --endpoint-url: an execution role, a zipped Python function, create-function,
 # wait, invoke with a payload and with the log tail, a configuration update, the function's logs in
-# CloudWatch Logs, list, delete. Prints one line per check and a closing "N passed, N failed" line.
+# CloudWatch Logs, a function URL called with curl, an asynchronous invocation of an alias, the
+# account settings, list, delete. Prints one line per check and a closing "N passed, N failed" line.
 # Exit status: 0 all passed, 1 a check failed, 77 no AWS CLI or no python3 here (reported as a skip).
 set -uo pipefail
 
@@ -93,6 +94,35 @@ suite() {
     cli logs tail "/aws/lambda/$fn" --since 10m
     if grep -q 'REPORT RequestId: ' "$WORK/out"; then pass "$v: logs tail shows the REPORT lines"; else fail "$v: logs tail" "$WORK/out" "$WORK/err"; fi
   fi
+
+  # A function URL, called with curl as a browser would (Nimbus as the proxy: *.localhost may not resolve here).
+  cli lambda create-function-url-config --function-name "$fn" --auth-type NONE
+  local url
+  url="$(field FunctionUrl 2>/dev/null)"
+  expect "$v: lambda create-function-url-config FunctionUrl" "$(sed -E 's|http://[a-z0-9]{32}\.lambda-url\.us-east-1\.localhost:[0-9]+/|URL|' <<<"$url")" URL
+  curl -s -x "$ENDPOINT" -o "$WORK/out" -w '%{http_code}' "${url}hello?name=curl" >"$WORK/status" 2>"$WORK/err"
+  expect "$v: curl the function URL: status" "$(cat "$WORK/status")" 200
+  expect "$v: curl the function URL: body" "$(cat "$WORK/out")" '"Hello from Lambda!"'
+
+  # An asynchronous invocation of an alias: queued, then run by the alias's version (its log stream says [1]).
+  cli lambda publish-version --function-name "$fn"
+  expect "$v: lambda publish-version" "$(field Version 2>/dev/null)" 1
+  cli lambda create-alias --function-name "$fn" --name live --function-version 1
+  expect "$v: lambda create-alias" "$RC" 0
+  timeout 120 "$CLI" --endpoint-url "$ENDPOINT" lambda invoke --function-name "$fn" --qualifier live --invocation-type Event "${raw[@]}" \
+    --payload '{"async":"alias"}' "$WORK/response.json" >"$WORK/out" 2>"$WORK/err"
+  expect "$v: lambda invoke --invocation-type Event --qualifier live StatusCode" "$(field StatusCode 2>/dev/null)" 202
+  found=""
+  for ((i = 0; i < 100; i++)); do
+    cli logs filter-log-events --log-group-name "/aws/lambda/$fn" --filter-pattern '"received event"' --query 'events[].[logStreamName,message]' --output text
+    if grep -q '\[1\].*received event: {"async": "alias"}' "$WORK/out"; then found=yes; break; fi
+    sleep 0.2
+  done
+  if [[ -n "$found" ]]; then pass "$v: the alias's version ran the queued event"; else fail "$v: asynchronous invocation of an alias" "$WORK/out" "$WORK/err"; fi
+
+  cli lambda get-account-settings
+  expect "$v: lambda get-account-settings ConcurrentExecutions" "$(field AccountLimit.ConcurrentExecutions 2>/dev/null)" 1000
+  expect "$v: lambda get-account-settings FunctionCount" "$(field AccountUsage.FunctionCount 2>/dev/null)" 1
 
   cli lambda delete-function --function-name "$fn"
   expect "$v: lambda delete-function" "$RC" 0

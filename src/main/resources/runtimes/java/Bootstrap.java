@@ -204,6 +204,22 @@ public final class Bootstrap {
         return Json.write(result).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** LoggingConfig LogFormat JSON: LambdaLogger messages are written as JSON objects, filtered by the ApplicationLogLevel. */
+    static final boolean JSON_LOGS = "JSON".equals(System.getenv("AWS_LAMBDA_LOG_FORMAT"));
+    private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL");
+
+    /** One message as Lambda's Java runtime writes it in JSON; a message logged without a level is always written. */
+    static void logJson(String message, String level, String requestId) {
+        int min = Math.max(0, LEVELS.indexOf(System.getenv().getOrDefault("AWS_LAMBDA_LOG_LEVEL", "INFO")));
+        if (level != null && LEVELS.contains(level) && LEVELS.indexOf(level) < min) return;
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("timestamp", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString());
+        if (level != null && LEVELS.contains(level)) record.put("level", level);
+        record.put("message", message.endsWith("\n") ? message.substring(0, message.length() - 1) : message);
+        record.put("AWSRequestId", requestId);
+        System.out.println(Json.write(record));
+    }
+
     /** The function's Context (its own interface, when it bundles aws-lambda-java-core), else nothing to implement. */
     private static Object context(ClassLoader loader, String id, long deadline, String arn) {
         Class<?> iface = optional(loader, CORE + "Context");
@@ -213,7 +229,9 @@ public final class Bootstrap {
             // log(String), log(byte[]) and the newer overloads with a LogLevel after the message
             if (m.getName().equals("log") && a != null && a.length >= 1) {
                 Object msg = a[0];
-                System.out.print(msg instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : msg);
+                String text = msg instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(msg);
+                if (JSON_LOGS) logJson(text, a.length > 1 && a[1] != null ? a[1].toString() : null, id);
+                else System.out.print(text);
                 System.out.flush();
                 return null;
             }

@@ -6,6 +6,7 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import util from 'node:util';
 
 const API = process.env.AWS_LAMBDA_RUNTIME_API;
 const [host, port] = API.split(':');
@@ -74,7 +75,11 @@ function errorBody(err, fallbackType) {
 }
 
 function postError(p, body) {
-  console.error(`${new Date().toISOString()}\t${current || 'undefined'}\tERROR\tInvoke Error \t${JSON.stringify(body)}`);
+  // Written directly: console is Lambda's line format (or JSON) for the function's own output.
+  const line = process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON'
+    ? JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', requestId: current ?? undefined, message: body })
+    : `${new Date().toISOString()}\t${current || 'undefined'}\tERROR\tInvoke Error \t${JSON.stringify(body)}`;
+  process.stderr.write(line + '\n');
   return call('POST', p, JSON.stringify(body), { 'Content-Type': 'application/json', 'Lambda-Runtime-Function-Error-Type': body.errorType });
 }
 
@@ -122,6 +127,34 @@ function run(handler, event, context) {
 }
 
 let current = null;
+
+// LoggingConfig LogFormat JSON: console output becomes one JSON object a call, filtered by the ApplicationLogLevel.
+if (process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON') {
+  const order = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };
+  const min = order[process.env.AWS_LAMBDA_LOG_LEVEL] ?? order.INFO;
+  const emit = (level) => (...args) => {
+    if (order[level] < min) return;
+    const record = { timestamp: new Date().toISOString(), level, requestId: current ?? undefined, message: util.format(...args) };
+    process.stdout.write(JSON.stringify(record) + '\n');
+  };
+  console.trace = emit('TRACE');
+  console.debug = emit('DEBUG');
+  console.log = emit('INFO');
+  console.info = emit('INFO');
+  console.warn = emit('WARN');
+  console.error = emit('ERROR');
+} else {
+  // Lambda's Node.js line: time, request id ("undefined" outside an invocation), level, message.
+  const emit = (level) => (...args) => {
+    process.stdout.write(`${new Date().toISOString()}\t${current ?? 'undefined'}\t${level}\t${util.format(...args)}\n`);
+  };
+  console.trace = emit('TRACE');
+  console.debug = emit('DEBUG');
+  console.log = emit('INFO');
+  console.info = emit('INFO');
+  console.warn = emit('WARN');
+  console.error = emit('ERROR');
+}
 
 process.on('uncaughtException', async (e) => {
   const body = errorBody(e, 'Runtime.UncaughtException');

@@ -3,6 +3,7 @@
 # its result or error in AWS's shapes. Standard library only.
 import importlib
 import json
+import logging
 import os
 import socket
 import sys
@@ -12,6 +13,54 @@ import traceback
 API_HOST = os.environ["AWS_LAMBDA_RUNTIME_API"]
 PREFIX = "/2018-06-01/runtime"
 _conn = None
+# LoggingConfig LogFormat JSON: the logging module's records (and runtime errors) are written as JSON objects.
+JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON"
+_request_id = None
+
+
+def _timestamp(created):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + ".%03dZ" % (int(created * 1000) % 1000)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a record, with the fields Lambda's Python runtime writes."""
+
+    def format(self, record):
+        out = {"timestamp": _timestamp(record.created), "level": record.levelname, "message": record.getMessage(), "logger": record.name}
+        if _request_id:
+            out["requestId"] = _request_id
+        if record.exc_info and record.exc_info[0]:
+            out["errorType"] = record.exc_info[0].__name__
+            out["errorMessage"] = str(record.exc_info[1])
+            out["stackTrace"] = traceback.format_tb(record.exc_info[2])
+        return json.dumps(out, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """Lambda's Python line: [LEVEL]<tab>time<tab>request id<tab>message."""
+
+    def format(self, record):
+        return "[%s]\t%s\t%s\t%s" % (record.levelname, _timestamp(record.created), _request_id or "", record.getMessage())
+
+
+def configure_logging():
+    """
+    The root logger writes to stdout as Lambda's runtime sets it up: Lambda's text line at the
+    logging module's default level (WARNING: logger.info needs setLevel, as in AWS), or with JSON
+    logs one JSON object a record at the function's ApplicationLogLevel.
+    """
+    if not JSON_LOGS:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(TextFormatter())
+        logging.getLogger().handlers[:] = [handler]
+        return
+    levels = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
+              "ERROR": logging.ERROR, "FATAL": logging.CRITICAL}
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(levels.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO"), logging.INFO))
 
 
 class Connection:
@@ -88,6 +137,11 @@ def user_stack(tb):
 
 
 def log_error(body):
+    if JSON_LOGS:
+        record = {"timestamp": _timestamp(time.time()), "log_level": "ERROR", "errorMessage": body["errorMessage"],
+                  "errorType": body["errorType"], "requestId": body.get("requestId", ""), "stackTrace": body.get("stackTrace", [])}
+        print(json.dumps(record), file=sys.stderr, flush=True)
+        return
     print("[ERROR] " + body["errorType"] + ": " + body["errorMessage"], file=sys.stderr, flush=True)
 
 
@@ -131,6 +185,8 @@ class Context:
 
 
 def main():
+    global _request_id
+    configure_logging()
     sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
     handler, failure = load_handler()
     if failure is not None:
@@ -140,6 +196,7 @@ def main():
     while True:
         h, body = call("GET", "/invocation/next")
         request_id = h.get("lambda-runtime-aws-request-id")
+        _request_id = request_id
         trace = h.get("lambda-runtime-trace-id")
         if trace:
             os.environ["_X_AMZN_TRACE_ID"] = trace

@@ -5,6 +5,7 @@ import dev.nimbus.server.NimbusServer;
 import dev.nimbus.server.ServerConfig;
 import dev.nimbus.services.Operations;
 import dev.nimbus.services.ServiceSet;
+import dev.nimbus.services.lambda.LambdaLimits;
 import dev.nimbus.store.SqliteStore;
 import dev.nimbus.store.Store;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 public final class Main {
     private static final String USAGE = """
             usage: nimbus start [--port 4566] [--host 127.0.0.1] [--data-dir DIR | --ephemeral] [--debug]
+                                [--lambda-concurrency 1000] [--lambda-memory-mb MB] [--lambda-idle-seconds 600]
                    nimbus coverage
             """;
 
@@ -43,6 +45,7 @@ public final class Main {
                 case "--data-dir" -> config = config.withDataDir(Path.of(value(args, ++i, a)));
                 case "--ephemeral" -> config = config.asEphemeral();
                 case "--debug" -> debug = true;
+                case "--lambda-concurrency", "--lambda-memory-mb", "--lambda-idle-seconds" -> config = config.withLambda(lambda(config.lambda(), a, value(args, ++i, a)));
                 default -> fail("unknown option '" + a + "'");
             }
         }
@@ -102,6 +105,22 @@ public final class Main {
         } catch (NumberFormatException e) {
             fail("--port needs a number from 0 to 65535, not '" + s + "'");
             return -1;
+        }
+    }
+
+    /** One Lambda limit changed from its flag. */
+    private static LambdaLimits lambda(LambdaLimits l, String option, String value) {
+        try {
+            long n = Long.parseLong(value);
+            if (n < 1 || n > Integer.MAX_VALUE) throw new NumberFormatException();
+            return switch (option) {
+                case "--lambda-concurrency" -> l.withConcurrency((int) n);
+                case "--lambda-memory-mb" -> l.withMemoryBudgetMb(n);
+                default -> l.withEnvironmentIdle(java.time.Duration.ofSeconds(n));
+            };
+        } catch (IllegalArgumentException e) {
+            fail(option + " needs a positive number (at least 128 for memory), not '" + value + "'");
+            return l;
         }
     }
 

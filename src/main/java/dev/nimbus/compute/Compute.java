@@ -42,6 +42,11 @@ public final class Compute implements AutoCloseable {
         this(Sandbox.detect(), runtimes, credentials, DEFAULT_IDLE_LIMIT);
     }
 
+    /** Environments idle for longer than {@code idleLimit} end. */
+    public Compute(Path runtimes, Function<FunctionSpec, Map<String, String>> credentials, Duration idleLimit) {
+        this(Sandbox.detect(), runtimes, credentials, idleLimit);
+    }
+
     /** Like AWS, which keeps an unused environment for some minutes before it reclaims it. */
     public static final Duration DEFAULT_IDLE_LIMIT = Duration.ofMinutes(10);
 
@@ -54,14 +59,70 @@ public final class Compute implements AutoCloseable {
         reaper.scheduleWithFixedDelay(this::reapIdle, period, period, TimeUnit.MILLISECONDS);
     }
 
-    /** Ends environments nobody used within the idle limit (a timer, not on any invocation's path). */
+    /**
+     * Ends environments nobody used within the idle limit, except those kept for provisioned
+     * concurrency, and replaces provisioned ones that ended (a timer, not on any invocation's path).
+     */
     private void reapIdle() {
         long now = System.nanoTime();
-        for (ConcurrentLinkedDeque<Environment> warm : idle.values()) {
+        for (var entry : idle.entrySet()) {
+            ConcurrentLinkedDeque<Environment> warm = entry.getValue();
+            Provision kept = provisioned.get(entry.getKey());
+            int spare = kept == null ? Integer.MAX_VALUE : running(entry.getKey(), kept.spec().revision()) - kept.count();
             for (Environment e : List.copyOf(warm)) {
-                if (now - e.lastUsedNanos > idleLimit.toNanos() && warm.remove(e)) retire(e);
+                if (spare > 0 && now - e.lastUsedNanos > idleLimit.toNanos() && warm.remove(e)) {
+                    retire(e);
+                    spare--;
+                }
             }
         }
+        for (String arn : provisioned.keySet()) provisionMissing(arn);
+    }
+
+    /** Environments kept started for a function version (provisioned concurrency), and the spec they start from. */
+    private record Provision(FunctionSpec spec, int count) {}
+
+    private final ConcurrentHashMap<String, Provision> provisioned = new ConcurrentHashMap<>();
+
+    /**
+     * Keeps {@code count} environments of this function version started and initialised
+     * (provisioned concurrency): started now, exempt from idle reaping, replaced when they end.
+     * The answer completes when that many have finished their init (or fails if one could not).
+     * A count of 0 lets them go like any other environment.
+     */
+    public java.util.concurrent.CompletableFuture<Void> provision(FunctionSpec spec, int count) {
+        if (count <= 0) {
+            provisioned.remove(spec.arn());
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        provisioned.put(spec.arn(), new Provision(spec, count));
+        return provisionMissing(spec.arn());
+    }
+
+    private synchronized java.util.concurrent.CompletableFuture<Void> provisionMissing(String arn) {
+        Provision p = provisioned.get(arn);
+        if (p == null || closed) return java.util.concurrent.CompletableFuture.completedFuture(null);
+        List<java.util.concurrent.CompletableFuture<Void>> ready = new java.util.ArrayList<>();
+        for (Environment e : all) {
+            if (ready.size() < p.count() && e.spec.arn().equals(arn) && e.spec.revision().equals(p.spec().revision()) && e.alive()) ready.add(e.initialised());
+        }
+        try {
+            while (ready.size() < p.count()) {
+                Environment e = start(p.spec());
+                idle.computeIfAbsent(arn, k -> new ConcurrentLinkedDeque<>()).addLast(e);
+                ready.add(e.initialised());
+            }
+        } catch (IOException | IllegalStateException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        return java.util.concurrent.CompletableFuture.allOf(ready.toArray(java.util.concurrent.CompletableFuture[]::new));
+    }
+
+    /** Live environments of a function at a revision, busy or idle. */
+    private int running(String arn, String revision) {
+        int n = 0;
+        for (Environment e : all) if (e.spec.arn().equals(arn) && e.spec.revision().equals(revision) && e.alive()) n++;
+        return n;
     }
 
     /** Whether this host lets Nimbus cap environments' memory with cgroups (writable v1 or v2 memory controller). */
@@ -100,6 +161,11 @@ public final class Compute implements AutoCloseable {
                 retire(e);
             }
         }
+        return start(spec);
+    }
+
+    /** A new environment, known to {@link #close} and forgotten when it ends. */
+    private Environment start(FunctionSpec spec) throws IOException {
         Environment e = Environment.start(spec, sandbox, runtimes, credentials.apply(spec));
         all.add(e);
         e.exit().thenRun(() -> { // a crashed or killed environment is forgotten at once
@@ -133,6 +199,7 @@ public final class Compute implements AutoCloseable {
      * killed now, busy ones when they finish. {@code revision} null means the function was deleted.
      */
     public void drain(String arn, String revision) {
+        if (revision == null) provisioned.remove(arn);
         if (revision == null) currentRevision.put(arn, "");
         else currentRevision.put(arn, revision);
         ConcurrentLinkedDeque<Environment> warm = idle.get(arn);

@@ -49,6 +49,8 @@ final class Environment {
     private Invocation queued;
     /** A "next" request no invocation has answered yet. */
     private RuntimeApi.Connection waiting;
+    /** LogFormat JSON: the platform's records are JSON objects (the runtime formats its own logs likewise). */
+    private final boolean jsonLogs;
     private final Process process;
     private final LogCapture log;
     private final long spawnedNanos = System.nanoTime();
@@ -59,6 +61,8 @@ final class Environment {
     private volatile Invocation current;
     /** Nanoseconds from spawn to the runtime's first "next": the Init Duration, reported once. */
     private volatile long initNanos = -1;
+    /** Completes when the runtime has initialised (its first "next"); fails when it ends before. */
+    private final java.util.concurrent.CompletableFuture<Void> initialised = new java.util.concurrent.CompletableFuture<>();
     private boolean initReported;
 
     /** The cgroup capping this environment's memory, or null where there is none. */
@@ -71,6 +75,7 @@ final class Environment {
         this.memory = memory;
         this.logStream = logStream;
         this.log = log;
+        this.jsonLogs = "JSON".equals(spec.environment().get("AWS_LAMBDA_LOG_FORMAT"));
     }
 
     /** Starts the runtime process; its initialization runs while the first invocation is queued for it. */
@@ -136,6 +141,10 @@ final class Environment {
         return process.onExit();
     }
 
+    java.util.concurrent.CompletableFuture<Void> initialised() {
+        return initialised;
+    }
+
     boolean alive() {
         return !closed.get() && process.isAlive();
     }
@@ -147,7 +156,7 @@ final class Environment {
     Invocation.Result invoke(Invocation inv) {
         long started = System.nanoTime();
         current = inv;
-        log.append("START RequestId: " + inv.requestId + " Version: " + spec.version() + "\n");
+        log.append(jsonLogs ? PlatformRecords.start(inv.requestId, spec.version()) : "START RequestId: " + inv.requestId + " Version: " + spec.version() + "\n");
         RuntimeApi.Connection next;
         synchronized (slot) {
             next = waiting;
@@ -181,6 +190,11 @@ final class Environment {
             if (queued == inv) queued = null;
         }
         double millis = (System.nanoTime() - started) / 1e6;
+        if (jsonLogs) {
+            double init = !initReported && initNanos >= 0 ? initNanos / 1e6 : -1;
+            initReported |= init >= 0;
+            return r.withLog(log.appendAndTake(PlatformRecords.report(inv.requestId, millis, spec.memoryMb(), maxMemoryMb(), init, r.functionError() != null)), logStream);
+        }
         StringBuilder tail = new StringBuilder();
         tail.append("END RequestId: ").append(inv.requestId).append('\n');
         tail.append("REPORT RequestId: ").append(inv.requestId)
@@ -235,6 +249,7 @@ final class Environment {
     /** Kills the process and everything it started, and stops the runtime API. Idempotent. */
     void close() {
         if (!closed.compareAndSet(false, true)) return;
+        initialised.completeExceptionally(new IllegalStateException("the runtime of " + spec.functionName() + " ended before its init finished"));
         // Descendants first: a child the runtime forked would otherwise be re-parented and escape.
         List<ProcessHandle> tree = process.descendants().toList();
         tree.forEach(ProcessHandle::destroyForcibly);
@@ -344,6 +359,7 @@ final class Environment {
     /** A "next" request: answered now with the invocation waiting for it, else by the next one to come ({@link #invoke}). */
     private void next(RuntimeApi.Connection c) {
         if (initNanos < 0) initNanos = System.nanoTime() - spawnedNanos;
+        initialised.complete(null);
         Invocation inv;
         synchronized (slot) {
             inv = queued;
@@ -357,12 +373,13 @@ final class Environment {
     private void deliver(Invocation inv, RuntimeApi.Connection c) {
         inv.deadlineMillis = System.currentTimeMillis() + spec.timeoutSeconds() * 1000L;
         String deadline = Long.toString(inv.deadlineMillis);
+        String invoked = inv.invokedArn != null ? inv.invokedArn : spec.arn();
         if (inv.clientContext == null) {
             c.respond(200, inv.event, "Content-Type", "application/json", "Lambda-Runtime-Aws-Request-Id", inv.requestId,
-                    "Lambda-Runtime-Deadline-Ms", deadline, "Lambda-Runtime-Invoked-Function-Arn", spec.arn(), "Lambda-Runtime-Trace-Id", inv.traceId);
+                    "Lambda-Runtime-Deadline-Ms", deadline, "Lambda-Runtime-Invoked-Function-Arn", invoked, "Lambda-Runtime-Trace-Id", inv.traceId);
         } else {
             c.respond(200, inv.event, "Content-Type", "application/json", "Lambda-Runtime-Aws-Request-Id", inv.requestId,
-                    "Lambda-Runtime-Deadline-Ms", deadline, "Lambda-Runtime-Invoked-Function-Arn", spec.arn(), "Lambda-Runtime-Trace-Id", inv.traceId,
+                    "Lambda-Runtime-Deadline-Ms", deadline, "Lambda-Runtime-Invoked-Function-Arn", invoked, "Lambda-Runtime-Trace-Id", inv.traceId,
                     "Lambda-Runtime-Client-Context", inv.clientContext);
         }
         inv.delivered.complete(null);

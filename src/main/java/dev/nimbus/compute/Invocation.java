@@ -12,15 +12,22 @@ public final class Invocation {
     final byte[] event;
     final String clientContext;
     final String traceId;
+    /** The ARN the caller named (an alias's, say), which the function's context reports; null: the environment's function ARN. */
+    final String invokedArn;
     volatile long deadlineMillis;
     final CompletableFuture<Void> delivered = new CompletableFuture<>();
     final CompletableFuture<Result> result = new CompletableFuture<>();
 
     public Invocation(String requestId, byte[] event, String clientContext, String traceId) {
+        this(requestId, event, clientContext, traceId, null);
+    }
+
+    public Invocation(String requestId, byte[] event, String clientContext, String traceId, String invokedArn) {
         this.requestId = requestId;
         this.event = event;
         this.clientContext = clientContext;
         this.traceId = traceId;
+        this.invokedArn = invokedArn;
     }
 
     /** Ends the invocation with an error (first outcome wins) and releases anyone waiting for delivery. */

@@ -45,6 +45,27 @@ final class Sandbox {
         return bwrap != null;
     }
 
+    private volatile Boolean sizesTmpfs;
+
+    /** Whether this bubblewrap takes --size (asked once: its help lists the option). */
+    private boolean sizesTmpfs() {
+        Boolean known = sizesTmpfs;
+        if (known != null) return known;
+        boolean yes;
+        try {
+            Process p = new ProcessBuilder(bwrap.toString(), "--help").redirectErrorStream(true).start();
+            yes = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).contains("--size");
+            p.waitFor();
+        } catch (IOException e) {
+            yes = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            yes = false;
+        }
+        sizesTmpfs = yes;
+        return yes;
+    }
+
     /** The cgroups that cap environments' memory at MemorySize, or null when this host offers none we can write. */
     Cgroups memory() {
         return memory;
@@ -106,7 +127,10 @@ final class Sandbox {
         if (interpreter != null && SYSTEM_DIRS.stream().noneMatch(d -> interpreter.prefix().startsWith(d))) {
             cmd.addAll(List.of("--ro-bind", interpreter.prefix(), interpreter.prefix()));
         }
-        cmd.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        cmd.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        // EphemeralStorage caps /tmp where bubblewrap can size a tmpfs (0.8 and later); --size applies to the option after it.
+        if (sizesTmpfs()) cmd.addAll(List.of("--size", Long.toString(spec.ephemeralStorageMb() * 1024L * 1024L)));
+        cmd.addAll(List.of("--tmpfs", "/tmp",
                 "--ro-bind", spec.codeDir().toString(), TASK_ROOT,
                 "--ro-bind", runtimes.toString(), RUNTIME_DIR));
         if (spec.optDir() != null) cmd.addAll(List.of("--ro-bind", spec.optDir().toString(), OPT));

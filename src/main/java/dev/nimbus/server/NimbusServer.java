@@ -61,6 +61,7 @@ public final class NimbusServer implements AutoCloseable {
         this.store = store;
         Catalog catalog = new Catalog();
         this.services = new ServiceSet(store, extraServices, this::url, config.ephemeral() ? null : config.dataDir());
+        services.limitLambda(config.lambda());
         this.dispatcher = new Dispatcher(catalog, services.operations(), services.identities());
         this.slowHeaders = new SlowHeaderGuard(config.headerTimeout());
         try {
@@ -171,7 +172,8 @@ public final class NimbusServer implements AutoCloseable {
         res.status(out.status);
         res.header(REQUEST_ID, requestId);
         res.header(S3_REQUEST_ID, requestId);
-        for (String[] h : out.headers) res.header(h[0], h[1]);
+        // Added, not set: a header may repeat (a function URL's Set-Cookie per cookie).
+        for (String[] h : out.headers) res.headers().add(HeaderValues.create(h[0], h[1]));
         try {
             if (out.stream != null) {
                 if (out.streamLength >= 0) res.contentLength(out.streamLength);

@@ -49,12 +49,18 @@ public final class ServiceSet implements AutoCloseable {
         this.lambda = new LambdaService(store, iam, logs, targets, endpoint, dataDir);
         lambda.publishMetricsTo(cloudwatch.metrics());
         targets.register("lambda", lambda::accept);
+        addFrontDoor(lambda.functionUrls(identities));
         logs.publishMetricsTo(cloudwatch.metrics());
         this.sns = new SnsService(store, targets, endpoint);
         sns.publishMetricsTo(cloudwatch.metrics());
         targets.register("sns", sns::accept);
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, sns)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
+    }
+
+    /** Lambda's regional concurrency limit, memory budget and environment idle time. */
+    public void limitLambda(dev.nimbus.services.lambda.LambdaLimits limits) {
+        lambda.limit(limits);
     }
 
     /** Plain HTTP endpoints of services under /_nimbus/ (a function's code download), or null when none matches. */

@@ -75,8 +75,10 @@ final class Aliases {
     JsonNode updateAlias(RequestContext ctx, ObjectNode in) {
         Ref ref = LambdaService.ref(ctx, Values.text(in, "FunctionName"));
         String name = Values.text(in, "Name");
-        return store.transaction(() -> {
+        String[] before = new String[1];
+        ObjectNode updated = store.transaction(() -> {
             ObjectNode alias = existing(ctx, ref.name(), name);
+            before[0] = alias.get("FunctionVersion").asText();
             String expected = Values.text(in, "RevisionId", null);
             if (expected != null && !expected.equals(alias.get("RevisionId").asText())) {
                 throw new AwsException("PreconditionFailedException",
@@ -98,14 +100,19 @@ final class Aliases {
             aliases.putJson(key(ctx, ref.name(), name), alias);
             return alias;
         });
+        if (!before[0].equals(updated.get("FunctionVersion").asText())) lambda.provisioned().aliasMoved(ctx, ref.name(), name, before[0]);
+        return updated;
     }
 
     JsonNode deleteAlias(RequestContext ctx, ObjectNode in) {
         Ref ref = LambdaService.ref(ctx, Values.text(in, "FunctionName"));
         lambda.load(ctx, ref);
         String name = Values.text(in, "Name");
+        lambda.provisioned().forget(ctx, ref.name(), name);
         aliases.delete(key(ctx, ref.name(), name));
         versions.policies().delete(ctx, ref.name(), name);
+        lambda.urls().deleteAlias(ctx, ref.name(), name);
+        lambda.eventInvokeConfigs().forget(ctx.accountId(), ctx.region(), ref.name(), name);
         return Values.object().put("StatusCode", 204);
     }
 

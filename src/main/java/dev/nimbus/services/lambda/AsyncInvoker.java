@@ -95,13 +95,16 @@ final class AsyncInvoker implements AutoCloseable {
     }
 
     /**
-     * Stores an event for a function's $LATEST; it is queued once the surrounding transaction, if
-     * any, has committed (callers outside a transaction get that at once).
+     * Stores an event for a function invoked with {@code qualifier} (a version, an alias, $LATEST,
+     * or null: unqualified); it is queued once the surrounding transaction, if any, has committed
+     * (callers outside a transaction get that at once). An alias picks its version when the event runs.
      */
-    Runnable enqueue(String account, String region, String function, String requestId, byte[] payload) {
+    Runnable enqueue(String account, String region, String function, String qualifier, String requestId, byte[] payload) {
         long now = System.currentTimeMillis();
         ObjectNode event = Values.object()
-                .put("account", account).put("region", region).put("function", function).put("requestId", requestId)
+                .put("account", account).put("region", region).put("function", function).put("requestId", requestId);
+        if (qualifier != null) event.put("qualifier", qualifier);
+        event
                 .put("payload", Base64.getEncoder().encodeToString(payload))
                 .put("enqueued", clock.millis()).put("due", now).put("errors", 0).put("throttles", 0).put("invokes", 0);
         String id = UUID.randomUUID().toString();
@@ -140,7 +143,8 @@ final class AsyncInvoker implements AutoCloseable {
         if (stored == null || closed) return;
         ObjectNode event = (ObjectNode) stored;
         String account = event.get("account").asText(), region = event.get("region").asText(), function = event.get("function").asText();
-        JsonNode config = configs.find(account, region, function);
+        String qualifier = event.path("qualifier").asText(null);
+        JsonNode config = configs.find(account, region, function, qualifier);
         int maxRetries = config == null ? EventInvokeConfigs.DEFAULT_RETRIES : config.path("MaximumRetryAttempts").asInt(EventInvokeConfigs.DEFAULT_RETRIES);
         int maxAge = config == null ? EventInvokeConfigs.DEFAULT_MAX_AGE : config.path("MaximumEventAgeInSeconds").asInt(EventInvokeConfigs.DEFAULT_MAX_AGE);
         if (clock.millis() - event.get("enqueued").asLong() > maxAge * 1000L) {
@@ -148,9 +152,9 @@ final class AsyncInvoker implements AutoCloseable {
             return;
         }
         byte[] payload = Base64.getDecoder().decode(event.get("payload").asText());
-        Invocation.Result result;
+        LambdaService.Executed executed;
         try {
-            result = lambda.invokeAsync(account, region, function, event.get("requestId").asText(), payload);
+            executed = lambda.invokeAsync(account, region, function, qualifier, event.get("requestId").asText(), payload);
         } catch (RuntimeException e) {
             // Throttles and system errors are retried until the event is too old, without using up attempts.
             if (!(e instanceof AwsException a && a.status() == 429)) {
@@ -160,12 +164,14 @@ final class AsyncInvoker implements AutoCloseable {
             retry(id, event.put("throttles", throttles), throttleBackoff(throttles));
             return;
         }
-        if (result == null) { // the function was deleted meanwhile: nothing to run, nowhere to report
+        if (executed == null) { // the function (or its version or alias) was deleted meanwhile: nothing to run, nowhere to report
             events.delete(id);
-            LOG.info("asynchronous event " + event.get("requestId").asText() + " dropped: function " + function + " no longer exists");
+            LOG.info("asynchronous event " + event.get("requestId").asText() + " dropped: function " + function
+                    + (qualifier == null ? "" : ":" + qualifier) + " no longer exists");
             return;
         }
-        event.put("invokes", event.get("invokes").asInt() + 1);
+        Invocation.Result result = executed.result();
+        event.put("invokes", event.get("invokes").asInt() + 1).put("executedVersion", executed.version());
         if (result.functionError() == null) {
             finish(id, event, config, "Success", result);
             return;
@@ -197,7 +203,8 @@ final class AsyncInvoker implements AutoCloseable {
         String deadLetter = null;
         if (!condition.equals("Success")) {
             LOG.info("asynchronous event " + event.get("requestId").asText() + " of " + event.get("function").asText() + " failed: " + condition);
-            deadLetter = lambda.deadLetterTarget(event.get("account").asText(), event.get("region").asText(), event.get("function").asText());
+            deadLetter = lambda.deadLetterTarget(event.get("account").asText(), event.get("region").asText(), event.get("function").asText(),
+                    event.path("qualifier").asText(null));
         }
         String dlq = deadLetter;
         List<Runnable> afterCommit = new ArrayList<>();
@@ -215,12 +222,14 @@ final class AsyncInvoker implements AutoCloseable {
         ObjectNode record = Values.object().put("version", "1.0").put("timestamp", TIMESTAMP.format(Instant.now()));
         record.putObject("requestContext")
                 .put("requestId", event.get("requestId").asText())
-                .put("functionArn", "arn:aws:lambda:" + region + ":" + account + ":function:" + event.get("function").asText() + ":" + LambdaService.LATEST)
+                .put("functionArn", "arn:aws:lambda:" + region + ":" + account + ":function:" + event.get("function").asText() + ":"
+                        + event.path("qualifier").asText(LambdaService.LATEST))
                 .put("condition", condition)
                 .put("approximateInvokeCount", event.get("invokes").asInt());
         record.set("requestPayload", json(Base64.getDecoder().decode(event.get("payload").asText())));
         if (result != null) {
-            ObjectNode response = record.putObject("responseContext").put("statusCode", 200).put("executedVersion", LambdaService.LATEST);
+            ObjectNode response = record.putObject("responseContext").put("statusCode", 200)
+                    .put("executedVersion", event.path("executedVersion").asText(LambdaService.LATEST));
             if (result.functionError() != null) response.put("functionError", result.functionError());
             record.set("responsePayload", json(result.payload()));
         }

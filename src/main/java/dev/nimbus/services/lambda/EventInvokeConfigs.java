@@ -14,7 +14,8 @@ import java.util.Set;
 /**
  * Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s): how a function's asynchronous events
  * are retried and where their outcome goes. Records live in table {@code lambda.eventinvoke}, key
- * account/region/function/qualifier (only $LATEST so far). The ranges (retries 0-2, age
+ * account/region/function/qualifier ($LATEST for the unqualified function, a version number or
+ * an alias); an event uses the configuration of the qualifier it was invoked with. The ranges (retries 0-2, age
  * 60-21600 s) and the ARN syntax are the model's, checked by the validator before this runs.
  */
 final class EventInvokeConfigs {
@@ -35,8 +36,7 @@ final class EventInvokeConfigs {
     }
 
     JsonNode put(RequestContext ctx, ObjectNode in) {
-        LambdaService.Ref ref = LambdaService.latest(ctx, in);
-        lambda.load(ctx, ref);
+        LambdaService.Ref ref = target(ctx, in);
         ObjectNode config = Values.object();
         apply(in, config);
         return save(ctx, ref, config);
@@ -44,9 +44,8 @@ final class EventInvokeConfigs {
 
     /** Changes only the settings given; the others keep their values. */
     JsonNode update(RequestContext ctx, ObjectNode in) {
-        LambdaService.Ref ref = LambdaService.latest(ctx, in);
-        lambda.load(ctx, ref);
-        String key = key(ctx.accountId(), ctx.region(), ref.name());
+        LambdaService.Ref ref = target(ctx, in);
+        String key = key(ctx.accountId(), ctx.region(), ref.name(), ref.qualifier());
         return store.transaction(() -> {
             JsonNode existing = configs.getJson(key);
             if (existing == null) throw notFound(ctx, ref);
@@ -57,17 +56,15 @@ final class EventInvokeConfigs {
     }
 
     JsonNode get(RequestContext ctx, ObjectNode in) {
-        LambdaService.Ref ref = LambdaService.latest(ctx, in);
-        lambda.load(ctx, ref);
-        JsonNode config = configs.getJson(key(ctx.accountId(), ctx.region(), ref.name()));
+        LambdaService.Ref ref = target(ctx, in);
+        JsonNode config = configs.getJson(key(ctx.accountId(), ctx.region(), ref.name(), ref.qualifier()));
         if (config == null) throw notFound(ctx, ref);
         return config;
     }
 
     JsonNode delete(RequestContext ctx, ObjectNode in) {
-        LambdaService.Ref ref = LambdaService.latest(ctx, in);
-        lambda.load(ctx, ref);
-        if (!configs.delete(key(ctx.accountId(), ctx.region(), ref.name()))) throw notFound(ctx, ref);
+        LambdaService.Ref ref = target(ctx, in);
+        if (!configs.delete(key(ctx.accountId(), ctx.region(), ref.name(), ref.qualifier()))) throw notFound(ctx, ref);
         return null;
     }
 
@@ -85,14 +82,28 @@ final class EventInvokeConfigs {
         return out;
     }
 
-    /** The function's configuration for its asynchronous events, or null for AWS's defaults. */
-    JsonNode find(String account, String region, String function) {
-        return configs.getJson(key(account, region, function));
+    /** The configuration for events invoked with {@code qualifier} (null: the function's $LATEST), or null for AWS's defaults. */
+    JsonNode find(String account, String region, String function, String qualifier) {
+        return configs.getJson(key(account, region, function, qualifier));
     }
 
-    /** A deleted function's configuration goes with it (a function created again under its name starts without one). */
+    /** A deleted function's configurations go with it (a function created again under its name starts without any). */
     void forget(String account, String region, String function) {
-        configs.delete(key(account, region, function));
+        for (Table.Entry e : configs.scan(account + "/" + region + "/" + function + "/", null, Integer.MAX_VALUE)) configs.delete(e.key());
+    }
+
+    /** A deleted version's or alias's configuration goes with it. */
+    void forget(String account, String region, String function, String qualifier) {
+        configs.delete(key(account, region, function, qualifier));
+    }
+
+    /** The function and qualifier ($LATEST when none) a request names; both must exist. */
+    private LambdaService.Ref target(RequestContext ctx, ObjectNode in) {
+        LambdaService.Ref ref = LambdaService.ref(ctx, Values.text(in, "FunctionName"));
+        String qualifier = Values.text(in, "Qualifier", ref.qualifier());
+        ObjectNode function = lambda.load(ctx, new LambdaService.Ref(ref.name(), null));
+        lambda.versions().resolve(ctx, ref, function, qualifier, false);
+        return new LambdaService.Ref(ref.name(), qualifier == null ? LambdaService.LATEST : qualifier);
     }
 
     private void apply(ObjectNode in, ObjectNode config) {
@@ -116,9 +127,9 @@ final class EventInvokeConfigs {
     }
 
     private JsonNode save(RequestContext ctx, LambdaService.Ref ref, ObjectNode config) {
-        config.put("FunctionArn", ctx.arn("lambda", "function:" + ref.name() + ":" + LambdaService.LATEST));
+        config.put("FunctionArn", ctx.arn("lambda", "function:" + ref.name() + ":" + ref.qualifier()));
         config.set("LastModified", Values.timestamp(Instant.now()));
-        configs.putJson(key(ctx.accountId(), ctx.region(), ref.name()), config);
+        configs.putJson(key(ctx.accountId(), ctx.region(), ref.name(), ref.qualifier()), config);
         return config;
     }
 
@@ -137,12 +148,12 @@ final class EventInvokeConfigs {
                 + (onFailure.isEmpty() ? "null" : "OnFailure(destination=" + onFailure + ")") + ") is invalid.", 400);
     }
 
-    private static String key(String account, String region, String function) {
-        return account + "/" + region + "/" + function + "/" + LambdaService.LATEST;
+    private static String key(String account, String region, String function, String qualifier) {
+        return account + "/" + region + "/" + function + "/" + (qualifier == null ? LambdaService.LATEST : qualifier);
     }
 
     private static AwsException notFound(RequestContext ctx, LambdaService.Ref ref) {
-        return new AwsException("ResourceNotFoundException", "The function " + ctx.arn("lambda", "function:" + ref.name() + ":" + LambdaService.LATEST)
+        return new AwsException("ResourceNotFoundException", "The function " + ctx.arn("lambda", "function:" + ref.name() + ":" + ref.qualifier())
                 + " doesn't have an EventInvokeConfig", 404);
     }
 }

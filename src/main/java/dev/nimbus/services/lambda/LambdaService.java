@@ -11,6 +11,7 @@ import dev.nimbus.protocol.Identity;
 import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.AwsService;
+import dev.nimbus.services.FrontDoor;
 import dev.nimbus.services.Operations;
 import dev.nimbus.services.Targets;
 import dev.nimbus.services.iam.Iam;
@@ -82,6 +83,10 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private final LogShipper logShipper;
     private final EventInvokeConfigs eventInvokeConfigs;
     private final AsyncInvoker async;
+    private final FunctionUrls urls;
+    private final ProvisionedConcurrency provisioned;
+    private volatile LambdaLimits limits = LambdaLimits.defaults();
+    private final RegionalConcurrency regional = new RegionalConcurrency(limits);
 
     /** Where invocations publish their AWS/Lambda metrics (CloudWatch), once set. */
     private volatile dev.nimbus.services.cloudwatch.LambdaMetrics metrics;
@@ -106,11 +111,25 @@ public final class LambdaService implements AwsService, AutoCloseable {
         this.layers = new Layers(this, store);
         this.eventInvokeConfigs = new EventInvokeConfigs(store, this);
         this.async = new AsyncInvoker(store, eventInvokeConfigs, this, targets);
+        this.urls = new FunctionUrls(this, store, endpoint);
+        this.provisioned = new ProvisionedConcurrency(this, store);
+    }
+
+    /** Sets the regional concurrency limit, the memory budget and the environments' idle time (before the first invocation). */
+    public void limit(LambdaLimits l) {
+        limits = l;
+        regional.limit(l);
+    }
+
+    /** Function URLs: their API, and the front door serving them. */
+    public FrontDoor functionUrls(java.util.function.Function<String, Identity> identities) {
+        return urls.frontDoor(identities);
     }
 
     /** Starts running stored asynchronous events; called once the server listens, as functions call back into it. */
     public void start() {
         async.start();
+        provisioned.start();
     }
 
     @Override
@@ -141,6 +160,9 @@ public final class LambdaService implements AwsService, AutoCloseable {
                 .add("ListFunctionEventInvokeConfigs", eventInvokeConfigs::list);
         versions.register(ops);
         layers.register(ops);
+        urls.register(ops);
+        provisioned.register(ops);
+        ops.add("GetAccountSettings", (ctx, in) -> AccountSettings.get(this, ctx));
     }
 
     // ---- control plane
@@ -182,7 +204,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         config.putArray("Architectures").add(in.path("Architectures").path(0).asText("x86_64"));
         config.putObject("EphemeralStorage").put("Size", in.path("EphemeralStorage").path("Size").asInt(512));
         config.putObject("SnapStart").put("ApplyOn", "None").put("OptimizationStatus", "Off");
-        config.putObject("LoggingConfig").put("LogFormat", "Text").put("LogGroup", "/aws/lambda/" + name);
+        config.set("LoggingConfig", LoggingConfigs.apply(in.path("LoggingConfig"), null, name));
         stamp(config);
         config.put("State", "Active");
         config.put("LastUpdateStatus", "Successful");
@@ -224,6 +246,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     }
 
     JsonNode listFunctions(RequestContext ctx, ObjectNode in) {
+        if ("ALL".equals(Values.text(in, "FunctionVersion", null))) return versions.listAll(ctx, in);
         String prefix = ctx.accountId() + "/" + ctx.region() + "/";
         int max = Values.integer(in, "MaxItems", 50);
         String marker = Values.text(in, "Marker", null);
@@ -267,6 +290,10 @@ public final class LambdaService implements AwsService, AutoCloseable {
         for (String m : List.of("Timeout", "MemorySize")) if (in.hasNonNull(m)) config.put(m, in.get(m).asInt());
         if (in.has("Environment")) config.set("Environment", in.get("Environment"));
         if (in.has("DeadLetterConfig")) config.set("DeadLetterConfig", in.get("DeadLetterConfig"));
+        if (in.path("EphemeralStorage").has("Size")) config.putObject("EphemeralStorage").put("Size", in.get("EphemeralStorage").get("Size").asInt());
+        if (in.path("LoggingConfig").isObject()) {
+            config.set("LoggingConfig", LoggingConfigs.apply(in.get("LoggingConfig"), config.get("LoggingConfig"), config.get("FunctionName").asText()));
+        }
         checkConfiguration(config);
         if (in.has("Layers")) record.set("LayerCodes", layers.attach(in.get("Layers"), config));
         return replace(ctx, ref, record, config, null);
@@ -308,6 +335,8 @@ public final class LambdaService implements AwsService, AutoCloseable {
         ObjectNode record = load(ctx, ref);
         if (!functions.delete(key(ctx, ref.name()))) throw notFound(ctx, ref);
         versions.deleteAll(ctx, ref.name());
+        urls.deleteAll(ctx, ref.name());
+        provisioned.deleteAll(ctx, ref.name());
         String arn = record.get("Configuration").get("FunctionArn").asText();
         compute().drain(arn, null);
         running.remove(arn);
@@ -371,7 +400,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
             for (Table.Entry e : functions.scan(prefix, null, Integer.MAX_VALUE)) {
                 if (!e.key().equals(key)) others += e.json().path("ReservedConcurrentExecutions").asInt(0);
             }
-            if (ACCOUNT_CONCURRENCY - others - reserved < MIN_UNRESERVED) {
+            if (regional.limit() - others - reserved < MIN_UNRESERVED) {
                 throw FunctionCode.invalid("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of ["
                         + MIN_UNRESERVED + "].");
             }
@@ -402,8 +431,8 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> running =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** Counts an invocation in, or throttles it as AWS does when the function's reservation is used up. */
-    private java.util.concurrent.atomic.AtomicInteger admit(String arn, JsonNode record) {
+    /** Counts an invocation in, or throttles it as AWS does when the function's reservation or the regional limit is used up. */
+    private java.util.concurrent.atomic.AtomicInteger admit(RequestContext ctx, String arn, JsonNode record, int memoryMb) {
         var count = running.computeIfAbsent(arn, k -> new java.util.concurrent.atomic.AtomicInteger());
         int limit = record.path("ReservedConcurrentExecutions").asInt(ACCOUNT_CONCURRENCY);
         while (true) {
@@ -412,8 +441,15 @@ public final class LambdaService implements AwsService, AutoCloseable {
                 throw new AwsException("TooManyRequestsException", "Rate Exceeded.", 429)
                         .with("Reason", "ReservedFunctionConcurrentInvocationLimitExceeded");
             }
-            if (count.compareAndSet(n, n + 1)) return count;
+            if (count.compareAndSet(n, n + 1)) break;
         }
+        try {
+            regional.acquire(ctx.accountId(), ctx.region(), memoryMb);
+        } catch (AwsException e) {
+            count.decrementAndGet();
+            throw e;
+        }
+        return count;
     }
 
     // ---- invoke
@@ -440,22 +476,19 @@ public final class LambdaService implements AwsService, AutoCloseable {
         if (type.equals("DryRun")) return out.put("StatusCode", 204);
         String version = record.path("Configuration").path("Version").asText(LATEST);
         if (type.equals("Event")) {
-            if (!version.equals(LATEST)) {
-                throw new AwsException("NotImplemented", "Nimbus does not implement asynchronous invocation of a published version or alias yet", 501, false);
-            }
             if (payload.length > AsyncInvoker.MAX_PAYLOAD) {
                 throw new AwsException("RequestTooLargeException", "Request must be smaller than " + AsyncInvoker.MAX_PAYLOAD + " bytes for the InvokeFunction operation", 413);
             }
-            async.enqueue(ctx.accountId(), ctx.region(), ref.name(), ctx.requestId(), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload).run();
+            async.enqueue(ctx.accountId(), ctx.region(), ref.name(), qualifier, ctx.requestId(), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload).run();
             return out.put("StatusCode", 202);
         }
         String clientContext = Values.text(in, "ClientContext", null);
         if (clientContext != null) clientContext = new String(Base64.getMimeDecoder().decode(clientContext), StandardCharsets.UTF_8);
-        Invocation.Result r = run(ctx, function, record, payload, clientContext);
+        Invocation.Result r = run(ctx, function, record, payload, clientContext, qualifier);
         out.put("StatusCode", 200);
         out.put("ExecutedVersion", version);
         if (r.functionError() != null) out.put("FunctionError", r.functionError());
-        if ("Tail".equals(Values.text(in, "LogType", "None"))) out.put("LogResult", tail(r.log()));
+        if ("Tail".equals(Values.text(in, "LogType", "None"))) out.put("LogResult", tail(LoggingConfigs.visible(record.get("Configuration"), r.log())));
         out.set("Payload", Values.NODES.binaryNode(r.payload()));
         return out;
     }
@@ -469,42 +502,75 @@ public final class LambdaService implements AwsService, AutoCloseable {
         if (parts.length < 2 || !parts[0].equals("function")) {
             throw new AwsException("InvalidParameterValueException", "Not a function ARN: " + arn, 400);
         }
-        if (parts.length > 2 && !parts[2].equals(LATEST)) {
-            throw new AwsException("NotImplemented", "Nimbus does not implement asynchronous invocation of a published version or alias yet", 501, false);
-        }
-        if (functions.get(arn.account() + "/" + arn.region() + "/" + parts[1]) == null) {
-            throw new AwsException("ResourceNotFoundException", "Function not found: " + arn, 404);
-        }
-        return async.enqueue(arn.account(), arn.region(), parts[1], UUID.randomUUID().toString(), message.body().getBytes(StandardCharsets.UTF_8));
+        String qualifier = parts.length > 2 ? parts[2] : null;
+        RequestContext ctx = system(arn.account(), arn.region(), UUID.randomUUID().toString());
+        JsonNode function = functions.getJson(key(ctx, parts[1]));
+        if (function == null) throw new AwsException("ResourceNotFoundException", "Function not found: " + arn, 404);
+        versions.resolve(ctx, new Ref(parts[1], qualifier), (ObjectNode) function, qualifier, false); // the version or alias must exist
+        return async.enqueue(arn.account(), arn.region(), parts[1], qualifier, ctx.requestId(), message.body().getBytes(StandardCharsets.UTF_8));
     }
+
+    /** What an asynchronous invocation ran: its result, and the version that ran it. */
+    record Executed(Invocation.Result result, String version) {}
 
     /**
-     * One invocation of a function's $LATEST for the asynchronous worker, through the path of a
-     * synchronous Invoke (concurrency admission included: a throttle is the 429 AwsException);
-     * null when the function no longer exists.
+     * One invocation for the asynchronous worker of the function invoked with {@code qualifier}
+     * (null: unqualified), through the path of a synchronous Invoke (concurrency admission
+     * included: a throttle is the 429 AwsException); null when the function, version or alias no longer exists.
      */
-    Invocation.Result invokeAsync(String account, String region, String function, String requestId, byte[] payload) {
-        RequestContext ctx = new RequestContext(requestId, new Identity(account, "arn:aws:iam::" + account + ":root", account, null), region, null);
-        JsonNode record = functions.getJson(key(ctx, function));
-        return record == null ? null : run(ctx, (ObjectNode) record, (ObjectNode) record, payload, null);
+    Executed invokeAsync(String account, String region, String function, String qualifier, String requestId, byte[] payload) {
+        RequestContext ctx = system(account, region, requestId);
+        JsonNode f = functions.getJson(key(ctx, function));
+        if (f == null) return null;
+        ObjectNode record;
+        try {
+            record = versions.resolve(ctx, new Ref(function, qualifier), (ObjectNode) f, qualifier, true);
+        } catch (AwsException e) {
+            if (e.status() == 404) return null;
+            throw e;
+        }
+        return new Executed(run(ctx, (ObjectNode) f, record, payload, null, qualifier), record.get("Configuration").get("Version").asText());
     }
 
-    /** The function's dead-letter target (DeadLetterConfig.TargetArn), or null. */
-    String deadLetterTarget(String account, String region, String function) {
-        JsonNode record = functions.getJson(account + "/" + region + "/" + function);
-        String arn = record == null ? "" : record.path("Configuration").path("DeadLetterConfig").path("TargetArn").asText("");
+    /** A context for Lambda's own work in an account (asynchronous events, deliveries from other services). */
+    static RequestContext system(String account, String region, String requestId) {
+        return new RequestContext(requestId, new Identity(account, "arn:aws:iam::" + account + ":root", account, null), region, null);
+    }
+
+    /** One synchronous invocation through a function URL: the function's $LATEST, or the alias {@code qualifier}. */
+    Invocation.Result invokeFunctionUrl(RequestContext ctx, String function, String qualifier, byte[] payload) {
+        Ref ref = new Ref(function, qualifier);
+        ObjectNode record = load(ctx, ref);
+        return run(ctx, record, versions.resolve(ctx, ref, record, qualifier, true), payload, null, qualifier);
+    }
+
+    /** The dead-letter target (DeadLetterConfig.TargetArn) of the function's version that {@code qualifier} names, or null. */
+    String deadLetterTarget(String account, String region, String function, String qualifier) {
+        RequestContext ctx = system(account, region, null);
+        JsonNode f = functions.getJson(key(ctx, function));
+        if (f == null) return null;
+        JsonNode record;
+        try {
+            record = versions.resolve(ctx, new Ref(function, qualifier), (ObjectNode) f, qualifier, false);
+        } catch (AwsException e) {
+            return null;
+        }
+        String arn = record.path("Configuration").path("DeadLetterConfig").path("TargetArn").asText("");
         return arn.isEmpty() ? null : arn;
     }
 
-    /** Runs {@code record} (the function's $LATEST, or a published version of {@code function}). */
-    private Invocation.Result run(RequestContext ctx, ObjectNode function, ObjectNode record, byte[] payload, String clientContext) {
+    /**
+     * Runs {@code record} (the function's $LATEST, or a published version of {@code function});
+     * {@code qualifier} is what the caller named (an alias, a version, or null), which the function's context reports.
+     */
+    private Invocation.Result run(RequestContext ctx, ObjectNode function, ObjectNode record, byte[] payload, String clientContext, String qualifier) {
         FunctionSpec spec = spec(ctx, record);
         String trace = "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000) + "-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24)
                 + ";Lineage=nimbus;Sampled=0";
         // Reserved concurrency belongs to the function, whichever version runs.
         java.util.concurrent.atomic.AtomicInteger admitted;
         try {
-            admitted = admit(function.get("Configuration").get("FunctionArn").asText(), function);
+            admitted = admit(ctx, function.get("Configuration").get("FunctionArn").asText(), function, spec.memoryMb());
         } catch (AwsException e) {
             if (metrics != null) metrics.throttled(ctx.accountId(), ctx.region(), spec.functionName());
             throw e;
@@ -513,24 +579,27 @@ public final class LambdaService implements AwsService, AutoCloseable {
         Invocation.Result r;
         try {
             r = compute().invoke(spec, new Invocation(ctx.requestId(), payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload,
-                    clientContext, trace));
+                    clientContext, trace, qualifier == null ? null : function.get("Configuration").get("FunctionArn").asText() + ":" + qualifier));
         } finally {
             admitted.decrementAndGet();
+            regional.release(ctx.accountId(), ctx.region(), spec.memoryMb());
         }
         if (metrics != null) metrics.invoked(ctx.accountId(), ctx.region(), spec.functionName(), System.nanoTime() - started, r.functionError() != null);
-        shipLogs(ctx, spec.functionName(), r);
+        shipLogs(ctx, record.get("Configuration"), r);
         return r;
     }
 
     /**
-     * An invocation's output, START, END and REPORT lines go to /aws/lambda/NAME, one event a line,
-     * in the environment's stream (YYYY/MM/DD/[$LATEST]id), as Lambda writes them.
+     * An invocation's output, START, END and REPORT lines go to the function's log group
+     * (/aws/lambda/NAME unless its LoggingConfig names another), one event a line, in the
+     * environment's stream (YYYY/MM/DD/[$LATEST]id), as Lambda writes them.
      */
-    private void shipLogs(RequestContext ctx, String function, Invocation.Result r) {
+    private void shipLogs(RequestContext ctx, JsonNode configuration, Invocation.Result r) {
         if (r.log() == null || r.log().isEmpty() || r.logStream() == null) return;
         long now = System.currentTimeMillis();
-        List<Logs.InputEvent> events = r.log().lines().filter(line -> !line.isEmpty()).map(line -> new Logs.InputEvent(now, line)).toList();
-        logShipper.ship(ctx.accountId(), ctx.region(), "/aws/lambda/" + function, r.logStream(), events);
+        List<Logs.InputEvent> events = r.log().lines().filter(line -> !line.isEmpty() && LoggingConfigs.written(configuration, line))
+                .map(line -> new Logs.InputEvent(now, line)).toList();
+        logShipper.ship(ctx.accountId(), ctx.region(), LoggingConfigs.group(configuration), r.logStream(), events);
     }
 
     /** The last 4 KB of an invocation's log, base64, as X-Amz-Log-Result carries it. */
@@ -573,13 +642,13 @@ public final class LambdaService implements AwsService, AutoCloseable {
         env.put("AWS_LAMBDA_FUNCTION_VERSION", c.get("Version").asText());
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(memory));
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
-        env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + name);
+        LoggingConfigs.environment(c, env);
         env.put("_HANDLER", c.get("Handler").asText());
         env.put("TZ", ":UTC");
         env.put("AWS_ENDPOINT_URL", endpoint.get());
         return new FunctionSpec(c.get("FunctionArn").asText(), name, c.get("Version").asText(), c.get("RevisionId").asText(), c.get("Runtime").asText(),
                 c.get("Handler").asText(), c.get("Role").asText(), memory, c.get("Timeout").asInt(), codeDir(record.get("CodeId").asText()), env,
-                layers.optDir(record));
+                layers.optDir(record), c.path("EphemeralStorage").path("Size").asInt(512));
     }
 
     /**
@@ -669,7 +738,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         Compute c = compute;
         if (c != null) return c;
         synchronized (this) {
-            if (compute == null) compute = new Compute(extractRuntimes(), this::credentials);
+            if (compute == null) compute = new Compute(extractRuntimes(), this::credentials, limits.environmentIdle());
             return compute;
         }
     }
@@ -748,6 +817,45 @@ public final class LambdaService implements AwsService, AutoCloseable {
 
     Store store() {
         return store;
+    }
+
+    Versions versions() {
+        return versions;
+    }
+
+    ProvisionedConcurrency provisioned() {
+        return provisioned;
+    }
+
+    /** The environment a provisioned version or alias keeps ready: its version's, initialised as "provisioned-concurrency". */
+    FunctionSpec provisionedSpec(RequestContext ctx, Ref ref) {
+        ObjectNode function = load(ctx, new Ref(ref.name(), null));
+        FunctionSpec spec = spec(ctx, versions.resolve(ctx, ref, function, ref.qualifier(), false));
+        Map<String, String> env = new LinkedHashMap<>(spec.environment());
+        env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency");
+        return new FunctionSpec(spec.arn(), spec.functionName(), spec.version(), spec.revision(), spec.runtime(), spec.handler(), spec.role(),
+                spec.memoryMb(), spec.timeoutSeconds(), spec.codeDir(), env, spec.optDir(), spec.ephemeralStorageMb());
+    }
+
+    /** UnreservedConcurrentExecutions: the regional limit less every function's reservation. */
+    int unreserved(RequestContext ctx) {
+        int reserved = 0;
+        for (Table.Entry e : functions.scan(ctx.accountId() + "/" + ctx.region() + "/", null, Integer.MAX_VALUE)) {
+            reserved += e.json().path("ReservedConcurrentExecutions").asInt(0);
+        }
+        return regional.limit() - reserved;
+    }
+
+    int concurrencyLimit() {
+        return regional.limit();
+    }
+
+    EventInvokeConfigs eventInvokeConfigs() {
+        return eventInvokeConfigs;
+    }
+
+    FunctionUrls urls() {
+        return urls;
     }
 
     Table functions() {

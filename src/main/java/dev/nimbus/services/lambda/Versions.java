@@ -121,6 +121,42 @@ final class Versions {
         return out;
     }
 
+    /**
+     * ListFunctions with FunctionVersion ALL: every function's $LATEST followed by its published
+     * versions. The marker names the last item given, as FUNCTION:VERSION.
+     */
+    JsonNode listAll(RequestContext ctx, ObjectNode in) {
+        String prefix = ctx.accountId() + "/" + ctx.region() + "/";
+        int max = Values.integer(in, "MaxItems", 50);
+        String marker = Values.text(in, "Marker", null);
+        String fromFunction = marker == null ? null : marker.substring(0, Math.max(0, marker.lastIndexOf(':')));
+        ObjectNode out = Values.object();
+        var list = out.putArray("Functions");
+        boolean after = marker == null;
+        String last = null;
+        for (Table.Entry f : lambda.functions().scan(prefix, null, Integer.MAX_VALUE)) {
+            String name = f.key().substring(prefix.length());
+            if (fromFunction != null && name.compareTo(fromFunction) < 0) continue;
+            List<JsonNode> configs = new ArrayList<>();
+            configs.add(f.json().get("Configuration"));
+            for (Table.Entry v : versions.scan(prefix + name + "/", null, Integer.MAX_VALUE)) configs.add(v.json().get("Configuration"));
+            for (JsonNode config : configs) {
+                String id = name + ":" + config.get("Version").asText();
+                if (!after) {
+                    after = id.equals(marker);
+                    continue;
+                }
+                if (list.size() == max) {
+                    out.put("NextMarker", last);
+                    return out;
+                }
+                list.add(config);
+                last = id;
+            }
+        }
+        return out;
+    }
+
     /** A published version's record, or null. */
     ObjectNode version(RequestContext ctx, String function, String version) {
         if (!version.matches("\\d{1,10}")) return null;
@@ -167,6 +203,8 @@ final class Versions {
         if (!versions.delete(versionKey(ctx, ref.name(), Long.parseLong(qualifier)))) throw LambdaService.notFound(ctx, new Ref(ref.name(), qualifier));
         lambda.compute().drain(version.get("Configuration").get("FunctionArn").asText(), null);
         policies.delete(ctx, ref.name(), qualifier);
+        lambda.eventInvokeConfigs().forget(ctx.accountId(), ctx.region(), ref.name(), qualifier);
+        lambda.provisioned().forget(ctx, ref.name(), qualifier);
         lambda.dropCode(version.get("CodeId").asText());
     }
 

@@ -142,10 +142,10 @@ class RestJsonCodecTest {
         assertEquals("1 validation error detected: Value '100000' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000",
                 invalid.awsErrorDetails().errorMessage());
 
-        LambdaException missing = assertThrows(LambdaException.class, () -> lambda.getAccountSettings());
+        LambdaException missing = assertThrows(LambdaException.class, () -> lambda.listCodeSigningConfigs(b -> {}));
         assertEquals(501, missing.statusCode());
         assertEquals("NotImplemented", missing.awsErrorDetails().errorCode());
-        assertTrue(missing.awsErrorDetails().errorMessage().contains("lambda.GetAccountSettings"));
+        assertTrue(missing.awsErrorDetails().errorMessage().contains("lambda.ListCodeSigningConfigs"));
     }
 
     @Test

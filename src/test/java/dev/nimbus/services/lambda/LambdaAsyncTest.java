@@ -150,6 +150,53 @@ class LambdaAsyncTest {
     }
 
     @Test
+    void eventsOfVersionsAndAliasesKeepTheirQualifier() throws Exception {
+        String code = "def handler(event, context):\n    return {'v': '%s', 'arn': context.invoked_function_arn}\n";
+        String arn = create("versioned", code.formatted("ONE"));
+        lambda.publishVersion(b -> b.functionName("versioned"));
+        lambda.updateFunctionCode(b -> b.functionName("versioned").zipFile(Zips.sdk("app.py", code.formatted("TWO"))));
+        lambda.publishVersion(b -> b.functionName("versioned"));
+        lambda.updateFunctionCode(b -> b.functionName("versioned").zipFile(Zips.sdk("app.py", code.formatted("LATEST"))));
+        lambda.createAlias(b -> b.functionName("versioned").name("prod").functionVersion("1"));
+        // The destination itself reached through an alias: a qualified target ARN.
+        lambda.publishVersion(b -> b.functionName("dest"));
+        lambda.createAlias(b -> b.functionName("dest").name("live").functionVersion("1"));
+
+        var prod = lambda.putFunctionEventInvokeConfig(b -> b.functionName("versioned").qualifier("prod")
+                .destinationConfig(d -> d.onSuccess(s -> s.destination(destArn + ":live"))));
+        assertEquals(arn + ":prod", prod.functionArn());
+        lambda.putFunctionEventInvokeConfig(b -> b.functionName(arn + ":2").destinationConfig(d -> d.onSuccess(s -> s.destination(destArn))));
+        assertEquals(List.of(arn + ":2", arn + ":prod"), lambda.listFunctionEventInvokeConfigs(b -> b.functionName("versioned"))
+                .functionEventInvokeConfigs().stream().map(FunctionEventInvokeConfig::functionArn).toList());
+        ResourceNotFoundException none = assertThrows(ResourceNotFoundException.class,
+                () -> lambda.getFunctionEventInvokeConfig(b -> b.functionName("versioned").qualifier("1")));
+        assertEquals("The function " + arn + ":1 doesn't have an EventInvokeConfig", none.awsErrorDetails().errorMessage());
+        assertThrows(ResourceNotFoundException.class, () -> lambda.putFunctionEventInvokeConfig(b -> b.functionName("versioned").qualifier("9")
+                .maximumRetryAttempts(0)));
+        assertThrows(ResourceNotFoundException.class, () -> lambda.invoke(b -> b.functionName("versioned").qualifier("nosuch")
+                .invocationType(InvocationType.EVENT)));
+
+        assertEquals(202, lambda.invoke(b -> b.functionName("versioned").qualifier("prod").invocationType(InvocationType.EVENT)
+                .payload(SdkBytes.fromUtf8String("{\"marker\": \"alias-1\"}"))).statusCode());
+        JsonNode record = record("alias-1");
+        assertEquals(arn + ":prod", record.path("requestContext").path("functionArn").asText());
+        assertEquals("1", record.path("responseContext").path("executedVersion").asText());
+        assertEquals("ONE", record.path("responsePayload").path("v").asText());
+        assertEquals(arn + ":prod", record.path("responsePayload").path("arn").asText(), "the context names the alias it was invoked by");
+
+        lambda.invoke(b -> b.functionName(arn + ":2").invocationType(InvocationType.EVENT).payload(SdkBytes.fromUtf8String("{\"marker\": \"version-2\"}")));
+        record = record("version-2");
+        assertEquals(arn + ":2", record.path("requestContext").path("functionArn").asText());
+        assertEquals("2", record.path("responseContext").path("executedVersion").asText());
+        assertEquals("TWO", record.path("responsePayload").path("v").asText());
+
+        // A deleted alias takes its configuration along.
+        lambda.deleteAlias(b -> b.functionName("versioned").name("prod"));
+        assertEquals(List.of(arn + ":2"), lambda.listFunctionEventInvokeConfigs(b -> b.functionName("versioned"))
+                .functionEventInvokeConfigs().stream().map(FunctionEventInvokeConfig::functionArn).toList());
+    }
+
+    @Test
     void eventInvokeConfigCrudAndErrors() {
         create("configured", "def handler(event, context):\n    return 1\n");
         ResourceNotFoundException none = assertThrows(ResourceNotFoundException.class,

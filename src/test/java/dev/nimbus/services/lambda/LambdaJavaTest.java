@@ -200,6 +200,24 @@ class LambdaJavaTest {
     }
 
     @Test
+    void lambdaLoggerWritesJsonWithLogFormatJson() throws Exception {
+        SdkBytes code = SdkBytes.fromByteArray(Files.readAllBytes(work.resolve("core.zip")));
+        lambda.createFunction(b -> b.functionName("java-json").role(ROLE).runtime(Runtime.JAVA21).handler("example.Hello::handleRequest").timeout(30)
+                .memorySize(256).loggingConfig(l -> l.logFormat(software.amazon.awssdk.services.lambda.model.LogFormat.JSON)).code(c -> c.zipFile(code)));
+        InvokeResponse r = lambda.invoke(b -> b.functionName("java-json").logType(software.amazon.awssdk.services.lambda.model.LogType.TAIL)
+                .payload(SdkBytes.fromUtf8String("{}")));
+        assertEquals(null, r.functionError(), r.payload().asUtf8String());
+        String requestId = json(r).get("requestId").asText();
+        List<String> lines = new String(java.util.Base64.getDecoder().decode(r.logResult()), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        JsonNode logged = null;
+        for (String line : lines) if (line.contains("hello from java")) logged = Values.JSON.readTree(line);
+        assertTrue(logged != null, lines.toString());
+        assertEquals("hello from java", logged.get("message").asText());
+        assertEquals(requestId, logged.get("AWSRequestId").asText());
+        assertTrue(logged.get("timestamp").asText().endsWith("Z"), logged.toString());
+    }
+
+    @Test
     void pojoInAndOut() throws Exception {
         create("java-pojo", Runtime.JAVA17, "example.Greeter", "core.zip");
         JsonNode out = json(call("java-pojo", "{\"name\":\"Ada\",\"age\":36,\"unknown\":1}"));

@@ -53,6 +53,38 @@ class LambdaVersionsTest {
                 .environment(e -> e.variables(Zips.env("STAGE", "one"))).code(c -> c.zipFile(Zips.sdk("app.py", code(tag)))));
     }
 
+    @Test
+    void listFunctionsWithEveryVersion() {
+        // An account of its own, so that only these functions are listed.
+        try (LambdaClient other = nimbus.client(LambdaClient.builder(), "222222222222", "us-east-1")) {
+            for (String name : List.of("fa", "fb")) {
+                other.createFunction(b -> b.functionName(name).role(ROLE).runtime(Runtime.PYTHON3_12).handler("app.handler")
+                        .code(c -> c.zipFile(Zips.sdk("app.py", code(name)))));
+            }
+            other.publishVersion(b -> b.functionName("fa"));
+            other.updateFunctionConfiguration(b -> b.functionName("fa").description("second"));
+            other.publishVersion(b -> b.functionName("fa"));
+
+            assertEquals(List.of("fa:$LATEST", "fb:$LATEST"), other.listFunctions(b -> {}).functions().stream()
+                    .map(f -> f.functionName() + ":" + f.version()).toList());
+            var all = other.listFunctions(b -> b.functionVersion(software.amazon.awssdk.services.lambda.model.FunctionVersion.ALL));
+            assertEquals(List.of("fa:$LATEST", "fa:1", "fa:2", "fb:$LATEST"), all.functions().stream().map(f -> f.functionName() + ":" + f.version()).toList());
+            assertEquals("arn:aws:lambda:us-east-1:222222222222:function:fa:2", all.functions().get(2).functionArn());
+            assertNull(all.nextMarker());
+
+            List<String> paged = new java.util.ArrayList<>();
+            String marker = null;
+            do {
+                String m = marker;
+                var page = other.listFunctions(b -> b.functionVersion(software.amazon.awssdk.services.lambda.model.FunctionVersion.ALL).maxItems(1).marker(m));
+                assertEquals(1, page.functions().size());
+                page.functions().forEach(f -> paged.add(f.functionName() + ":" + f.version()));
+                marker = page.nextMarker();
+            } while (marker != null);
+            assertEquals(List.of("fa:$LATEST", "fa:1", "fa:2", "fb:$LATEST"), paged);
+        }
+    }
+
     static JsonNode invoke(String function, String qualifier, InvokeResponse[] response) throws Exception {
         InvokeResponse r = lambda.invoke(b -> b.functionName(function).qualifier(qualifier).payload(SdkBytes.fromUtf8String("{}")));
         if (response != null) response[0] = r;
