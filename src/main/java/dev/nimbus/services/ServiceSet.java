@@ -8,6 +8,7 @@ import dev.nimbus.services.iam.Iam;
 import dev.nimbus.services.iam.IamService;
 import dev.nimbus.services.lambda.LambdaService;
 import dev.nimbus.services.logs.LogsService;
+import dev.nimbus.services.s3.S3Service;
 import dev.nimbus.services.sts.StsService;
 import dev.nimbus.store.Store;
 import dev.nimbus.protocol.HttpRequest;
@@ -48,7 +49,8 @@ public final class ServiceSet implements AutoCloseable {
         lambda.publishMetricsTo(cloudwatch.metrics());
         targets.register("lambda", lambda::accept);
         logs.publishMetricsTo(cloudwatch.metrics());
-        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch)) operations.register(s);
+        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch,
+                new S3Service(store, targets))) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
 
