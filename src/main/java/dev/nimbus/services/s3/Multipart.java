@@ -180,13 +180,17 @@ final class Multipart {
         MessageDigest md5s = Checksums.md("MD5");
         long size = 0;
         int previous = 0;
-        List<String> chosen = new ArrayList<>();
-        for (int i = 0; i < listed.size(); i++) {
-            JsonNode p = listed.get(i);
+        // The order is checked first: S3 answers InvalidPartOrder before looking at any part.
+        for (JsonNode p : listed) {
             int n = p.path("PartNumber").asInt();
             if (n <= previous) throw new AwsException("InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.", 400)
                     .with("UploadId", uploadId);
             previous = n;
+        }
+        List<String> chosen = new ArrayList<>();
+        for (int i = 0; i < listed.size(); i++) {
+            JsonNode p = listed.get(i);
+            int n = p.path("PartNumber").asInt();
             JsonNode part = parts.getJson(partKey(uploadId, n));
             if (part == null || !S3Service.etagMatches(p.path("ETag").asText(), part.path("etag").asText()) || !checksumsMatch(p, part)) {
                 throw new AwsException("InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded,"
