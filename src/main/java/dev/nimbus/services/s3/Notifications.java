@@ -7,7 +7,6 @@ import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.Targets;
 import dev.nimbus.store.Store;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -184,7 +183,7 @@ final class Notifications {
         ObjectNode b = s3.putObject("bucket").put("name", bucket);
         b.putObject("ownerIdentity").put("principalId", principal(ctx));
         b.put("arn", "arn:aws:s3:::" + bucket);
-        ObjectNode o = s3.putObject("object").put("key", urlEncode(key));
+        ObjectNode o = s3.putObject("object").put("key", Listing.enc(key, true));
         if (eventName.startsWith("ObjectCreated")) {
             o.put("size", size);
             o.put("eTag", etag.replace("\"", ""));
@@ -225,10 +224,5 @@ final class Notifications {
 
     private static String hostId(String requestId) {
         return java.util.Base64.getEncoder().encodeToString(requestId.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    /** Keys in event records are URL-encoded as in a form (space as '+'). */
-    static String urlEncode(String key) {
-        return URLEncoder.encode(key, StandardCharsets.UTF_8);
     }
 }
