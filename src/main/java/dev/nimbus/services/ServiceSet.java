@@ -49,8 +49,9 @@ public final class ServiceSet implements AutoCloseable {
         lambda.publishMetricsTo(cloudwatch.metrics());
         targets.register("lambda", lambda::accept);
         logs.publishMetricsTo(cloudwatch.metrics());
-        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch,
-                new S3Service(store, targets))) operations.register(s);
+        S3Service s3 = new S3Service(store, targets);
+        lambda.codeFromS3(s3::readObject);
+        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, s3)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
 

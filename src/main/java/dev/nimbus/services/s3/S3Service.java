@@ -33,6 +33,8 @@ public final class S3Service implements AwsService {
     static final String DEFAULT_REGION = "us-east-1";
     private static final int MAX_KEY_BYTES = 1024;
     private static final int MAX_METADATA_BYTES = 2048;
+    /** Lambda's limit on a deployment package's unzipped size bounds what it may read from S3. */
+    private static final long MAX_CODE_BYTES = 262_144_000;
 
     private final Store store;
     private final Blobs blobs;
@@ -286,6 +288,20 @@ public final class S3Service implements AwsService {
 
     void deleteBlobs(JsonNode record) {
         for (JsonNode p : record.path("parts")) blobs.delete(p.path("id").asText());
+    }
+
+    /** An object's bytes whole, for Lambda's code from S3 (deployment packages are bounded, so never a large object). */
+    public byte[] readObject(String bucket, String key, String versionId) {
+        JsonNode r = find(bucket, key);
+        long size = r.path("size").asLong();
+        if (size > MAX_CODE_BYTES) {
+            throw new AwsException("EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.", 400);
+        }
+        try (InputStream in = new ObjectBody(blobs, r.path("parts"), 0, size)) {
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     Blobs blobs() {
