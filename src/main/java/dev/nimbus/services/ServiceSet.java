@@ -28,6 +28,7 @@ public final class ServiceSet implements AutoCloseable {
     private final LogsService logs;
     private final LambdaService lambda;
     private final CloudWatchService cloudwatch;
+    private final S3Service s3;
 
     public ServiceSet(Store store) {
         this(store, List.of(), () -> "http://127.0.0.1:4566", null);
@@ -49,8 +50,9 @@ public final class ServiceSet implements AutoCloseable {
         lambda.publishMetricsTo(cloudwatch.metrics());
         targets.register("lambda", lambda::accept);
         logs.publishMetricsTo(cloudwatch.metrics());
-        S3Service s3 = new S3Service(store, targets);
+        this.s3 = new S3Service(store, targets);
         lambda.codeFromS3(s3::readObject);
+        frontDoors.add(s3.frontDoor());
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, s3)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
@@ -77,12 +79,14 @@ public final class ServiceSet implements AutoCloseable {
     /** Starts services' background work that calls back into the server (Lambda's queued asynchronous events), once it listens. */
     public void start() {
         lambda.start();
+        s3.start();
     }
 
     /** Stops what services run (function environments, the alarm evaluator, the log retention sweep); the store is closed after this. */
     @Override
     public void close() {
         lambda.close();
+        s3.close();
         cloudwatch.close();
         logs.close();
     }
@@ -99,6 +103,11 @@ public final class ServiceSet implements AutoCloseable {
     /** CloudWatch Logs, where other services (Lambda) write their logs. */
     public LogsService logs() {
         return logs;
+    }
+
+    /** S3 (tests drive its lifecycle sweep). */
+    public S3Service s3() {
+        return s3;
     }
 
     /** CloudWatch (tests drive its alarm evaluator). */

@@ -29,7 +29,7 @@ import java.util.Map;
  * and checked before the record that points to them commits, so a reader never sees a partial
  * object and an upload cut off midway leaves nothing behind.
  */
-public final class S3Service implements AwsService {
+public final class S3Service implements AwsService, AutoCloseable {
     static final String DEFAULT_REGION = "us-east-1";
     private static final int MAX_KEY_BYTES = 1024;
     private static final int MAX_METADATA_BYTES = 2048;
@@ -43,6 +43,8 @@ public final class S3Service implements AwsService {
     private final Notifications notifications;
     private final Listing listing;
     private final Multipart multipart;
+    final Lifecycle lifecycle;
+    private final S3Doors doors;
 
     public S3Service(Store store, Targets targets) {
         this.store = store;
@@ -52,6 +54,28 @@ public final class S3Service implements AwsService {
         this.notifications = new Notifications(store, targets, buckets);
         this.listing = new Listing(objects);
         this.multipart = new Multipart(store, this);
+        this.lifecycle = new Lifecycle(this, buckets);
+        this.doors = new S3Doors(this, buckets);
+    }
+
+    /** Presigned URL expiry, CORS preflights by bucket rules, website endpoints: asked before API routing. */
+    public dev.nimbus.services.FrontDoor frontDoor() {
+        return doors;
+    }
+
+    /** Runs the lifecycle expiration sweep as of {@code now} (tests; the background sweep uses the clock); returns objects deleted. */
+    public int expire(Instant now) {
+        return lifecycle.sweep(now);
+    }
+
+    /** Starts the lifecycle expiration sweep. */
+    public void start() {
+        lifecycle.start();
+    }
+
+    @Override
+    public void close() {
+        lifecycle.close();
     }
 
     @Override
@@ -85,6 +109,18 @@ public final class S3Service implements AwsService {
         ops.add("PutObjectAcl", this::putObjectAcl);
         ops.add("GetObjectAcl", this::getObjectAcl);
         multipart.register(ops);
+        new Configs(buckets).register(ops);
+        ops.add("PutObjectTagging", (ctx, in) -> {
+            ObjectNode tags = Tagging.fromTagSet(in.get("Tagging"));
+            update(bucket(in), Values.text(in, "Key"), r -> r.set("tags", tags));
+            return null;
+        });
+        ops.add("GetObjectTagging", (ctx, in) -> Tagging.toTagSet(find(bucket(in), Values.text(in, "Key")).get("tags")));
+        ops.add("DeleteObjectTagging", (ctx, in) -> {
+            update(bucket(in), Values.text(in, "Key"), r -> r.remove("tags"));
+            return null;
+        });
+        ops.add("GetObjectAttributes", this::getObjectAttributes);
     }
 
     static String bucket(JsonNode in) {
@@ -117,9 +153,7 @@ public final class S3Service implements AwsService {
                 // us-east-1 answers success to its owner's repeated create (legacy behaviour kept by AWS)
                 if (!region.equals(DEFAULT_REGION) || !existing.path("region").asText().equals(DEFAULT_REGION)) throw Buckets.alreadyOwned(name);
             }
-            if (in.hasNonNull("ObjectOwnership")) {
-                buckets.putConfig(name, "ownership", ownership(in.get("ObjectOwnership").asText()));
-            }
+            if (buckets.config(name, "ownership") == null) Configs.defaults(buckets, name, Values.text(in, "ObjectOwnership", null));
         });
         return Values.object().put("Location", "/" + name);
     }
@@ -414,13 +448,17 @@ public final class S3Service implements AwsService {
 
     /** Deletes the key if present (deleting nothing is a success in S3) and tells the bucket's listeners. */
     void remove(RequestContext ctx, String bucket, String key) {
+        remove(ctx, bucket, key, "ObjectRemoved:Delete");
+    }
+
+    void remove(RequestContext ctx, String bucket, String key, String event) {
         List<Runnable> after = new ArrayList<>();
         JsonNode old = store.transaction(() -> {
             buckets.get(bucket);
             JsonNode r = objects.getJson(objectKey(bucket, key));
             if (r != null) {
                 objects.delete(objectKey(bucket, key));
-                after.addAll(notifications.fire(ctx, bucket, "ObjectRemoved:Delete", key, 0, "", null));
+                after.addAll(notifications.fire(ctx, bucket, event, key, 0, "", null));
             }
             return r;
         });
@@ -509,17 +547,43 @@ public final class S3Service implements AwsService {
         if (noneMatch == null && modifiedSince != null && !modified.isAfter(modifiedSince)) throw S3Errors.preconditionFailed("x-amz-copy-source-If-Modified-Since");
     }
 
+    /** Changes an object's record in place (tags, ACL), in one transaction. */
+    private void update(String bucket, String key, java.util.function.Consumer<ObjectNode> change) {
+        store.transaction(() -> {
+            ObjectNode r = (ObjectNode) find(bucket, key);
+            change.accept(r);
+            objects.putJson(objectKey(bucket, key), r);
+        });
+    }
+
+    private JsonNode getObjectAttributes(RequestContext ctx, ObjectNode in) {
+        JsonNode r = find(bucket(in), Values.text(in, "Key"));
+        List<String> wanted = new ArrayList<>();
+        for (JsonNode a : in.path("ObjectAttributes")) wanted.add(a.asText());
+        ObjectNode out = Values.object();
+        out.set("LastModified", Values.timestamp(Instant.ofEpochMilli(r.path("modified").asLong())));
+        // GetObjectAttributes gives the ETag without its quotes
+        if (wanted.contains("ETag")) out.put("ETag", r.path("etag").asText().replace("\"", ""));
+        if (wanted.contains("ObjectSize")) out.put("ObjectSize", r.path("size").asLong());
+        if (wanted.contains("StorageClass")) out.put("StorageClass", r.path("storage").asText("STANDARD"));
+        if (wanted.contains("Checksum") && r.has("checksum")) {
+            out.putObject("Checksum").put(Checksums.member(r.path("checksum").path("alg").asText()), r.path("checksum").path("value").asText())
+                    .put("ChecksumType", "FULL_OBJECT");
+        }
+        if (wanted.contains("ObjectParts") && r.path("partsCount").asInt(0) > 0) {
+            out.putObject("ObjectParts").put("TotalPartsCount", r.path("partsCount").asInt());
+        }
+        return out;
+    }
+
     // ---- ACLs: stored and returned (enforcement belongs to the IAM work) ----
 
     private JsonNode putObjectAcl(RequestContext ctx, ObjectNode in) {
         String bucket = bucket(in);
         String key = Values.text(in, "Key");
-        store.transaction(() -> {
-            ObjectNode r = (ObjectNode) find(bucket, key);
-            JsonNode policy = in.get("AccessControlPolicy");
-            r.set("acl", policy != null ? policy : Acls.canned(ctx.accountId(), Values.text(in, "ACL", "private")));
-            objects.putJson(objectKey(bucket, key), r);
-        });
+        JsonNode policy = in.get("AccessControlPolicy");
+        JsonNode acl = policy != null ? policy : Acls.canned(ctx.accountId(), Values.text(in, "ACL", "private"));
+        update(bucket, key, r -> r.set("acl", acl));
         return null;
     }
 
