@@ -1,6 +1,10 @@
 package dev.nimbus.services.s3;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nimbus.protocol.AwsException;
+import dev.nimbus.protocol.Identity;
+import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.HttpRequest;
 import dev.nimbus.protocol.HttpResponse;
 import dev.nimbus.protocol.S3Hosts;
@@ -17,10 +21,12 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
 
 /**
  * What S3 answers before an API operation runs: expired presigned URLs (AccessDenied), CORS
- * preflights by the bucket's CORS rules, and static website endpoints
+ * preflights by the bucket's CORS rules, browser POST uploads (a form with a policy), and static website endpoints
  * ({@code bucket.s3-website.localhost:4566}) serving index and error documents.
  */
 final class S3Doors implements FrontDoor {
@@ -41,6 +47,10 @@ final class S3Doors implements FrontDoor {
         String website = websiteBucket(host);
         if (website != null) return website(req, website);
         if (req.rawQuery.contains("X-Amz-Expires=") || req.rawQuery.contains("Expires=") && req.rawQuery.contains("AWSAccessKeyId=")) return expired(req);
+        if ("POST".equals(req.method)) {
+            String bucket = postBucket(req);
+            if (bucket != null) return post(req, bucket);
+        }
         if ("OPTIONS".equals(req.method) && req.header("Origin") != null && req.header("Access-Control-Request-Method") != null) return preflight(req);
         return null;
     }
@@ -212,5 +222,99 @@ final class S3Doors implements FrontDoor {
         HttpResponse res = new HttpResponse();
         res.status = status;
         return res.body("text/html; charset=utf-8", page.getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ---- browser POST uploads ----
+
+    /** The bucket a form POST is for (Host bucket with path "/", or path "/bucket"), or null when the request is not one. */
+    private String postBucket(HttpRequest req) {
+        if (PostForm.boundary(req.header("Content-Type")) == null || !req.rawQuery.isEmpty()) return null;
+        String host = S3Hosts.bucketFromHost(req.header("Host"));
+        String bucket;
+        if (host != null) {
+            bucket = req.rawPath.equals("/") || req.rawPath.isEmpty() ? host : null;
+        } else {
+            String path = req.rawPath.startsWith("/") ? req.rawPath.substring(1) : req.rawPath;
+            if (path.endsWith("/")) path = path.substring(0, path.length() - 1);
+            bucket = path.isEmpty() || path.contains("/") ? null : URLDecoder.decode(path, StandardCharsets.UTF_8);
+        }
+        return bucket != null && buckets.buckets.get(bucket) != null ? bucket : null;
+    }
+
+    private HttpResponse post(HttpRequest req, String bucket) {
+        try {
+            PostForm form = PostForm.read(req.bodyStream(), PostForm.boundary(req.header("Content-Type")));
+            return upload(form, bucket);
+        } catch (AwsException e) {
+            List<String> fields = new ArrayList<>();
+            e.fields().forEach((k, v) -> {
+                fields.add(k);
+                fields.add(v);
+            });
+            return error(e.status(), e.code(), e.getMessage(), fields.toArray(String[]::new));
+        } catch (java.io.IOException e) {
+            return error(400, "IncompleteBody", "The request body terminated unexpectedly");
+        }
+    }
+
+    private HttpResponse upload(PostForm form, String bucket) throws java.io.IOException {
+        Map<String, String> f = form.fields;
+        String key = f.get("key");
+        if (key == null) {
+            throw new AwsException("InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", 400)
+                    .with("ArgumentName", "key").with("ArgumentValue", "");
+        }
+        key = key.replace("${filename}", form.filename);
+        S3Service.checkKey(key);
+        long[] range = PostPolicy.check(f.get("policy"), bucket, key, f, Instant.now());
+        String credential = f.get("x-amz-credential");
+        String[] scope = credential == null ? new String[0] : credential.split("/");
+        JsonNode b = buckets.get(bucket);
+        RequestContext ctx = new RequestContext(UUID.randomUUID().toString(), Identity.ofUnknownKey(scope.length > 0 ? scope[0] : f.get("awsaccesskeyid")),
+                scope.length > 2 ? scope[2] : b.path("region").asText(), null);
+        Upload up = Upload.store(s3.blobs(), form.file, -1, null, Map.of());
+        form.finish();
+        if (range != null && (up.size() < range[0] || up.size() > range[1])) {
+            s3.blobs().delete(up.blobId());
+            throw up.size() > range[1]
+                    ? new AwsException("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400).with("ProposedSize", String.valueOf(up.size()))
+                            .with("MaxSizeAllowed", String.valueOf(range[1]))
+                    : new AwsException("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size", 400)
+                            .with("ProposedSize", String.valueOf(up.size())).with("MinSizeAllowed", String.valueOf(range[0]));
+        }
+        ObjectNode meta = Values.object();
+        ObjectNode in = Values.object();
+        f.forEach((k, v) -> {
+            if (k.startsWith("x-amz-meta-")) meta.put(k.substring(11), v);
+        });
+        for (String[] h : new String[][] {{"cache-control", "CacheControl"}, {"content-disposition", "ContentDisposition"},
+                {"content-encoding", "ContentEncoding"}, {"x-amz-storage-class", "StorageClass"}}) {
+            if (f.containsKey(h[0])) in.put(h[1], f.get(h[0]));
+        }
+        S3Service.checkMetadata(meta);
+        String type = f.getOrDefault("content-type", form.fileContentType);
+        ObjectNode record = S3Service.record(in, type, meta, S3Service.headersOf(in), S3Service.oneBlob(up.blobId(), up.size()), up.size(), up.etag());
+        s3.publish(ctx, bucket, key, record, null, "ObjectCreated:Post", null);
+
+        String location = "/" + bucket + "/" + key;
+        String redirect = f.get("success_action_redirect");
+        HttpResponse res = new HttpResponse();
+        res.header("ETag", up.etag()).header("Location", location);
+        if (redirect != null && !redirect.isEmpty()) {
+            res.status = 303;
+            res.headers.removeIf(h -> h[0].equals("Location"));
+            String sep = redirect.contains("?") ? "&" : "?";
+            return res.header("Location", redirect + sep + "bucket=" + Listing.enc(bucket, true) + "&key=" + Listing.enc(key, true) + "&etag="
+                    + Listing.enc(up.etag(), true));
+        }
+        String status = f.getOrDefault("success_action_status", "204");
+        if (status.equals("201")) {
+            res.status = 201;
+            XmlWriter w = new XmlWriter().declaration().open("PostResponse").element("Location", location).element("Bucket", bucket)
+                    .element("Key", key).element("ETag", up.etag()).close("PostResponse");
+            return res.body("application/xml", w.toBytes());
+        }
+        res.status = status.equals("200") ? 200 : 204;
+        return res;
     }
 }
