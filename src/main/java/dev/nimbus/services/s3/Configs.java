@@ -76,6 +76,8 @@ final class Configs {
             buckets.get(bucket);
             String status = in.path("VersioningConfiguration").path("Status").asText("");
             if (!status.equals("Enabled") && !status.equals("Suspended")) throw S3Errors.malformedXml();
+            // Better refused than accepted and not kept: a client enabling versioning relies on old versions surviving.
+            if (status.equals("Enabled")) throw new AwsException("NotImplemented", "Nimbus does not keep object versions yet", 501, false);
             buckets.putConfig(bucket, "versioning", Values.object().put("Status", status));
             return null;
         });

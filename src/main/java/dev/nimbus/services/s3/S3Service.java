@@ -356,6 +356,7 @@ public final class S3Service implements AwsService, AutoCloseable {
     private JsonNode getObject(ObjectNode in, boolean withBody) {
         String bucket = bucket(in);
         String key = Values.text(in, "Key");
+        checkVersionId(in);
         JsonNode r = find(bucket, key);
         checkReadConditions(in, r);
         long size = r.path("size").asLong();
@@ -390,6 +391,12 @@ public final class S3Service implements AwsService, AutoCloseable {
         overrides(in, out);
         if (withBody) out.set("Body", new POJONode(new Payload(new ObjectBody(blobs, r.path("parts"), start, length), length, out.path("ContentType").asText())));
         return out;
+    }
+
+    /** Objects have no versions here (no bucket can enable versioning): "null" is the version of every object, as in S3. */
+    static void checkVersionId(JsonNode in) {
+        String v = Values.text(in, "VersionId", null);
+        if (v != null && !v.equals("null")) throw S3Errors.invalidArgument("Invalid version id specified", "versionId", v);
     }
 
     /** The headers GetObject and HeadObject answer with, from the record. */

@@ -44,7 +44,7 @@ record Upload(String blobId, long size, byte[] md5, Map<String, String> checksum
         Map<String, Checksums.Running> running = new LinkedHashMap<>();
         for (String alg : declared.keySet()) running.put(alg, Checksums.of(alg));
         String id = newBlobId();
-        Digesting in = new Digesting(body, running);
+        Digesting in = new Digesting(body, running, declaredLength);
         long size;
         try {
             size = blobs.write(id, in);
@@ -124,10 +124,13 @@ record Upload(String blobId, long size, byte[] md5, Map<String, String> checksum
     private static final class Digesting extends FilterInputStream {
         final MessageDigest md5 = Checksums.md("MD5");
         final Checksums.Running[] others;
+        /** copy buffer: large for large bodies, small for the many 1 KiB ones (a 256 KiB buffer per small PUT is most of its allocation) */
+        private final int buffer;
 
-        Digesting(InputStream in, Map<String, Checksums.Running> others) {
+        Digesting(InputStream in, Map<String, Checksums.Running> others, long declaredLength) {
             super(in);
             this.others = others.values().toArray(Checksums.Running[]::new);
+            this.buffer = (int) (declaredLength < 0 ? 256 * 1024 : Math.max(8192, Math.min(256 * 1024, declaredLength)));
         }
 
         @Override
@@ -154,7 +157,7 @@ record Upload(String blobId, long size, byte[] md5, Map<String, String> checksum
         /** Large reads: FileBlobs copies with transferTo, whose 16 KiB default means many small writes. */
         @Override
         public long transferTo(java.io.OutputStream out) throws IOException {
-            byte[] buf = new byte[256 * 1024];
+            byte[] buf = new byte[buffer];
             long total = 0;
             for (int n = read(buf, 0, buf.length); n >= 0; n = read(buf, 0, buf.length)) {
                 out.write(buf, 0, n);
