@@ -41,7 +41,7 @@ public class S3Bench {
         new Random(1).nextBytes(kib);
         AtomicLong written = new AtomicLong();
         // warm-up, then measured runs
-        run("warm-up PUT", clients, 3, i -> send("PUT", "/bench/small/" + written.getAndIncrement(), HttpRequest.BodyPublishers.ofByteArray(kib), 200), false);
+        run("warm-up PUT", clients, 10, i -> send("PUT", "/bench/small/" + written.getAndIncrement(), HttpRequest.BodyPublishers.ofByteArray(kib), 200), false);
         run("1 KiB PUT", clients, seconds, i -> send("PUT", "/bench/small/" + written.getAndIncrement(), HttpRequest.BodyPublishers.ofByteArray(kib), 200), true);
         long keys = written.get();
         run("warm-up GET", clients, 3, i -> get("/bench/small/" + (i % keys)), false);
@@ -60,7 +60,7 @@ public class S3Bench {
         AtomicLong ops = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
-        long cpu0 = cpuNanos();
+        long cpu0 = cpuNanos(), sys0 = sysNanos();
         long t0 = System.nanoTime();
         for (int c = 0; c < clients; c++) {
             long seed = c;
@@ -80,10 +80,10 @@ public class S3Bench {
         stop.set(true);
         for (Thread t : threads) t.join();
         double secs = (System.nanoTime() - t0) / 1e9;
-        long cpu = cpuNanos() - cpu0;
+        long cpu = cpuNanos() - cpu0, sys = sysNanos() - sys0;
         if (report) {
-            System.out.printf("%-12s %8d ops %9.0f ops/s  server CPU %6.1f us/op  errors %d%n", name, ops.get(), ops.get() / secs,
-                    cpu / 1e3 / Math.max(1, ops.get()), errors.get());
+            System.out.printf("%-12s %8d ops %9.0f ops/s  server CPU %6.1f us/op (system %6.1f)  errors %d%n", name, ops.get(), ops.get() / secs,
+                    cpu / 1e3 / Math.max(1, ops.get()), sys / 1e3 / Math.max(1, ops.get()), errors.get());
         }
     }
 
@@ -180,6 +180,12 @@ public class S3Bench {
     static void get(String path) throws IOException, InterruptedException {
         HttpResponse<byte[]> res = HTTP.send(request("GET", path, HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofByteArray());
         if (res.statusCode() != 200 || res.body().length != 1024) throw new IOException("GET " + path + " -> " + res.statusCode());
+    }
+
+    /** The server's system (kernel) CPU time alone: fsync and file system work show here. */
+    static long sysNanos() throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[12]) * TICK_NS;
     }
 
     /** The server's user + system CPU time, from /proc/PID/stat (fields 14 and 15, in clock ticks). */
