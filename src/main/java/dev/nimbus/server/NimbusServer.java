@@ -262,7 +262,8 @@ public final class NimbusServer implements AutoCloseable {
 
             public Map.Entry<String, String> next() {
                 io.helidon.http.Header h = it.next();
-                return new AbstractMap.SimpleImmutableEntry<>(h.name(), h.get());
+                // every value of a repeated header, comma-joined as HTTP reads them (SDKs send list headers as repeated lines)
+                return new AbstractMap.SimpleImmutableEntry<>(h.name(), h.values());
             }
         };
     }

@@ -9,6 +9,7 @@ import dev.nimbus.services.iam.IamService;
 import dev.nimbus.services.lambda.LambdaService;
 import dev.nimbus.services.logs.LogsService;
 import dev.nimbus.services.sns.SnsService;
+import dev.nimbus.services.s3.S3Service;
 import dev.nimbus.services.sts.StsService;
 import dev.nimbus.store.Store;
 import dev.nimbus.protocol.HttpRequest;
@@ -29,6 +30,7 @@ public final class ServiceSet implements AutoCloseable {
     private final LambdaService lambda;
     private final CloudWatchService cloudwatch;
     private final SnsService sns;
+    private final S3Service s3;
 
     public ServiceSet(Store store) {
         this(store, List.of(), () -> "http://127.0.0.1:4566", null);
@@ -54,7 +56,10 @@ public final class ServiceSet implements AutoCloseable {
         this.sns = new SnsService(store, targets, endpoint);
         sns.publishMetricsTo(cloudwatch.metrics());
         targets.register("sns", sns::accept);
-        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, sns)) operations.register(s);
+        this.s3 = new S3Service(store, targets);
+        lambda.codeFromS3(s3::readObject);
+        frontDoors.add(s3.frontDoor());
+        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, sns, s3)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
 
@@ -87,6 +92,7 @@ public final class ServiceSet implements AutoCloseable {
     public void start() {
         lambda.start();
         sns.start();
+        s3.start();
     }
 
     /** Stops what services run (function environments, the alarm evaluator, the log retention sweep); the store is closed after this. */
@@ -94,6 +100,7 @@ public final class ServiceSet implements AutoCloseable {
     public void close() {
         sns.close();
         lambda.close();
+        s3.close();
         cloudwatch.close();
         logs.close();
     }
@@ -110,6 +117,11 @@ public final class ServiceSet implements AutoCloseable {
     /** CloudWatch Logs, where other services (Lambda) write their logs. */
     public LogsService logs() {
         return logs;
+    }
+
+    /** S3 (tests drive its lifecycle sweep). */
+    public S3Service s3() {
+        return s3;
     }
 
     /** CloudWatch (tests drive its alarm evaluator). */

@@ -9,13 +9,16 @@ import java.io.InputStream;
  * Decodes an {@code aws-chunked} request body (SigV4 streaming uploads; the AWS SDKs use it for
  * S3 PutObject and UploadPart, with a trailing checksum): {@code hex-size[;chunk-signature=..]CRLF
  * data CRLF ... 0[;..]CRLF [trailer-name:value CRLF]* CRLF}. Chunk signatures and trailers are
- * parsed past, not verified, as the rest of Nimbus does not verify signatures.
+ * parsed past, not verified (trailers are kept for the service to check), as the rest of Nimbus does not verify signatures.
  *
  * A broken or truncated framing is the client's fault, so it surfaces as an AwsException (400)
  * rather than an IOException, which whoever copies the stream would report as a server error.
  */
-final class AwsChunkedInputStream extends InputStream {
+public final class AwsChunkedInputStream extends InputStream {
     private static final int MAX_LINE = 4096;
+
+    /** trailer name (lower case) to value, known once the stream is read to its end (S3 checks x-amz-checksum-* against them) */
+    private final java.util.Map<String, String> trailers = new java.util.HashMap<>();
 
     private final InputStream in;
     /** bytes left in the current chunk */
@@ -61,8 +64,9 @@ final class AwsChunkedInputStream extends InputStream {
         if (remaining == 0) {
             // Trailers (x-amz-checksum-*, x-amz-trailer-signature) up to the empty line; some
             // clients end the body right after them, which is as good as the empty line.
-            while (!readLine(true).isEmpty()) {
-                // skipped: see the class comment
+            for (String line = readLine(true); !line.isEmpty(); line = readLine(true)) {
+                int colon = line.indexOf(':');
+                if (colon > 0) trailers.put(line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT), line.substring(colon + 1).trim());
             }
             done = true;
         }
@@ -88,6 +92,11 @@ final class AwsChunkedInputStream extends InputStream {
         int len = sb.length();
         if (len > 0 && sb.charAt(len - 1) == '\r') sb.setLength(len - 1);
         return sb.toString();
+    }
+
+    /** The trailers after the last chunk (empty until the stream has been read to its end). */
+    public java.util.Map<String, String> trailers() {
+        return trailers;
     }
 
     @Override

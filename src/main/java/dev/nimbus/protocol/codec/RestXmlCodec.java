@@ -82,13 +82,13 @@ public final class RestXmlCodec extends RestCodec {
     @Override
     protected void writeBody(HttpResponse res, Operation op, Shape shape, JsonNode output) {
         String root = shape.locationName != null ? shape.locationName : ROOT_NAMES.getOrDefault(shape.name, shape.name);
-        XmlWriter w = new XmlWriter().declaration();
+        XmlWriter w = new XmlWriter().declaration().millisTimestamps();
         Member only = soleBodyMember(shape);
         if (only != null && only.shape.isScalar() && only.wireName().equals(root)) {
             // S3's GetBucketLocation: the root element is the member itself, <LocationConstraint>eu-west-1</LocationConstraint>.
             JsonNode v = output.get(only.name);
             w.open(root, "xmlns", namespace(op.service));
-            if (v != null && !v.isNull()) w.text(XmlShapes.scalar(v, only.shape, only));
+            if (v != null && !v.isNull()) w.text(XmlShapes.scalar(v, only.shape, only, true));
             w.close(root);
         } else {
             w.open(root, "xmlns", namespace(op.service));
@@ -102,7 +102,7 @@ public final class RestXmlCodec extends RestCodec {
     protected void writePayloadDocument(HttpResponse res, Operation op, Member payload, JsonNode value) {
         if (value == null) return;
         String root = payload.locationName != null ? payload.locationName : payload.shape.locationName != null ? payload.shape.locationName : payload.name;
-        XmlWriter w = new XmlWriter().declaration();
+        XmlWriter w = new XmlWriter().declaration().millisTimestamps();
         String ns = payload.xmlNamespace != null ? payload.xmlNamespace : payload.shape.xmlNamespace != null ? payload.shape.xmlNamespace : namespace(op.service);
         w.open(root, "xmlns", ns);
         XmlShapes.members(w, value, payload.shape);

@@ -74,7 +74,7 @@ public final class XmlShapes {
                 mapEntries(w, "entry", v, s);
                 w.close(name);
             }
-            default -> w.element(name, scalar(v, s, m));
+            default -> w.element(name, scalar(v, s, m, w.millis()));
         }
     }
 
@@ -107,13 +107,20 @@ public final class XmlShapes {
 
     /** The text form of a scalar in XML: ISO 8601 timestamps (unless the model says otherwise), base64 blobs. */
     public static String scalar(JsonNode v, Shape s, Member m) {
+        return scalar(v, s, m, false);
+    }
+
+    private static final java.time.format.DateTimeFormatter MILLIS = java.time.format.DateTimeFormatter
+            .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
+    static String scalar(JsonNode v, Shape s, Member m, boolean millis) {
         switch (s.type) {
             case "timestamp": {
                 String format = m != null && m.timestampFormat != null ? m.timestampFormat : s.timestampFormat;
                 java.time.Instant t = Values.instant(v);
                 if ("unixTimestamp".equals(format)) return Values.epochSeconds(t).asText();
                 if ("rfc822".equals(format)) return Values.httpDate(t);
-                return Values.iso8601(t);
+                return millis ? MILLIS.format(t) : Values.iso8601(t);
             }
             case "blob":
                 return v.isBinary() ? Base64.getEncoder().encodeToString(binary(v)) : v.asText();

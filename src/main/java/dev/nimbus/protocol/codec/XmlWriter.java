@@ -5,6 +5,17 @@ import java.nio.charset.StandardCharsets;
 /** A minimal, fast XML writer: elements, text and attributes, escaped; nothing else is needed. */
 public final class XmlWriter {
     private final StringBuilder sb = new StringBuilder(512);
+    private boolean millis;
+
+    /** Timestamps with milliseconds always (2026-11-22T10:00:00.000Z), as S3 writes them; query services omit a zero fraction. */
+    public XmlWriter millisTimestamps() {
+        millis = true;
+        return this;
+    }
+
+    boolean millis() {
+        return millis;
+    }
 
     public XmlWriter declaration() {
         sb.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");

@@ -126,6 +126,28 @@ public final class LambdaService implements AwsService, AutoCloseable {
         return urls.frontDoor(identities);
     }
 
+    /** Reads a deployment package from S3 (bucket, key, version or null); ServiceSet sets it, so Lambda needs no S3 classes. */
+    public interface CodeSource {
+        byte[] read(String bucket, String key, String version);
+    }
+
+    private volatile CodeSource s3Code;
+
+    public void codeFromS3(CodeSource source) {
+        this.s3Code = source;
+    }
+
+    /** The zip of a Code (or UpdateFunctionCode input): ZipFile, or S3Bucket/S3Key/S3ObjectVersion read through {@link #codeFromS3}. */
+    private byte[] zipOf(JsonNode code) {
+        if (code.hasNonNull("ZipFile")) return bytes(code.get("ZipFile"));
+        if (s3Code == null) throw new AwsException("NotImplemented", "Nimbus does not take code from S3 here; upload the zip as ZipFile", 501, false);
+        try {
+            return s3Code.read(code.get("S3Bucket").asText(), Values.text(code, "S3Key", ""), Values.text(code, "S3ObjectVersion", null));
+        } catch (AwsException e) {
+            throw FunctionCode.invalid("Error occurred while GetObject. S3 Error Code: " + e.code() + ". S3 Error Message: " + e.getMessage());
+        }
+    }
+
     /** Starts running stored asynchronous events; called once the server listens, as functions call back into it. */
     public void start() {
         async.start();
@@ -187,13 +209,10 @@ public final class LambdaService implements AwsService, AutoCloseable {
         checkConfiguration(config);
         var layerCodes = layers.attach(in.path("Layers"), config);
         JsonNode code = in.path("Code");
-        if (!code.hasNonNull("ZipFile")) {
-            if (code.hasNonNull("S3Bucket")) throw new AwsException("NotImplemented", "Nimbus does not take code from S3 yet; upload the zip as ZipFile", 501, false);
-            throw FunctionCode.invalid("Please provide a source for function code.");
-        }
+        if (!code.hasNonNull("ZipFile") && !code.hasNonNull("S3Bucket")) throw FunctionCode.invalid("Please provide a source for function code.");
         String key = key(ctx, name);
         if (functions.get(key) != null) throw conflict(name);
-        byte[] zip = bytes(code.get("ZipFile"));
+        byte[] zip = zipOf(code);
         FunctionCode.checkSize(zip, "CreateFunction");
         String codeId = saveCode(zip);
         config.put("CodeSize", zip.length);
@@ -263,11 +282,10 @@ public final class LambdaService implements AwsService, AutoCloseable {
         ObjectNode record = load(ctx, ref);
         ObjectNode config = (ObjectNode) record.get("Configuration");
         checkRevision(in, config);
-        if (!in.hasNonNull("ZipFile")) {
-            if (in.hasNonNull("S3Bucket")) throw new AwsException("NotImplemented", "Nimbus does not take code from S3 yet; upload the zip as ZipFile", 501, false);
+        if (!in.hasNonNull("ZipFile") && !in.hasNonNull("S3Bucket")) {
             throw FunctionCode.invalid("Please do not provide other FunctionCode parameters when providing a ZipFile.");
         }
-        byte[] zip = bytes(in.get("ZipFile"));
+        byte[] zip = zipOf(in);
         FunctionCode.checkSize(zip, "UpdateFunctionCode");
         if (in.path("DryRun").asBoolean(false)) {
             ObjectNode out = config.deepCopy();

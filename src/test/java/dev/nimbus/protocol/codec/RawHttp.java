@@ -15,9 +15,9 @@ import java.util.TreeMap;
  * One HTTP/1.1 exchange over a plain socket, for what SDKs cannot show or send: the exact bytes
  * of an error body, a Host header naming a bucket, a HEAD response's headers, a hostile body.
  */
-final class RawHttp {
-    record Response(int status, Map<String, String> headers, String body) {
-        String header(String name) {
+public final class RawHttp {
+    public record Response(int status, Map<String, String> headers, String body) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
@@ -25,7 +25,7 @@ final class RawHttp {
     private RawHttp() {}
 
     /** Sends {@code method path} with the given headers ("Name: value" lines) and body; reads the whole response. */
-    static Response exchange(int port, String method, String path, String host, String body, String... headers) {
+    public static Response exchange(int port, String method, String path, String host, String body, String... headers) {
         try (Socket s = new Socket("127.0.0.1", port)) {
             byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
             StringBuilder req = new StringBuilder()

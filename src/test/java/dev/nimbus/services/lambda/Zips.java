@@ -10,11 +10,11 @@ import java.util.zip.ZipOutputStream;
 import software.amazon.awssdk.core.SdkBytes;
 
 /** Deployment packages built in the test, as a user's zip tool would. */
-final class Zips {
+public final class Zips {
     private Zips() {}
 
     /** Pairs of file name and content: {@code zip("app.py", "def handler(e, c): return 1")}. */
-    static byte[] zip(String... nameThenContent) {
+    public static byte[] zip(String... nameThenContent) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             for (int i = 0; i < nameThenContent.length; i += 2) {
@@ -28,7 +28,7 @@ final class Zips {
         return bytes.toByteArray();
     }
 
-    static SdkBytes sdk(String... nameThenContent) {
+    public static SdkBytes sdk(String... nameThenContent) {
         return SdkBytes.fromByteArray(zip(nameThenContent));
     }
 

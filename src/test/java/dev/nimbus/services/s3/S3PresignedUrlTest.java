@@ -1,18 +1,16 @@
-package dev.nimbus.protocol.codec;
+package dev.nimbus.services.s3;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nimbus.server.NimbusServer;
 import dev.nimbus.server.ServerConfig;
-import dev.nimbus.store.SqliteStore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,23 +23,20 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /** Query-string (presigned) authentication: the URL alone names the service, region and account. */
-class PresignedUrlTest {
-    static SqliteStore store;
+class S3PresignedUrlTest {
     static NimbusServer server;
     static URI endpoint;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() {
-        store = SqliteStore.inMemory();
-        server = NimbusServer.start(ServerConfig.defaults().withPort(0).asEphemeral(), List.of(new BlobS3(store.blobs())));
+        server = NimbusServer.start(ServerConfig.defaults().withPort(0).asEphemeral());
         endpoint = URI.create("http://127.0.0.1:" + server.port());
     }
 
     @AfterAll
     static void stop() {
         server.close();
-        store.close();
     }
 
     static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
@@ -55,7 +50,7 @@ class PresignedUrlTest {
                 .credentialsProvider(creds).build();
              S3Presigner presigner = S3Presigner.builder().endpointOverride(endpoint).region(Region.EU_WEST_1).credentialsProvider(creds)
                      .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()).build()) {
-            s3.createBucket(b -> b.bucket("shared"));
+            s3.createBucket(b -> b.bucket("shared").createBucketConfiguration(c -> c.locationConstraint("eu-west-1")));
             s3.putObject(b -> b.bucket("shared").key("docs/report.txt"), RequestBody.fromString("quarterly"));
             URI url = presigner.presignGetObject(p -> p.signatureDuration(Duration.ofMinutes(5))
                     .getObjectRequest(g -> g.bucket("shared").key("docs/report.txt"))).url().toURI();

@@ -1,0 +1,84 @@
+package dev.nimbus.services.s3;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nimbus.protocol.AwsException;
+import dev.nimbus.protocol.Values;
+import dev.nimbus.store.Store;
+import dev.nimbus.store.Table;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Bucket records (table {@code s3.buckets}, key: the bucket name, one namespace for every
+ * account as in AWS) and their sub-resource configurations (table {@code s3.config}, key
+ * bucket/kind: tagging, cors, policy, notification ...), kept as the model-shaped documents the
+ * client sent.
+ */
+final class Buckets {
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+    private static final Pattern IP = Pattern.compile("\\d+\\.\\d+\\.\\d+\\.\\d+");
+    private static final List<String> RESERVED_PREFIXES = List.of("xn--", "sthree-", "amzn-s3-demo-");
+    private static final List<String> RESERVED_SUFFIXES = List.of("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3");
+
+    final Table buckets;
+    final Table config;
+
+    Buckets(Store store) {
+        this.buckets = store.table("s3.buckets");
+        this.config = store.table("s3.config");
+    }
+
+    /** The general purpose bucket naming rules. */
+    static void checkName(String name) {
+        boolean ok = NAME.matcher(name).matches() && !name.contains("..") && !IP.matcher(name).matches();
+        for (String p : RESERVED_PREFIXES) ok &= !name.startsWith(p);
+        for (String s : RESERVED_SUFFIXES) ok &= !name.endsWith(s);
+        if (!ok) throw S3Errors.invalidBucketName(name);
+    }
+
+    /** The bucket record, or NoSuchBucket. */
+    ObjectNode get(String name) {
+        JsonNode b = buckets.getJson(name);
+        if (b == null) throw S3Errors.noSuchBucket(name);
+        return (ObjectNode) b;
+    }
+
+    JsonNode config(String bucket, String kind) {
+        return config.getJson(bucket + "/" + kind);
+    }
+
+    void putConfig(String bucket, String kind, JsonNode value) {
+        config.putJson(bucket + "/" + kind, value);
+    }
+
+    void deleteConfig(String bucket, String kind) {
+        config.delete(bucket + "/" + kind);
+    }
+
+    /** Removes the bucket and every configuration it has. */
+    void delete(String name) {
+        buckets.delete(name);
+        for (Table.Entry e : config.scan(name + "/", null, 1000)) config.delete(e.key());
+    }
+
+    /** The canonical user ID S3 shows as an account's Owner.ID: 64 hex digits, stable per account. */
+    static String canonicalId(String account) {
+        return Checksums.hex(Checksums.md("SHA-256").digest(("nimbus-s3-owner:" + account).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static ObjectNode owner(String account) {
+        return Values.object().put("DisplayName", account).put("ID", canonicalId(account));
+    }
+
+    static AwsException alreadyOwned(String name) {
+        return new AwsException("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", 409)
+                .with("BucketName", name);
+    }
+
+    static AwsException alreadyExists(String name) {
+        return new AwsException("BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users"
+                + " of the system. Please select a different name and try again.", 409).with("BucketName", name);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.nimbus.services.s3;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nimbus.protocol.Identity;
+import dev.nimbus.protocol.RequestContext;
+import dev.nimbus.store.Table;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Lifecycle expiration: a background sweep deletes the objects that enabled rules with an
+ * Expiration (Days or Date) have expired, as S3's daily lifecycle run does. Days count from the
+ * object's creation and round up to the next midnight UTC, as in S3.
+ */
+final class Lifecycle implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Lifecycle.class.getName());
+    /** How often the sweep runs (S3 evaluates rules about once a day; sooner is harmless). */
+    static volatile Duration interval = Duration.ofMinutes(10);
+
+    private final S3Service s3;
+    private final Buckets buckets;
+    private volatile Thread thread;
+
+    Lifecycle(S3Service s3, Buckets buckets) {
+        this.s3 = s3;
+        this.buckets = buckets;
+    }
+
+    void start() {
+        thread = Thread.ofVirtual().name("s3-lifecycle").start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(interval);
+                    sweep(Instant.now());
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "S3 lifecycle sweep failed", e);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        Thread t = thread;
+        if (t != null) t.interrupt();
+    }
+
+    /** Applies every bucket's expiration rules as of {@code now}; returns how many objects it deleted. */
+    public int sweep(Instant now) {
+        int deleted = 0;
+        for (var it = buckets.buckets.iterate("", null, 100); it.hasNext(); ) {
+            JsonNode bucket = it.next().json();
+            String name = bucket.path("name").asText();
+            JsonNode config = buckets.config(name, "lifecycle");
+            if (config == null) continue;
+            RequestContext ctx = new RequestContext("lifecycle-" + UUID.randomUUID(), Identity.ofUnknownKey(bucket.path("account").asText()),
+                    bucket.path("region").asText(), null);
+            for (JsonNode rule : config.path("Rules")) {
+                if (!rule.path("Status").asText().equals("Enabled") || !rule.has("Expiration")) continue;
+                JsonNode exp = rule.get("Expiration");
+                if (!exp.has("Days") && !exp.has("Date")) continue;
+                List<String> expired = new ArrayList<>();
+                String base = name + "/";
+                for (var objects = s3.objects.iterate(base + prefix(rule), null, 1000); objects.hasNext(); ) {
+                    Table.Entry e = objects.next();
+                    JsonNode r = e.json();
+                    if (tagsMatch(rule, r) && due(exp, Instant.ofEpochMilli(r.path("modified").asLong()), now)) expired.add(e.key().substring(base.length()));
+                }
+                for (String key : expired) s3.remove(ctx, name, key, "LifecycleExpiration:Delete");
+                deleted += expired.size();
+            }
+        }
+        return deleted;
+    }
+
+    private static String prefix(JsonNode rule) {
+        JsonNode f = rule.path("Filter");
+        if (f.has("Prefix")) return f.get("Prefix").asText();
+        if (f.path("And").has("Prefix")) return f.path("And").get("Prefix").asText();
+        return rule.path("Prefix").asText("");
+    }
+
+    private static boolean tagsMatch(JsonNode rule, JsonNode record) {
+        List<JsonNode> wanted = new ArrayList<>();
+        if (rule.path("Filter").has("Tag")) wanted.add(rule.path("Filter").get("Tag"));
+        rule.path("Filter").path("And").path("Tags").forEach(wanted::add);
+        for (JsonNode t : wanted) {
+            if (!t.path("Value").asText().equals(record.path("tags").path(t.path("Key").asText()).asText(null))) return false;
+        }
+        return true;
+    }
+
+    static boolean due(JsonNode expiration, Instant created, Instant now) {
+        if (expiration.has("Date")) return !now.isBefore(dev.nimbus.protocol.Values.instant(expiration.get("Date")));
+        Instant at = created.atZone(ZoneOffset.UTC).toLocalDate().plusDays(expiration.get("Days").asLong() + 1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        return !now.isBefore(at);
+    }
+}

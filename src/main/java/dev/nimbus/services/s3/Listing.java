@@ -1,0 +1,157 @@
+package dev.nimbus.services.s3;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nimbus.protocol.Values;
+import dev.nimbus.store.Table;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * ListObjects and ListObjectsV2 as range scans of {@code s3.objects} from the prefix on: a page
+ * reads about as many records as it returns. A common prefix is skipped over in one seek, not
+ * read key by key, so a "folder" of a million keys costs one row.
+ */
+final class Listing {
+    /**
+     * Appended to a common prefix to seek past every key that starts with it: keys are at most
+     * 1,024 UTF-8 bytes, so nothing that starts with the prefix sorts after the prefix followed by
+     * 257 of the greatest code point (4 bytes each).
+     */
+    private static final String PAST = Character.toString(Character.MAX_CODE_POINT).repeat(257);
+    private static final int BATCH = 1000;
+
+    private final Table objects;
+
+    Listing(Table objects) {
+        this.objects = objects;
+    }
+
+    record Entry(String key, JsonNode record) {}
+
+    record Page(List<Entry> contents, List<String> prefixes, boolean truncated, String last) {}
+
+    /** Keys under {@code prefix} after {@code after} (null: from the start), common prefixes rolled up by {@code delimiter}. */
+    Page list(String bucket, String prefix, String delimiter, String after, int max) {
+        String base = bucket + "/";
+        List<Entry> contents = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
+        String cursor = after == null ? null : base + after;
+        String last = null;
+        boolean delimited = delimiter != null && !delimiter.isEmpty();
+        while (true) {
+            List<Table.Entry> page = objects.scan(base + prefix, cursor, BATCH);
+            boolean sought = false;
+            for (Table.Entry e : page) {
+                String key = e.key().substring(base.length());
+                int d = delimited ? key.indexOf(delimiter, prefix.length()) : -1;
+                if (d >= 0) {
+                    String common = key.substring(0, d + delimiter.length());
+                    cursor = base + common + PAST;
+                    sought = true;
+                    if (common.equals(after)) break; // the page before ended on this common prefix
+                    if (contents.size() + prefixes.size() >= max) return new Page(contents, prefixes, true, last);
+                    prefixes.add(common);
+                    last = common;
+                    break;
+                }
+                if (contents.size() + prefixes.size() >= max) return new Page(contents, prefixes, true, last);
+                contents.add(new Entry(key, e.json()));
+                last = key;
+                cursor = e.key();
+            }
+            if (!sought && page.size() < BATCH) return new Page(contents, prefixes, false, last);
+        }
+    }
+
+    JsonNode v2(JsonNode bucket, JsonNode in) {
+        String name = bucket.path("name").asText();
+        String prefix = Values.text(in, "Prefix", "");
+        String delimiter = Values.text(in, "Delimiter", null);
+        boolean url = encoding(in);
+        int max = maxKeys(in);
+        String token = Values.text(in, "ContinuationToken", null);
+        String startAfter = Values.text(in, "StartAfter", null);
+        String after = token != null ? decodeToken(token) : startAfter;
+        Page page = list(name, prefix, delimiter, after, max);
+        ObjectNode out = Values.object().put("Name", name).put("Prefix", enc(prefix, url)).put("MaxKeys", max)
+                .put("KeyCount", page.contents.size() + page.prefixes.size()).put("IsTruncated", page.truncated);
+        if (delimiter != null) out.put("Delimiter", enc(delimiter, url));
+        if (url) out.put("EncodingType", "url");
+        if (token != null) out.put("ContinuationToken", token);
+        if (startAfter != null) out.put("StartAfter", enc(startAfter, url));
+        if (page.truncated) out.put("NextContinuationToken", Base64.getUrlEncoder().withoutPadding().encodeToString(page.last.getBytes(StandardCharsets.UTF_8)));
+        contents(out, page, url, in.path("FetchOwner").asBoolean(false) ? bucket.path("account").asText() : null);
+        return out;
+    }
+
+    JsonNode v1(JsonNode bucket, JsonNode in) {
+        String name = bucket.path("name").asText();
+        String prefix = Values.text(in, "Prefix", "");
+        String delimiter = Values.text(in, "Delimiter", null);
+        boolean url = encoding(in);
+        int max = maxKeys(in);
+        String marker = Values.text(in, "Marker", null);
+        Page page = list(name, prefix, delimiter, marker, max);
+        ObjectNode out = Values.object().put("Name", name).put("Prefix", enc(prefix, url)).put("Marker", marker == null ? "" : enc(marker, url))
+                .put("MaxKeys", max).put("IsTruncated", page.truncated);
+        if (delimiter != null) out.put("Delimiter", enc(delimiter, url));
+        if (url) out.put("EncodingType", "url");
+        // S3 gives NextMarker only with a delimiter; without one the client continues from the last key.
+        if (page.truncated && delimiter != null) out.put("NextMarker", enc(page.last, url));
+        contents(out, page, url, bucket.path("account").asText());
+        return out;
+    }
+
+    private static void contents(ObjectNode out, Page page, boolean url, String owner) {
+        if (!page.contents.isEmpty()) {
+            ArrayNode contents = out.putArray("Contents");
+            for (Entry e : page.contents) {
+                ObjectNode o = contents.addObject().put("Key", enc(e.key, url));
+                o.set("LastModified", Values.timestamp(Instant.ofEpochMilli(e.record.path("modified").asLong())));
+                o.put("ETag", e.record.path("etag").asText()).put("Size", e.record.path("size").asLong())
+                        .put("StorageClass", e.record.path("storage").asText("STANDARD"));
+                if (e.record.has("checksum")) {
+                    o.putArray("ChecksumAlgorithm").add(e.record.path("checksum").path("alg").asText());
+                    o.put("ChecksumType", "FULL_OBJECT");
+                }
+                if (owner != null) o.set("Owner", Buckets.owner(owner));
+            }
+        }
+        if (!page.prefixes.isEmpty()) {
+            ArrayNode prefixes = out.putArray("CommonPrefixes");
+            for (String p : page.prefixes) prefixes.addObject().put("Prefix", enc(p, url));
+        }
+    }
+
+    private static boolean encoding(JsonNode in) {
+        String e = Values.text(in, "EncodingType", null);
+        if (e == null) return false;
+        if (!e.equals("url")) throw S3Errors.invalidArgument("Invalid Encoding Method specified in Request", "encoding-type", e);
+        return true;
+    }
+
+    private static int maxKeys(JsonNode in) {
+        int max = Values.integer(in, "MaxKeys", 1000);
+        if (max < 0) throw S3Errors.invalidArgument("Argument maxKeys must be an integer between 0 and 2147483647", "maxKeys", String.valueOf(max));
+        return Math.min(max, 1000);
+    }
+
+    private static String decodeToken(String token) {
+        try {
+            return new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw S3Errors.invalidArgument("The continuation token provided is incorrect", "continuation-token", token);
+        }
+    }
+
+    /** encoding-type=url: names percent-encoded as in a form, '/' kept (what the SDKs and CLI decode). */
+    static String enc(String s, boolean url) {
+        return url ? URLEncoder.encode(s, StandardCharsets.UTF_8).replace("%2F", "/") : s;
+    }
+}

@@ -1,0 +1,601 @@
+package dev.nimbus.services.s3;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
+import dev.nimbus.protocol.AwsException;
+import dev.nimbus.protocol.Payload;
+import dev.nimbus.protocol.RequestContext;
+import dev.nimbus.protocol.Values;
+import dev.nimbus.services.AwsService;
+import dev.nimbus.services.Operations;
+import dev.nimbus.services.Targets;
+import dev.nimbus.store.Blobs;
+import dev.nimbus.store.Store;
+import dev.nimbus.store.Table;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Amazon S3: buckets and objects. Object records live in table {@code s3.objects} under
+ * "bucket/key", so a listing is a range scan in key order; object bytes are blobs, written whole
+ * and checked before the record that points to them commits, so a reader never sees a partial
+ * object and an upload cut off midway leaves nothing behind.
+ */
+public final class S3Service implements AwsService, AutoCloseable {
+    static final String DEFAULT_REGION = "us-east-1";
+    private static final int MAX_KEY_BYTES = 1024;
+    private static final int MAX_METADATA_BYTES = 2048;
+    /** Lambda's limit on a deployment package's unzipped size bounds what it may read from S3. */
+    private static final long MAX_CODE_BYTES = 262_144_000;
+
+    private final Store store;
+    private final Blobs blobs;
+    private final Buckets buckets;
+    final Table objects;
+    private final Notifications notifications;
+    private final Listing listing;
+    private final Multipart multipart;
+    final Lifecycle lifecycle;
+    private final S3Doors doors;
+
+    public S3Service(Store store, Targets targets) {
+        this.store = store;
+        this.blobs = store.blobs();
+        this.buckets = new Buckets(store);
+        this.objects = store.table("s3.objects");
+        this.notifications = new Notifications(store, targets, buckets);
+        this.listing = new Listing(objects);
+        this.multipart = new Multipart(store, this);
+        this.lifecycle = new Lifecycle(this, buckets);
+        this.doors = new S3Doors(this, buckets);
+    }
+
+    /** Presigned URL expiry, CORS preflights by bucket rules, website endpoints: asked before API routing. */
+    public dev.nimbus.services.FrontDoor frontDoor() {
+        return doors;
+    }
+
+    /** Runs the lifecycle expiration sweep as of {@code now} (tests; the background sweep uses the clock); returns objects deleted. */
+    public int expire(Instant now) {
+        return lifecycle.sweep(now);
+    }
+
+    /** Starts the lifecycle expiration sweep. */
+    public void start() {
+        lifecycle.start();
+    }
+
+    @Override
+    public void close() {
+        lifecycle.close();
+    }
+
+    @Override
+    public String modelName() {
+        return "s3";
+    }
+
+    @Override
+    public void register(Operations ops) {
+        ops.add("CreateBucket", this::createBucket);
+        ops.add("DeleteBucket", this::deleteBucket);
+        ops.add("HeadBucket", (ctx, in) -> Values.object().put("BucketRegion", buckets.get(bucket(in)).path("region").asText()));
+        ops.add("ListBuckets", this::listBuckets);
+        ops.add("GetBucketLocation", (ctx, in) -> {
+            String region = buckets.get(bucket(in)).path("region").asText();
+            return region.equals(DEFAULT_REGION) ? Values.object() : Values.object().put("LocationConstraint", region);
+        });
+        ops.add("PutObject", this::putObject);
+        ops.add("GetObject", (ctx, in) -> getObject(in, true));
+        ops.add("HeadObject", (ctx, in) -> getObject(in, false));
+        ops.add("DeleteObject", this::deleteObject);
+        ops.add("DeleteObjects", this::deleteObjects);
+        ops.add("CopyObject", this::copyObject);
+        ops.add("ListObjects", (ctx, in) -> listing.v1(buckets.get(bucket(in)), in));
+        ops.add("ListObjectsV2", (ctx, in) -> listing.v2(buckets.get(bucket(in)), in));
+        ops.add("PutBucketNotificationConfiguration", (ctx, in) -> {
+            notifications.put(ctx, bucket(in), in.get("NotificationConfiguration"));
+            return null;
+        });
+        ops.add("GetBucketNotificationConfiguration", (ctx, in) -> notifications.get(bucket(in)));
+        ops.add("PutObjectAcl", this::putObjectAcl);
+        ops.add("GetObjectAcl", this::getObjectAcl);
+        multipart.register(ops);
+        new Configs(buckets).register(ops);
+        ops.add("PutObjectTagging", (ctx, in) -> {
+            ObjectNode tags = Tagging.fromTagSet(in.get("Tagging"));
+            update(bucket(in), Values.text(in, "Key"), r -> r.set("tags", tags));
+            return null;
+        });
+        ops.add("GetObjectTagging", (ctx, in) -> Tagging.toTagSet(find(bucket(in), Values.text(in, "Key")).get("tags")));
+        ops.add("DeleteObjectTagging", (ctx, in) -> {
+            update(bucket(in), Values.text(in, "Key"), r -> r.remove("tags"));
+            return null;
+        });
+        ops.add("GetObjectAttributes", this::getObjectAttributes);
+    }
+
+    static String bucket(JsonNode in) {
+        return Values.text(in, "Bucket");
+    }
+
+    // ---- buckets ----
+
+    private JsonNode createBucket(RequestContext ctx, ObjectNode in) {
+        String name = bucket(in);
+        Buckets.checkName(name);
+        String constraint = in.path("CreateBucketConfiguration").path("LocationConstraint").asText(null);
+        if ("EU".equals(constraint)) constraint = "eu-west-1";
+        String requestRegion = ctx.region();
+        if (constraint != null && constraint.equals(DEFAULT_REGION)) {
+            throw new AwsException("InvalidLocationConstraint", "The specified location-constraint is not valid", 400).with("LocationConstraint", constraint);
+        }
+        // The us-east-1 endpoint creates buckets in any region; every other endpoint only in its own.
+        if (!requestRegion.equals(DEFAULT_REGION) && !requestRegion.equals(constraint)) {
+            throw new AwsException("IllegalLocationConstraintException", "The " + (constraint == null ? "unspecified" : constraint)
+                    + " location constraint is incompatible for the region specific endpoint this request was sent to.", 400);
+        }
+        String region = constraint == null ? DEFAULT_REGION : constraint;
+        ObjectNode record = Values.object().put("name", name).put("account", ctx.accountId()).put("region", region)
+                .put("created", Instant.now().truncatedTo(ChronoUnit.SECONDS).toEpochMilli());
+        store.transaction(() -> {
+            if (!buckets.buckets.putJsonIfAbsent(name, record)) {
+                JsonNode existing = buckets.buckets.getJson(name);
+                if (!existing.path("account").asText().equals(ctx.accountId())) throw Buckets.alreadyExists(name);
+                // us-east-1 answers success to its owner's repeated create (legacy behaviour kept by AWS)
+                if (!region.equals(DEFAULT_REGION) || !existing.path("region").asText().equals(DEFAULT_REGION)) throw Buckets.alreadyOwned(name);
+            }
+            if (buckets.config(name, "ownership") == null) Configs.defaults(buckets, name, Values.text(in, "ObjectOwnership", null));
+        });
+        return Values.object().put("Location", "/" + name);
+    }
+
+    static ObjectNode ownership(String value) {
+        ObjectNode c = Values.object();
+        c.putArray("Rules").addObject().put("ObjectOwnership", value);
+        return c;
+    }
+
+    private JsonNode deleteBucket(RequestContext ctx, ObjectNode in) {
+        String name = bucket(in);
+        store.transaction(() -> {
+            buckets.get(name);
+            if (!objects.scan(name + "/", null, 1).isEmpty() || multipart.hasUploads(name)) {
+                throw new AwsException("BucketNotEmpty", "The bucket you tried to delete is not empty", 409).with("BucketName", name);
+            }
+            buckets.delete(name);
+        });
+        return null;
+    }
+
+    private JsonNode listBuckets(RequestContext ctx, ObjectNode in) {
+        String prefix = Values.text(in, "Prefix", "");
+        String region = Values.text(in, "BucketRegion", null);
+        int max = Values.integer(in, "MaxBuckets", 10000);
+        if (max < 1 || max > 10000) throw S3Errors.invalidArgument("Argument max-buckets must be an integer between 1 and 10000", "max-buckets", String.valueOf(max));
+        String token = Values.text(in, "ContinuationToken", null);
+        ObjectNode out = Values.object();
+        ArrayNode list = out.putArray("Buckets");
+        String last = null;
+        boolean more = false;
+        var it = buckets.buckets.iterate(prefix, token, 1000);
+        while (it.hasNext()) {
+            JsonNode b = it.next().json();
+            if (!b.path("account").asText().equals(ctx.accountId())) continue;
+            if (region != null && !b.path("region").asText().equals(region)) continue;
+            if (list.size() == max) {
+                more = true;
+                break;
+            }
+            ObjectNode e = list.addObject().put("Name", b.path("name").asText()).put("BucketRegion", b.path("region").asText());
+            e.set("CreationDate", Values.timestamp(Instant.ofEpochMilli(b.path("created").asLong())));
+            last = b.path("name").asText();
+        }
+        out.set("Owner", Buckets.owner(ctx.accountId()));
+        if (!prefix.isEmpty()) out.put("Prefix", prefix);
+        if (more) out.put("ContinuationToken", last);
+        return out;
+    }
+
+    // ---- objects ----
+
+    static String objectKey(String bucket, String key) {
+        return bucket + "/" + key;
+    }
+
+    static void checkKey(String key) {
+        if (key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+            throw new AwsException("KeyTooLongError", "Your key is too long", 400).with("Size", String.valueOf(key.getBytes(StandardCharsets.UTF_8).length))
+                    .with("MaxSizeAllowed", String.valueOf(MAX_KEY_BYTES));
+        }
+    }
+
+    /** User metadata is limited to 2 KB, counted as the UTF-8 bytes of every key and value. */
+    static void checkMetadata(JsonNode metadata) {
+        if (metadata == null) return;
+        int size = 0;
+        for (var it = metadata.fields(); it.hasNext(); ) {
+            var e = it.next();
+            size += e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().asText().getBytes(StandardCharsets.UTF_8).length;
+        }
+        if (size > MAX_METADATA_BYTES) {
+            throw new AwsException("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.", 400)
+                    .with("Size", String.valueOf(size)).with("MaxSizeAllowed", String.valueOf(MAX_METADATA_BYTES));
+        }
+    }
+
+    /** The object's stored headers as they come in (PutObject, CopyObject with REPLACE, CreateMultipartUpload). */
+    static ObjectNode headersOf(JsonNode in) {
+        ObjectNode h = Values.object();
+        for (String m : List.of("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "WebsiteRedirectLocation", "ServerSideEncryption")) {
+            if (in.hasNonNull(m)) h.put(m, in.get(m).asText());
+        }
+        if (in.hasNonNull("Expires")) h.set("Expires", in.get("Expires"));
+        return h;
+    }
+
+    /** A new object record (the blobs already written). */
+    static ObjectNode record(JsonNode in, String contentType, JsonNode metadata, ObjectNode headers, ArrayNode parts, long size, String etag) {
+        ObjectNode r = Values.object().put("size", size).put("etag", etag)
+                .put("modified", Instant.now().truncatedTo(ChronoUnit.SECONDS).toEpochMilli())
+                .put("type", contentType == null ? "binary/octet-stream" : contentType)
+                .put("storage", Values.text(in, "StorageClass", "STANDARD"));
+        r.set("meta", metadata == null ? Values.object() : metadata);
+        r.set("headers", headers);
+        r.set("parts", parts);
+        return r;
+    }
+
+    static ArrayNode oneBlob(String id, long size) {
+        ArrayNode parts = Values.array();
+        parts.addObject().put("id", id).put("size", size);
+        return parts;
+    }
+
+    private JsonNode putObject(RequestContext ctx, ObjectNode in) {
+        String bucket = bucket(in);
+        String key = Values.text(in, "Key");
+        checkKey(key);
+        checkMetadata(in.get("Metadata"));
+        buckets.get(bucket);
+        Payload body = (Payload) ((POJONode) in.get("Body")).getPojo();
+        Upload up = Upload.store(blobs, body.stream(), body.length(), Values.text(in, "ContentMD5", null), Upload.declared(in));
+        ObjectNode record = record(in, body.contentType(), in.get("Metadata"), headersOf(in), oneBlob(up.blobId(), up.size()), up.size(), up.etag());
+        if (!up.checksums().isEmpty()) {
+            var first = up.checksums().entrySet().iterator().next();
+            record.putObject("checksum").put("alg", first.getKey()).put("value", first.getValue());
+        }
+        if (in.hasNonNull("Tagging")) record.set("tags", Tagging.parseHeader(in.get("Tagging").asText()));
+        publish(ctx, bucket, key, record, in, "ObjectCreated:Put", null);
+        ObjectNode out = Values.object().put("ETag", up.etag());
+        up.checksums().forEach((alg, v) -> out.put(Checksums.member(alg), v));
+        if (record.has("checksum")) out.put("ChecksumType", "FULL_OBJECT");
+        return out;
+    }
+
+    /**
+     * Makes a record the key's current object in one transaction (conditions checked inside it),
+     * fires the bucket's notifications, and deletes the replaced object's blobs once committed.
+     * If anything fails, nothing was published; the new blobs are deleted unless {@code alsoInTransaction}
+     * is given (completing a multipart upload: its parts stay with the upload).
+     */
+    void publish(RequestContext ctx, String bucket, String key, ObjectNode record, JsonNode conditions, String event, Runnable alsoInTransaction) {
+        List<Runnable> after = new ArrayList<>();
+        JsonNode[] replaced = new JsonNode[1];
+        try {
+            store.transaction(() -> {
+                buckets.get(bucket);
+                JsonNode old = objects.getJson(objectKey(bucket, key));
+                checkWriteConditions(conditions, old, key);
+                objects.putJson(objectKey(bucket, key), record);
+                replaced[0] = old;
+                if (alsoInTransaction != null) alsoInTransaction.run();
+                after.addAll(notifications.fire(ctx, bucket, event, key, record.path("size").asLong(), record.path("etag").asText(), null));
+            });
+        } catch (RuntimeException e) {
+            if (alsoInTransaction == null) deleteBlobs(record);
+            throw e;
+        }
+        if (replaced[0] != null) deleteBlobs(replaced[0]);
+        after.forEach(Runnable::run);
+    }
+
+    /** Conditional writes (If-None-Match: *, If-Match: etag) on PutObject and CompleteMultipartUpload. */
+    private static void checkWriteConditions(JsonNode in, JsonNode old, String key) {
+        if (in == null) return;
+        String noneMatch = in.path("IfNoneMatch").asText(null);
+        if (noneMatch != null && old != null) throw S3Errors.preconditionFailed("If-None-Match");
+        String match = in.path("IfMatch").asText(null);
+        if (match != null) {
+            if (old == null) throw S3Errors.noSuchKey(key);
+            if (!etagMatches(match, old.path("etag").asText())) throw S3Errors.preconditionFailed("If-Match");
+        }
+    }
+
+    void deleteBlobs(JsonNode record) {
+        for (JsonNode p : record.path("parts")) blobs.delete(p.path("id").asText());
+    }
+
+    /** An object's bytes whole, for Lambda's code from S3 (deployment packages are bounded, so never a large object). */
+    public byte[] readObject(String bucket, String key, String versionId) {
+        JsonNode r = find(bucket, key);
+        long size = r.path("size").asLong();
+        if (size > MAX_CODE_BYTES) {
+            throw new AwsException("EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.", 400);
+        }
+        try (InputStream in = new ObjectBody(blobs, r.path("parts"), 0, size)) {
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    Blobs blobs() {
+        return blobs;
+    }
+
+    void requireBucket(String bucket) {
+        buckets.get(bucket);
+    }
+
+    JsonNode find(String bucket, String key) {
+        buckets.get(bucket);
+        JsonNode r = objects.getJson(objectKey(bucket, key));
+        if (r == null) throw S3Errors.noSuchKey(key);
+        return r;
+    }
+
+    private JsonNode getObject(ObjectNode in, boolean withBody) {
+        String bucket = bucket(in);
+        String key = Values.text(in, "Key");
+        checkVersionId(in);
+        JsonNode r = find(bucket, key);
+        checkReadConditions(in, r);
+        long size = r.path("size").asLong();
+        ObjectNode out = headers(r);
+        long start = 0, length = size;
+        int partNumber = Values.integer(in, "PartNumber", 0);
+        if (in.has("PartNumber")) {
+            JsonNode parts = r.path("parts");
+            int count = r.path("partsCount").asInt(0);
+            if (partNumber < 1 || partNumber > Math.max(count, 1)) {
+                throw new AwsException("InvalidPartNumber", "The requested partnumber is not satisfiable", 416).with("PartNumberRequested", String.valueOf(partNumber))
+                        .with("ActualPartCount", String.valueOf(Math.max(count, 1)));
+            }
+            for (int i = 0; i < partNumber - 1 && count > 0; i++) start += parts.get(i).path("size").asLong();
+            length = count > 0 ? parts.get(partNumber - 1).path("size").asLong() : size;
+            if (count > 0) out.put("PartsCount", count);
+            out.put("ContentRange", "bytes " + start + "-" + (start + length - 1) + "/" + size);
+        } else if (in.hasNonNull("Range")) {
+            long[] range = Ranges.parse(in.get("Range").asText(), size);
+            if (range != null) {
+                start = range[0];
+                length = range[1] - range[0] + 1;
+                out.put("ContentRange", "bytes " + start + "-" + range[1] + "/" + size);
+            }
+        }
+        boolean whole = start == 0 && length == size;
+        if (whole && "ENABLED".equals(in.path("ChecksumMode").asText()) && r.has("checksum")) {
+            out.put(Checksums.member(r.path("checksum").path("alg").asText()), r.path("checksum").path("value").asText());
+            out.put("ChecksumType", "FULL_OBJECT");
+        }
+        out.put("ContentLength", length);
+        overrides(in, out);
+        if (withBody) out.set("Body", new POJONode(new Payload(new ObjectBody(blobs, r.path("parts"), start, length), length, out.path("ContentType").asText())));
+        return out;
+    }
+
+    /** Objects have no versions here (no bucket can enable versioning): "null" is the version of every object, as in S3. */
+    static void checkVersionId(JsonNode in) {
+        String v = Values.text(in, "VersionId", null);
+        if (v != null && !v.equals("null")) throw S3Errors.invalidArgument("Invalid version id specified", "versionId", v);
+    }
+
+    /** The headers GetObject and HeadObject answer with, from the record. */
+    static ObjectNode headers(JsonNode r) {
+        ObjectNode out = Values.object().put("ContentType", r.path("type").asText()).put("ETag", r.path("etag").asText()).put("AcceptRanges", "bytes");
+        out.set("LastModified", Values.timestamp(Instant.ofEpochMilli(r.path("modified").asLong())));
+        JsonNode meta = r.path("meta");
+        if (!meta.isEmpty()) out.set("Metadata", meta);
+        r.path("headers").fields().forEachRemaining(e -> out.set(e.getKey(), e.getValue()));
+        String storage = r.path("storage").asText("STANDARD");
+        if (!storage.equals("STANDARD")) out.put("StorageClass", storage);
+        if (r.path("tags").size() > 0) out.put("TagCount", r.path("tags").size());
+        return out;
+    }
+
+    private static void overrides(JsonNode in, ObjectNode out) {
+        for (String[] o : new String[][] {{"ResponseContentType", "ContentType"}, {"ResponseContentLanguage", "ContentLanguage"},
+                {"ResponseCacheControl", "CacheControl"}, {"ResponseContentDisposition", "ContentDisposition"},
+                {"ResponseContentEncoding", "ContentEncoding"}, {"ResponseExpires", "Expires"}}) {
+            if (in.hasNonNull(o[0])) out.set(o[1], in.get(o[0]));
+        }
+    }
+
+    /**
+     * If-Match / If-Unmodified-Since (412) and If-None-Match / If-Modified-Since (304), with RFC
+     * 7232's precedence: a true If-Match outranks a false If-Unmodified-Since, a false If-None-Match
+     * outranks a true If-Modified-Since.
+     */
+    static void checkReadConditions(JsonNode in, JsonNode r) {
+        String etag = r.path("etag").asText();
+        Instant modified = Instant.ofEpochMilli(r.path("modified").asLong());
+        String match = in.path("IfMatch").asText(null);
+        if (match != null && !etagMatches(match, etag)) throw S3Errors.preconditionFailed("If-Match");
+        Instant unmodifiedSince = Values.instant(in.get("IfUnmodifiedSince"));
+        if (match == null && unmodifiedSince != null && modified.isAfter(unmodifiedSince)) throw S3Errors.preconditionFailed("If-Unmodified-Since");
+        String noneMatch = in.path("IfNoneMatch").asText(null);
+        if (noneMatch != null && etagMatches(noneMatch, etag)) throw S3Errors.notModified();
+        Instant modifiedSince = Values.instant(in.get("IfModifiedSince"));
+        if (noneMatch == null && modifiedSince != null && !modified.isAfter(modifiedSince)) throw S3Errors.notModified();
+    }
+
+    static boolean etagMatches(String condition, String etag) {
+        for (String c : condition.split(",")) {
+            String t = c.trim();
+            if (t.equals("*") || t.equals(etag) || ("\"" + t + "\"").equals(etag)) return true;
+        }
+        return false;
+    }
+
+    private JsonNode deleteObject(RequestContext ctx, ObjectNode in) {
+        String bucket = bucket(in);
+        String key = Values.text(in, "Key");
+        remove(ctx, bucket, key);
+        return null;
+    }
+
+    /** Deletes the key if present (deleting nothing is a success in S3) and tells the bucket's listeners. */
+    void remove(RequestContext ctx, String bucket, String key) {
+        remove(ctx, bucket, key, "ObjectRemoved:Delete");
+    }
+
+    void remove(RequestContext ctx, String bucket, String key, String event) {
+        List<Runnable> after = new ArrayList<>();
+        JsonNode old = store.transaction(() -> {
+            buckets.get(bucket);
+            JsonNode r = objects.getJson(objectKey(bucket, key));
+            if (r != null) {
+                objects.delete(objectKey(bucket, key));
+                after.addAll(notifications.fire(ctx, bucket, event, key, 0, "", null));
+            }
+            return r;
+        });
+        if (old != null) deleteBlobs(old);
+        after.forEach(Runnable::run);
+    }
+
+    private JsonNode deleteObjects(RequestContext ctx, ObjectNode in) {
+        String bucket = bucket(in);
+        buckets.get(bucket);
+        JsonNode delete = in.get("Delete");
+        JsonNode items = delete.path("Objects");
+        if (items.size() > 1000) throw S3Errors.malformedXml();
+        boolean quiet = delete.path("Quiet").asBoolean(false);
+        ObjectNode out = Values.object();
+        ArrayNode deleted = out.putArray("Deleted");
+        for (JsonNode id : items) {
+            String key = id.path("Key").asText();
+            remove(ctx, bucket, key);
+            if (!quiet) deleted.addObject().put("Key", key);
+        }
+        return out;
+    }
+
+    private JsonNode copyObject(RequestContext ctx, ObjectNode in) {
+        String bucket = bucket(in);
+        String key = Values.text(in, "Key");
+        checkKey(key);
+        String[] source = copySource(Values.text(in, "CopySource"));
+        JsonNode src = find(source[0], source[1]);
+        checkCopyConditions(in, src);
+        boolean replace = "REPLACE".equals(in.path("MetadataDirective").asText("COPY"));
+        boolean sameObject = source[0].equals(bucket) && source[1].equals(key);
+        if (sameObject && !replace && !in.hasNonNull("StorageClass") && !in.hasNonNull("WebsiteRedirectLocation") && !in.hasNonNull("ServerSideEncryption")) {
+            throw S3Errors.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's"
+                    + " metadata, storage class, website redirect location or encryption attributes.");
+        }
+        if (replace) checkMetadata(in.get("Metadata"));
+        buckets.get(bucket);
+        Upload up;
+        try (InputStream body = new ObjectBody(blobs, src.path("parts"), 0, src.path("size").asLong())) {
+            up = Upload.store(blobs, body, src.path("size").asLong(), null, Map.of());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        ObjectNode record = replace
+                ? record(in, Values.text(in, "ContentType", null), in.get("Metadata"), headersOf(in), oneBlob(up.blobId(), up.size()), up.size(), up.etag())
+                : record(in, src.path("type").asText(), src.path("meta"), (ObjectNode) src.path("headers"), oneBlob(up.blobId(), up.size()), up.size(), up.etag());
+        if (!in.hasNonNull("StorageClass")) record.put("storage", src.path("storage").asText("STANDARD"));
+        if (src.has("checksum") && !src.path("checksum").path("value").asText().contains("-")) record.set("checksum", src.get("checksum"));
+        if ("REPLACE".equals(in.path("TaggingDirective").asText())) {
+            if (in.hasNonNull("Tagging")) record.set("tags", Tagging.parseHeader(in.get("Tagging").asText()));
+        } else if (src.has("tags")) {
+            record.set("tags", src.get("tags"));
+        }
+        publish(ctx, bucket, key, record, null, "ObjectCreated:Copy", null);
+        ObjectNode result = Values.object().put("ETag", up.etag());
+        result.set("LastModified", Values.timestamp(Instant.ofEpochMilli(record.path("modified").asLong())));
+        ObjectNode out = Values.object();
+        out.set("CopyObjectResult", result);
+        return out;
+    }
+
+    /** x-amz-copy-source: "bucket/key" or "/bucket/key", URL-encoded, optionally with "?versionId=". */
+    static String[] copySource(String header) {
+        String s = header;
+        int q = s.indexOf("?versionId=");
+        if (q >= 0) s = s.substring(0, q);
+        s = URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        if (s.startsWith("/")) s = s.substring(1);
+        int slash = s.indexOf('/');
+        if (slash <= 0 || slash == s.length() - 1) throw S3Errors.invalidArgument("Invalid copy source object key", "x-amz-copy-source", header);
+        return new String[] {s.substring(0, slash), s.substring(slash + 1)};
+    }
+
+    static void checkCopyConditions(JsonNode in, JsonNode src) {
+        String etag = src.path("etag").asText();
+        Instant modified = Instant.ofEpochMilli(src.path("modified").asLong());
+        String match = in.path("CopySourceIfMatch").asText(null);
+        if (match != null && !etagMatches(match, etag)) throw S3Errors.preconditionFailed("x-amz-copy-source-If-Match");
+        Instant unmodifiedSince = Values.instant(in.get("CopySourceIfUnmodifiedSince"));
+        if (match == null && unmodifiedSince != null && modified.isAfter(unmodifiedSince)) throw S3Errors.preconditionFailed("x-amz-copy-source-If-Unmodified-Since");
+        String noneMatch = in.path("CopySourceIfNoneMatch").asText(null);
+        if (noneMatch != null && etagMatches(noneMatch, etag)) throw S3Errors.preconditionFailed("x-amz-copy-source-If-None-Match");
+        Instant modifiedSince = Values.instant(in.get("CopySourceIfModifiedSince"));
+        if (noneMatch == null && modifiedSince != null && !modified.isAfter(modifiedSince)) throw S3Errors.preconditionFailed("x-amz-copy-source-If-Modified-Since");
+    }
+
+    /** Changes an object's record in place (tags, ACL), in one transaction. */
+    private void update(String bucket, String key, java.util.function.Consumer<ObjectNode> change) {
+        store.transaction(() -> {
+            ObjectNode r = (ObjectNode) find(bucket, key);
+            change.accept(r);
+            objects.putJson(objectKey(bucket, key), r);
+        });
+    }
+
+    private JsonNode getObjectAttributes(RequestContext ctx, ObjectNode in) {
+        JsonNode r = find(bucket(in), Values.text(in, "Key"));
+        List<String> wanted = new ArrayList<>();
+        for (JsonNode a : in.path("ObjectAttributes")) wanted.add(a.asText());
+        ObjectNode out = Values.object();
+        out.set("LastModified", Values.timestamp(Instant.ofEpochMilli(r.path("modified").asLong())));
+        // GetObjectAttributes gives the ETag without its quotes
+        if (wanted.contains("ETag")) out.put("ETag", r.path("etag").asText().replace("\"", ""));
+        if (wanted.contains("ObjectSize")) out.put("ObjectSize", r.path("size").asLong());
+        if (wanted.contains("StorageClass")) out.put("StorageClass", r.path("storage").asText("STANDARD"));
+        if (wanted.contains("Checksum") && r.has("checksum")) {
+            out.putObject("Checksum").put(Checksums.member(r.path("checksum").path("alg").asText()), r.path("checksum").path("value").asText())
+                    .put("ChecksumType", "FULL_OBJECT");
+        }
+        if (wanted.contains("ObjectParts") && r.path("partsCount").asInt(0) > 0) {
+            out.putObject("ObjectParts").put("TotalPartsCount", r.path("partsCount").asInt());
+        }
+        return out;
+    }
+
+    // ---- ACLs: stored and returned (enforcement belongs to the IAM work) ----
+
+    private JsonNode putObjectAcl(RequestContext ctx, ObjectNode in) {
+        String bucket = bucket(in);
+        String key = Values.text(in, "Key");
+        JsonNode policy = in.get("AccessControlPolicy");
+        JsonNode acl = policy != null ? policy : Acls.canned(ctx.accountId(), Values.text(in, "ACL", "private"));
+        update(bucket, key, r -> r.set("acl", acl));
+        return null;
+    }
+
+    private JsonNode getObjectAcl(RequestContext ctx, ObjectNode in) {
+        JsonNode r = find(bucket(in), Values.text(in, "Key"));
+        return r.has("acl") ? r.get("acl") : Acls.canned(ctx.accountId(), "private");
+    }
+}

@@ -1,0 +1,169 @@
+package dev.nimbus.services.s3;
+
+import dev.nimbus.protocol.AwsException;
+import dev.nimbus.protocol.codec.AwsChunkedInputStream;
+import dev.nimbus.store.Blobs;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A request body streamed into a new blob while its MD5 and the requested checksums are
+ * computed, then checked against what the client declared (Content-MD5, x-amz-checksum-* headers
+ * or aws-chunked trailers). Anything wrong, a body cut short included, deletes the blob: nothing
+ * is published, and the caller records the blob in the store only after this returns.
+ */
+record Upload(String blobId, long size, byte[] md5, Map<String, String> checksums) {
+
+    String etag() {
+        return "\"" + Checksums.hex(md5) + "\"";
+    }
+
+    /**
+     * @param declaredLength the length the client announced, or -1
+     * @param contentMd5     base64 Content-MD5, or null
+     * @param declared       algorithm -> base64 value from headers (value null: compute only, the value may come as a trailer)
+     */
+    static Upload store(Blobs blobs, InputStream body, long declaredLength, String contentMd5, Map<String, String> declared) {
+        byte[] expectedMd5 = null;
+        if (contentMd5 != null) {
+            try {
+                expectedMd5 = Base64.getDecoder().decode(contentMd5.trim());
+            } catch (IllegalArgumentException e) {
+                expectedMd5 = new byte[0];
+            }
+            if (expectedMd5.length != 16) throw new AwsException("InvalidDigest", "The Content-MD5 you specified is not valid.", 400);
+        }
+        Map<String, Checksums.Running> running = new LinkedHashMap<>();
+        for (String alg : declared.keySet()) running.put(alg, Checksums.of(alg));
+        String id = newBlobId();
+        Digesting in = new Digesting(body, running, declaredLength);
+        long size;
+        try {
+            size = blobs.write(id, in);
+        } catch (UncheckedIOException e) {
+            // The client's body broke off (or the disk failed): the blob store published nothing.
+            throw new AwsException("IncompleteBody", "The request body terminated unexpectedly", 400);
+        }
+        boolean ok = false;
+        try {
+            if (declaredLength >= 0 && size != declaredLength) {
+                throw new AwsException("IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header", 400);
+            }
+            byte[] md5 = in.md5.digest();
+            if (expectedMd5 != null && !MessageDigest.isEqual(md5, expectedMd5)) {
+                throw new AwsException("BadDigest", "The Content-MD5 you specified did not match what we received.", 400)
+                        .with("ExpectedDigest", Checksums.hex(expectedMd5)).with("CalculatedDigest", Base64.getEncoder().encodeToString(md5));
+            }
+            Map<String, String> values = new LinkedHashMap<>();
+            for (Map.Entry<String, Checksums.Running> e : running.entrySet()) values.put(e.getKey(), e.getValue().value());
+            Map<String, String> expected = new LinkedHashMap<>();
+            declared.forEach((alg, v) -> {
+                if (v != null) expected.put(alg, v);
+            });
+            if (body instanceof AwsChunkedInputStream chunked) {
+                chunked.trailers().forEach((name, v) -> {
+                    if (name.startsWith("x-amz-checksum-")) expected.put(name.substring(15).toUpperCase(Locale.ROOT), v);
+                });
+            }
+            for (Map.Entry<String, String> e : expected.entrySet()) {
+                String alg = e.getKey();
+                if (!Checksums.ALGORITHMS.contains(alg)) continue;
+                // A trailer for an algorithm no header announced: read the published bytes once more.
+                String actual = values.computeIfAbsent(alg, a -> recompute(blobs, id, a));
+                if (!actual.equals(e.getValue().trim())) {
+                    throw new AwsException("BadDigest", "The " + alg + " you specified did not match the calculated checksum.", 400);
+                }
+            }
+            ok = true;
+            return new Upload(id, size, md5, values);
+        } finally {
+            if (!ok) blobs.delete(id);
+        }
+    }
+
+    static String newBlobId() {
+        String uuid = UUID.randomUUID().toString();
+        return "s3/" + uuid.substring(0, 2) + "/" + uuid;
+    }
+
+    private static String recompute(Blobs blobs, String id, String algorithm) {
+        Checksums.Running c = Checksums.of(algorithm);
+        try (InputStream in = blobs.open(id)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n = in.read(buf); n >= 0; n = in.read(buf)) c.update(buf, 0, n);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return c.value();
+    }
+
+    /** The algorithms a request asks for: its ChecksumAlgorithm and every Checksum* member it carries. */
+    static Map<String, String> declared(com.fasterxml.jackson.databind.JsonNode in) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String alg = in.path("ChecksumAlgorithm").asText(null);
+        if (alg != null) {
+            alg = alg.toUpperCase(Locale.ROOT);
+            if (!Checksums.ALGORITHMS.contains(alg)) throw new AwsException("InvalidRequest", "Checksum algorithm provided is unsupported.", 400);
+            out.put(alg, null);
+        }
+        for (String a : Checksums.ALGORITHMS) {
+            String v = in.path(Checksums.member(a)).asText(null);
+            if (v != null) out.put(a, v);
+        }
+        return out;
+    }
+
+    private static final class Digesting extends FilterInputStream {
+        final MessageDigest md5 = Checksums.md("MD5");
+        final Checksums.Running[] others;
+        /** copy buffer: large for large bodies, small for the many 1 KiB ones (a 256 KiB buffer per small PUT is most of its allocation) */
+        private final int buffer;
+
+        Digesting(InputStream in, Map<String, Checksums.Running> others, long declaredLength) {
+            super(in);
+            this.others = others.values().toArray(Checksums.Running[]::new);
+            this.buffer = (int) (declaredLength < 0 ? 256 * 1024 : Math.max(8192, Math.min(256 * 1024, declaredLength)));
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                md5.update(b, off, n);
+                for (Checksums.Running c : others) c.update(b, off, n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) {
+            throw new UnsupportedOperationException("an upload is read whole");
+        }
+
+        /** Large reads: FileBlobs copies with transferTo, whose 16 KiB default means many small writes. */
+        @Override
+        public long transferTo(java.io.OutputStream out) throws IOException {
+            byte[] buf = new byte[buffer];
+            long total = 0;
+            for (int n = read(buf, 0, buf.length); n >= 0; n = read(buf, 0, buf.length)) {
+                out.write(buf, 0, n);
+                total += n;
+            }
+            return total;
+        }
+    }
+}
