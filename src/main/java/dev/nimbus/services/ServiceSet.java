@@ -3,6 +3,7 @@ package dev.nimbus.services;
 import dev.nimbus.protocol.Identity;
 import dev.nimbus.services.cloudwatch.CloudWatchService;
 import dev.nimbus.services.cloudwatch.Metrics;
+import dev.nimbus.services.dynamodb.DynamoDbService;
 import dev.nimbus.services.iam.CredentialRegistry;
 import dev.nimbus.services.iam.Iam;
 import dev.nimbus.services.iam.IamService;
@@ -48,7 +49,8 @@ public final class ServiceSet implements AutoCloseable {
         lambda.publishMetricsTo(cloudwatch.metrics());
         targets.register("lambda", lambda::accept);
         logs.publishMetricsTo(cloudwatch.metrics());
-        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch)) operations.register(s);
+        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch,
+                new DynamoDbService(store))) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
 

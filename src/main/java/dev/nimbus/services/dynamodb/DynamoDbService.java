@@ -1,0 +1,64 @@
+package dev.nimbus.services.dynamodb;
+
+import dev.nimbus.protocol.Values;
+import dev.nimbus.services.AwsService;
+import dev.nimbus.services.Operations;
+import dev.nimbus.store.Store;
+
+/**
+ * DynamoDB (dynamodb 2012-08-10, awsJson 1.0): tables with secondary indexes, items with the
+ * expression language, queries and scans over order-preserving store keys, batches and
+ * transactions.
+ */
+public final class DynamoDbService implements AwsService {
+    private final Tables tables;
+    private final Items items;
+    private final Queries queries;
+    private final Batches batches;
+
+    public DynamoDbService(Store store) {
+        this.tables = new Tables(store);
+        this.items = new Items(store, tables);
+        this.queries = new Queries(items, tables);
+        this.batches = new Batches(items, tables);
+    }
+
+    @Override
+    public String modelName() {
+        return "dynamodb";
+    }
+
+    @Override
+    public void register(Operations ops) {
+        ops.add("CreateTable", tables::create)
+                .add("DescribeTable", tables::describe)
+                .add("ListTables", tables::list)
+                .add("DeleteTable", tables::delete)
+                .add("UpdateTable", (ctx, in) -> tables.update(ctx, in, items))
+                .add("TagResource", tables::tag)
+                .add("UntagResource", tables::untag)
+                .add("ListTagsOfResource", tables::listTags)
+                .add("UpdateTimeToLive", tables::updateTtl)
+                .add("DescribeTimeToLive", tables::describeTtl)
+                .add("PutItem", items::putItem)
+                .add("GetItem", items::getItem)
+                .add("UpdateItem", items::updateItem)
+                .add("DeleteItem", items::deleteItem)
+                .add("Query", queries::query)
+                .add("Scan", queries::scan)
+                .add("BatchGetItem", batches::batchGet)
+                .add("BatchWriteItem", batches::batchWrite)
+                .add("TransactGetItems", batches::transactGet)
+                .add("TransactWriteItems", batches::transactWrite)
+                .add("DescribeLimits", (ctx, in) -> Values.object().put("AccountMaxReadCapacityUnits", 80000).put("AccountMaxWriteCapacityUnits", 80000)
+                        .put("TableMaxReadCapacityUnits", 40000).put("TableMaxWriteCapacityUnits", 40000))
+                .add("DescribeEndpoints", (ctx, in) -> Values.object().set("Endpoints", Values.array()
+                        .add(Values.object().put("Address", "dynamodb." + ctx.region() + ".amazonaws.com").put("CachePeriodInMinutes", 1440))))
+                .add("DescribeContinuousBackups", (ctx, in) -> {
+                    tables.get(ctx, Values.text(in, "TableName"));
+                    // Nimbus keeps no point-in-time history: backups are on, recovery is not, which is what a new table in AWS reports too.
+                    return Values.object().set("ContinuousBackupsDescription", Values.object().put("ContinuousBackupsStatus", "ENABLED")
+                            .set("PointInTimeRecoveryDescription", Values.object().put("PointInTimeRecoveryStatus", "DISABLED")));
+                });
+    }
+}
