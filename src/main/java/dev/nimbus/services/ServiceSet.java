@@ -4,6 +4,7 @@ import dev.nimbus.protocol.Identity;
 import dev.nimbus.services.cloudwatch.CloudWatchService;
 import dev.nimbus.services.cloudwatch.Metrics;
 import dev.nimbus.services.dynamodb.DynamoDbService;
+import dev.nimbus.services.dynamodb.Streams;
 import dev.nimbus.services.iam.CredentialRegistry;
 import dev.nimbus.services.iam.Iam;
 import dev.nimbus.services.iam.IamService;
@@ -28,6 +29,7 @@ public final class ServiceSet implements AutoCloseable {
     private final LogsService logs;
     private final LambdaService lambda;
     private final CloudWatchService cloudwatch;
+    private final DynamoDbService dynamodb;
 
     public ServiceSet(Store store) {
         this(store, List.of(), () -> "http://127.0.0.1:4566", null);
@@ -49,8 +51,11 @@ public final class ServiceSet implements AutoCloseable {
         lambda.publishMetricsTo(cloudwatch.metrics());
         targets.register("lambda", lambda::accept);
         logs.publishMetricsTo(cloudwatch.metrics());
+        Streams ddbStreams = new Streams(store);
+        this.dynamodb = new DynamoDbService(store, ddbStreams);
+        dynamodb.startTtlSweep();
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch,
-                new DynamoDbService(store))) operations.register(s);
+                dynamodb, ddbStreams)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
 
@@ -84,6 +89,7 @@ public final class ServiceSet implements AutoCloseable {
         lambda.close();
         cloudwatch.close();
         logs.close();
+        dynamodb.close();
     }
 
     /** Delivery by ARN between services (destinations, notifications, subscriptions, alarm actions). */

@@ -127,7 +127,7 @@ final class Batches {
                 writes.add(w);
             }
         }
-        items.store().transaction(() -> writes.forEach(w -> items.apply(w, null)));
+        items.store().transaction(() -> writes.forEach(w -> items.apply(w)));
         ObjectNode out = Values.object();
         out.set("UnprocessedItems", Values.object());
         String mode = Values.text(in, "ReturnConsumedCapacity", "NONE");
@@ -225,7 +225,7 @@ final class Batches {
                 throw new AwsException("TransactionCanceledException", "Transaction cancelled, please refer cancellation reasons for specific reasons " + codes, 400)
                         .with("CancellationReasons", reasons);
             }
-            for (Items.Write w : writes) items.apply(w, null);
+            for (Items.Write w : writes) items.apply(w);
             if (tokenKey != null) tokens.putJson(tokenKey, Values.object().put("at", Instant.now().getEpochSecond()).put("request", fingerprint));
         });
         return Values.object();

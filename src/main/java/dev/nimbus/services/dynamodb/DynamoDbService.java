@@ -1,6 +1,11 @@
 package dev.nimbus.services.dynamodb;
 
 import dev.nimbus.protocol.Values;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import dev.nimbus.services.AwsService;
 import dev.nimbus.services.Operations;
 import dev.nimbus.store.Store;
@@ -11,16 +16,43 @@ import dev.nimbus.store.Store;
  * transactions.
  */
 public final class DynamoDbService implements AwsService {
+    private static final Logger LOG = Logger.getLogger(DynamoDbService.class.getName());
     private final Tables tables;
     private final Items items;
     private final Queries queries;
     private final Batches batches;
+    private final TimeToLive ttl;
+    /** the TTL sweep, while running */
+    private ScheduledExecutorService timer;
 
-    public DynamoDbService(Store store) {
-        this.tables = new Tables(store);
-        this.items = new Items(store, tables);
+    public DynamoDbService(Store store, Streams streams) {
+        this.tables = new Tables(store, streams);
+        this.items = new Items(store, tables, streams);
         this.queries = new Queries(items, tables);
         this.batches = new Batches(items, tables);
+        this.ttl = new TimeToLive(tables, items);
+    }
+
+    /** Starts deleting expired items (time to live) in the background. */
+    public synchronized void startTtlSweep() {
+        if (timer != null) return;
+        // How often expired items are looked for (DynamoDB itself takes up to a few days); tests shorten it.
+        long period = Long.getLong("nimbus.dynamodb.ttlSweepSeconds", 60);
+        timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("dynamodb-ttl").factory());
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                long n = ttl.sweep();
+                if (n > 0) LOG.fine(() -> "TTL sweep deleted " + n + " items");
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "DynamoDB TTL sweep failed; it runs again at the next period", e);
+            }
+        }, period, period, TimeUnit.SECONDS);
+    }
+
+    /** Stops the TTL sweep; called before the store closes. */
+    public synchronized void close() {
+        if (timer != null) timer.shutdownNow();
+        timer = null;
     }
 
     @Override

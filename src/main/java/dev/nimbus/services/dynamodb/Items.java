@@ -35,10 +35,13 @@ final class Items {
     private final Table items;
     private final Tables tables;
 
-    Items(Store store, Tables tables) {
+    private final Streams streams;
+
+    Items(Store store, Tables tables, Streams streams) {
         this.store = store;
         this.items = store.table("dynamodb.items");
         this.tables = tables;
+        this.streams = streams;
     }
 
     Store store() {
@@ -72,8 +75,11 @@ final class Items {
         return b == null ? null : decode(b);
     }
 
-    /** Replaces (or, item null, deletes) an item and its index entries; the caller holds a store transaction. */
-    void write(TableDef t, String key, ObjectNode old, ObjectNode item, String principal) {
+    /**
+     * Replaces (or, item null, deletes) an item, its index entries and its stream record; the
+     * caller holds a store transaction. byTtl: a deletion by the TTL sweep (its stream record names the service).
+     */
+    void write(TableDef t, String key, ObjectNode old, ObjectNode item, boolean byTtl) {
         if (item == null) items.delete(key);
         else items.put(key, encode(item));
         for (TableDef.Index i : t.indexes) {
@@ -82,6 +88,7 @@ final class Items {
             if (before != null && !before.equals(after)) items.delete(before);
             if (after != null) items.put(after, encode(t.project(i, item)));
         }
+        streams.record(t, old, item, byTtl);
     }
 
     void dropIndex(TableDef t, TableDef.Index i) {
@@ -124,12 +131,12 @@ final class Items {
     }
 
     /** Runs inside a store transaction: reads, checks the condition, writes. */
-    Outcome apply(Write w, String principal) {
+    Outcome apply(Write w) {
         ObjectNode old = read(w.key());
         if (!Evaluator.test(w.condition(), old, "ConditionExpression")) throw conditionFailed(old, w.returnOnFailure());
         if (w.change() == null) return new Outcome(old, old);
         ObjectNode item = w.change().apply(old);
-        if (item != null || old != null) write(w.table(), w.key(), old, item, principal);
+        if (item != null || old != null) write(w.table(), w.key(), old, item, false);
         return new Outcome(old, item);
     }
 
@@ -183,7 +190,7 @@ final class Items {
     JsonNode putItem(RequestContext ctx, ObjectNode in) {
         String rv = returnValues(in, "NONE", "ALL_OLD");
         Write w = preparePut(ctx, in);
-        Outcome o = store.transaction(() -> apply(w, null));
+        Outcome o = store.transaction(() -> apply(w));
         ObjectNode out = Values.object();
         if (rv.equals("ALL_OLD") && o.old() != null) out.set("Attributes", o.old());
         capacity(out, in, w.table(), o.item(), true);
@@ -193,7 +200,7 @@ final class Items {
     JsonNode deleteItem(RequestContext ctx, ObjectNode in) {
         String rv = returnValues(in, "NONE", "ALL_OLD");
         Write w = prepareDelete(ctx, in);
-        Outcome o = store.transaction(() -> apply(w, null));
+        Outcome o = store.transaction(() -> apply(w));
         ObjectNode out = Values.object();
         if (rv.equals("ALL_OLD") && o.old() != null) out.set("Attributes", o.old());
         capacity(out, in, w.table(), o.old(), true);
@@ -203,7 +210,7 @@ final class Items {
     JsonNode updateItem(RequestContext ctx, ObjectNode in) {
         String rv = returnValues(in, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW");
         Write w = prepareUpdate(ctx, in);
-        Outcome o = store.transaction(() -> apply(w, null));
+        Outcome o = store.transaction(() -> apply(w));
         ObjectNode out = Values.object();
         ObjectNode attrs = switch (rv) {
             case "ALL_OLD" -> o.old();

@@ -35,9 +35,11 @@ final class Tables {
     private final Table records;
     private final Table items;
     private final Map<String, TableDef> cache = new ConcurrentHashMap<>();
+    private final Streams streams;
 
-    Tables(Store store) {
+    Tables(Store store, Streams streams) {
         this.store = store;
+        this.streams = streams;
         this.records = store.table("dynamodb.tables");
         this.items = store.table("dynamodb.items");
     }
@@ -153,6 +155,7 @@ final class Tables {
         store.transaction(() -> {
             if (records.get(recordKey(ctx, name)) != null) throw new AwsException("ResourceInUseException", "Table already exists: " + name, 400);
             save(ctx, record);
+            streams.sync(d, false);
         });
         ObjectNode out = describe(new TableDef(record), false);
         out.put("TableStatus", "CREATING");
@@ -311,6 +314,7 @@ final class Tables {
         store.transaction(() -> {
             records.delete(key);
             cache.remove(key);
+            streams.sync(t.description, true);
         });
         // Items go in the background, a batch per transaction: a big table must not hold the store's one writer.
         Thread.ofVirtual().name("dynamodb-drop-" + t.name).start(() -> drop(t));
@@ -339,7 +343,18 @@ final class Tables {
 
     JsonNode update(RequestContext ctx, ObjectNode in, Items itemOps) {
         String name = nameOf(Values.text(in, "TableName"));
-        TableDef result = store.transaction(() -> {
+        TableDef result;
+        try {
+            result = update(ctx, in, itemOps, name);
+        } catch (RuntimeException e) {
+            cache.remove(recordKey(ctx, name)); // the record may have been cached by a save that rolled back
+            throw e;
+        }
+        return Values.object().set("TableDescription", describe(result, false));
+    }
+
+    private TableDef update(RequestContext ctx, ObjectNode in, Items itemOps, String name) {
+        return store.transaction(() -> {
             TableDef t = get(ctx, name);
             ObjectNode record = t.record.deepCopy();
             ObjectNode d = (ObjectNode) record.get("description");
@@ -395,11 +410,12 @@ final class Tables {
             for (String n : used) defs.add(Values.object().put("AttributeName", n).put("AttributeType", types.get(n)));
             d.set("AttributeDefinitions", defs);
             save(ctx, record);
+            if (!d.path("LatestStreamArn").equals(t.description.path("LatestStreamArn"))) streams.sync(t.description, true);
+            streams.sync(d, false);
             TableDef updated = find(ctx, name);
             for (String iname : created) itemOps.backfill(updated, updated.index(iname));
             return updated;
         });
-        return Values.object().set("TableDescription", describe(result, false));
     }
 
     // ---- tags
