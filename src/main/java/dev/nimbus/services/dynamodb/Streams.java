@@ -85,10 +85,14 @@ public final class Streams implements AwsService {
         streams.putJson(key, s);
     }
 
+    boolean enabled(TableDef t) {
+        return t.description.path("StreamSpecification").path("StreamEnabled").asBoolean(false);
+    }
+
     /** Appends the record of one item change, when the table's stream is on and the item changed; inside the write's transaction. */
     void record(TableDef t, ObjectNode old, ObjectNode item, boolean byTtl) {
+        if (!enabled(t)) return;
         JsonNode spec = t.description.path("StreamSpecification");
-        if (!spec.path("StreamEnabled").asBoolean(false)) return;
         if (old != null && item != null && AttributeValues.equal(AttributeValues.of("M", old), AttributeValues.of("M", item))) return;
         String arn = t.description.get("LatestStreamArn").asText();
         String view = spec.path("StreamViewType").asText();
