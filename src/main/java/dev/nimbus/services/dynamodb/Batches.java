@@ -190,9 +190,18 @@ final class Batches {
             if (!seen.add(w.key())) throw AwsException.validation("Transaction request cannot include multiple operations on one item");
             writes.add(w);
         }
-        String token = Values.text(in, "ClientRequestToken", null);
+        transact(ctx, writes, Values.text(in, "ClientRequestToken", null), list);
+        return Values.object();
+    }
+
+    /**
+     * Writes all or nothing: every condition is checked first; any failing cancels the whole with
+     * TransactionCanceledException and a reason per write. A ClientRequestToken seen in the last ten
+     * minutes with the same request makes this a no-op (with another request, an error).
+     */
+    void transact(RequestContext ctx, List<Items.Write> writes, String token, JsonNode request) {
         String tokenKey = token == null ? null : ctx.accountId() + "/" + ctx.region() + "/" + token;
-        String fingerprint = fingerprint(list);
+        String fingerprint = fingerprint(request);
         items.store().transaction(() -> {
             if (tokenKey != null) {
                 JsonNode seenBefore = tokens.getJson(tokenKey);
@@ -228,7 +237,6 @@ final class Batches {
             for (Items.Write w : writes) items.apply(w);
             if (tokenKey != null) tokens.putJson(tokenKey, Values.object().put("at", Instant.now().getEpochSecond()).put("request", fingerprint));
         });
-        return Values.object();
     }
 
     private static String fingerprint(JsonNode request) {

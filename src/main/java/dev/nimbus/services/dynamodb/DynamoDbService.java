@@ -22,6 +22,7 @@ public final class DynamoDbService implements AwsService {
     private final Queries queries;
     private final Batches batches;
     private final TimeToLive ttl;
+    private final PartiQL partiql;
     /** the TTL sweep, while running */
     private ScheduledExecutorService timer;
 
@@ -31,6 +32,7 @@ public final class DynamoDbService implements AwsService {
         this.queries = new Queries(items, tables);
         this.batches = new Batches(items, tables);
         this.ttl = new TimeToLive(tables, items);
+        this.partiql = new PartiQL(items, tables, batches);
     }
 
     /** Starts deleting expired items (time to live) in the background. */
@@ -82,6 +84,9 @@ public final class DynamoDbService implements AwsService {
                 .add("BatchWriteItem", batches::batchWrite)
                 .add("TransactGetItems", batches::transactGet)
                 .add("TransactWriteItems", batches::transactWrite)
+                .add("ExecuteStatement", partiql::executeStatement)
+                .add("BatchExecuteStatement", partiql::batchExecute)
+                .add("ExecuteTransaction", partiql::executeTransaction)
                 .add("DescribeLimits", (ctx, in) -> Values.object().put("AccountMaxReadCapacityUnits", 80000).put("AccountMaxWriteCapacityUnits", 80000)
                         .put("TableMaxReadCapacityUnits", 40000).put("TableMaxWriteCapacityUnits", 40000))
                 .add("DescribeEndpoints", (ctx, in) -> Values.object().set("Endpoints", Values.array()
