@@ -372,6 +372,25 @@ class DynamoDbTest {
     }
 
     @Test
+    void updateTableAddsAGlobalIndexWithBackfillAndDropsIt() {
+        simpleTable("growing");
+        for (String c : List.of("red", "red", "blue")) {
+            ddb.putItem(r -> r.tableName("growing").item(Map.of("id", s(c + System.nanoTime()), "color", s(c))));
+        }
+        ddb.putItem(r -> r.tableName("growing").item(Map.of("id", s("colorless"))));
+        TableDescription d = ddb.updateTable(r -> r.tableName("growing").attributeDefinitions(a -> a.attributeName("color").attributeType(ScalarAttributeType.S))
+                .globalSecondaryIndexUpdates(u -> u.create(c -> c.indexName("byColor").keySchema(k -> k.attributeName("color").keyType(KeyType.HASH))
+                        .projection(p -> p.projectionType(ProjectionType.ALL))))).tableDescription();
+        assertEquals("byColor", d.globalSecondaryIndexes().get(0).indexName());
+        assertEquals(2, ddb.query(r -> r.tableName("growing").indexName("byColor").keyConditionExpression("color = :c")
+                .expressionAttributeValues(Map.of(":c", s("red")))).count(), "items written before the index are in it");
+        assertEquals(3L, ddb.describeTable(r -> r.tableName("growing")).table().globalSecondaryIndexes().get(0).itemCount(), "sparse: no color, no entry");
+        ddb.updateTable(r -> r.tableName("growing").globalSecondaryIndexUpdates(u -> u.delete(x -> x.indexName("byColor"))));
+        assertEquals("The table does not have the specified index: byColor", error(() -> ddb.query(r -> r.tableName("growing").indexName("byColor")
+                .keyConditionExpression("color = :c").expressionAttributeValues(Map.of(":c", s("red"))))));
+    }
+
+    @Test
     void legacyParameters() {
         simpleTable("legacy");
         ddb.putItem(r -> r.tableName("legacy").item(Map.of("id", s("a"), "v", num("1"))));

@@ -50,7 +50,8 @@ public final class Expressions {
                 try {
                     this.values.put(e.getKey(), AttributeValues.validate(e.getValue()));
                 } catch (AwsException bad) {
-                    throw AwsException.validation("ExpressionAttributeValues contains invalid value: " + bad.getMessage() + " for key " + e.getKey());
+                    String why = bad.getMessage().replace("One or more parameter values were invalid: ", "");
+                    throw AwsException.validation("ExpressionAttributeValues contains invalid value: " + why + " for key " + e.getKey());
                 }
             }
         }
