@@ -127,6 +127,7 @@ final class Batches {
                 writes.add(w);
             }
         }
+        for (Items.Write w : writes) items.capacity.consume(w.table(), 1, true);
         items.store().transaction(() -> writes.forEach(w -> items.apply(w)));
         ObjectNode out = Values.object();
         out.set("UnprocessedItems", Values.object());

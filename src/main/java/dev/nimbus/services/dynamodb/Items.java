@@ -36,6 +36,7 @@ final class Items {
     private final Tables tables;
 
     private final Streams streams;
+    final Capacity capacity = new Capacity();
 
     Items(Store store, Tables tables, Streams streams) {
         this.store = store;
@@ -190,6 +191,7 @@ final class Items {
     JsonNode putItem(RequestContext ctx, ObjectNode in) {
         String rv = returnValues(in, "NONE", "ALL_OLD");
         Write w = preparePut(ctx, in);
+        capacity.consume(w.table(), units(AttributeValues.itemSize(w.change().apply(null)), true, false), true);
         Outcome o;
         if (rv.equals("NONE") && w.condition() == null && w.table().indexes.isEmpty() && !streams.enabled(w.table())) {
             // Nothing needs the item it replaces: one atomic put, no read, no explicit transaction.
@@ -208,6 +210,7 @@ final class Items {
     JsonNode deleteItem(RequestContext ctx, ObjectNode in) {
         String rv = returnValues(in, "NONE", "ALL_OLD");
         Write w = prepareDelete(ctx, in);
+        capacity.consume(w.table(), 1, true);
         Outcome o = store.transaction(() -> apply(w));
         ObjectNode out = Values.object();
         if (rv.equals("ALL_OLD") && o.old() != null) out.set("Attributes", o.old());
@@ -218,6 +221,7 @@ final class Items {
     JsonNode updateItem(RequestContext ctx, ObjectNode in) {
         String rv = returnValues(in, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW");
         Write w = prepareUpdate(ctx, in);
+        capacity.consume(w.table(), 1, true);
         Outcome o = store.transaction(() -> apply(w));
         ObjectNode out = Values.object();
         ObjectNode attrs = switch (rv) {
@@ -238,6 +242,7 @@ final class Items {
         Expressions x = new Expressions(in.get("ExpressionAttributeNames"), null);
         List<Path> projection = Legacy.projection(x, in);
         x.checkUnused();
+        capacity.consume(t, units(0, false, in.path("ConsistentRead").asBoolean(false)), false);
         ObjectNode item = read(t.itemKey(key));
         ObjectNode out = Values.object();
         if (item != null) out.set("Item", projection == null ? item : Evaluator.project(item, projection));

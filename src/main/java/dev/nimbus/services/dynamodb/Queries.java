@@ -247,6 +247,7 @@ final class Queries {
             fetchBase = true;
         }
         int limit = Values.integer(in, "Limit", Integer.MAX_VALUE);
+        items.capacity.consume(t, 0.5, false);
         String low = r.low(), high = r.high();
         boolean lowIn = r.lowInclusive(), highIn = r.highInclusive();
         JsonNode start = in.get("ExclusiveStartKey");
@@ -300,6 +301,8 @@ final class Queries {
                 lowIn = false;
             }
         }
+        // charged after the read, by what it read (the half unit let in before included)
+        items.capacity.charge(t, Items.units(bytes, false, in.path("ConsistentRead").asBoolean(false)) - 0.5, false);
         ObjectNode res = Values.object();
         if (!select.equals("COUNT")) res.set("Items", out);
         res.put("Count", count).put("ScannedCount", scanned);

@@ -391,6 +391,31 @@ class DynamoDbTest {
     }
 
     @Test
+    void provisionedTablesAreThrottledOverTheirCapacity() {
+        ddb.createTable(r -> r.tableName("small").provisionedThroughput(p -> p.readCapacityUnits(1L).writeCapacityUnits(1L))
+                .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S))
+                .keySchema(k -> k.attributeName("id").keyType(KeyType.HASH)));
+        try (DynamoDbClient once = DynamoDbClient.builder().endpointOverride(nimbus.endpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("test", "secret")))
+                .overrideConfiguration(c -> c.retryStrategy(software.amazon.awssdk.core.retry.RetryMode.STANDARD).retryStrategy(b -> b.maxAttempts(1))).build()) {
+            // 1 WCU holds 300 units of burst: the writes after those are refused
+            DynamoDbException e = null;
+            for (int i = 0; i < 2000 && e == null; i++) {
+                int n = i;
+                try {
+                    once.putItem(r -> r.tableName("small").item(Map.of("id", s("i" + n))));
+                } catch (DynamoDbException thrown) {
+                    e = thrown;
+                }
+            }
+            assertTrue(e instanceof software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException, String.valueOf(e));
+            assertEquals("The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+                    e.awsErrorDetails().errorMessage());
+        }
+    }
+
+    @Test
     void legacyParameters() {
         simpleTable("legacy");
         ddb.putItem(r -> r.tableName("legacy").item(Map.of("id", s("a"), "v", num("1"))));
