@@ -320,8 +320,8 @@ final class Parser {
             if (c == '#' || c == ':') {
                 i++;
                 while (i < text.length() && isWordChar(text.charAt(i))) i++;
-                if (i == start + 1) throw syntaxAt(String.valueOf(c), start, i);
-                out.add(new Token(c == '#' ? "name" : "value", text.substring(start, i), start, i));
+                // a lone # or : is a token no rule accepts: the parser reports it with its neighbours
+                out.add(new Token(i == start + 1 ? "bad" : c == '#' ? "name" : "value", text.substring(start, i), start, i));
             } else if (Character.isDigit(c)) {
                 while (i < text.length() && Character.isDigit(text.charAt(i))) i++;
                 out.add(new Token("number", text.substring(start, i), start, i));
@@ -346,20 +346,12 @@ final class Parser {
         return c == '_' || (c < 128 && Character.isLetterOrDigit(c));
     }
 
-    private AwsException syntax(Token t) {
-        return syntaxAt(t.text, t.start, t.end);
-    }
-
     /** DynamoDB shows the bad token and the text around it, from the token before it to the one after it. */
-    private AwsException syntaxAt(String token, int start, int end) {
-        int from = start, to = end;
-        if (tokens != null) {
-            int i = 0;
-            while (i < tokens.size() && tokens.get(i).start < start) i++;
-            if (i > 0) from = tokens.get(i - 1).start;
-            if (i + 1 < tokens.size() && !tokens.get(i + 1).kind.equals("eof")) to = tokens.get(i + 1).end;
-        }
-        return invalid("Syntax error; token: \"" + token + "\", near: \"" + text.substring(from, to) + "\"");
+    private AwsException syntax(Token t) {
+        int i = tokens.indexOf(t);
+        int from = i > 0 ? tokens.get(i - 1).start : t.start;
+        int to = i + 1 < tokens.size() && !tokens.get(i + 1).kind.equals("eof") ? tokens.get(i + 1).end : t.end;
+        return invalid("Syntax error; token: \"" + t.text + "\", near: \"" + text.substring(from, to) + "\"");
     }
 
     private AwsException invalid(String detail) {

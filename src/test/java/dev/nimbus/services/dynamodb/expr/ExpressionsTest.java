@@ -78,6 +78,10 @@ class ExpressionsTest {
                 error(() -> test("a = :w", null, "{':v':{'S':'x'}}")));
         assertEquals("Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"=\"", error(() -> test("a =", null, null)));
         assertEquals("Invalid ConditionExpression: Syntax error; token: \"=\", near: \"= = :v\"", error(() -> test("a = = :v", null, "{':v':{'S':'x'}}")));
+        assertEquals("Invalid UpdateExpression: Syntax error; token: \":\", near: \"hits : incr\"",
+                error(() -> new Expressions(null, null).update("ADD hits : incr")));
+        assertEquals("Invalid UpdateExpression: Syntax error; token: \"INVALID\", near: \"INVALID SYNTAX\"",
+                error(() -> new Expressions(null, null).update("INVALID SYNTAX HERE")));
         assertEquals("Invalid ConditionExpression: Invalid function name; function: nope", error(() -> test("nope(a)", null, null)));
         assertEquals("Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: attribute_exists, number of operands: 2",
                 error(() -> test("attribute_exists(a, b)", null, null)));
