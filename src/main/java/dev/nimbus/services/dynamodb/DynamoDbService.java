@@ -26,7 +26,12 @@ public final class DynamoDbService implements AwsService {
     /** the TTL sweep, while running */
     private ScheduledExecutorService timer;
 
+    private final Streams streams;
+    private final Store store;
+
     public DynamoDbService(Store store, Streams streams) {
+        this.store = store;
+        this.streams = streams;
         this.tables = new Tables(store, streams);
         this.items = new Items(store, tables, streams);
         this.queries = new Queries(items, tables);
@@ -35,7 +40,7 @@ public final class DynamoDbService implements AwsService {
         this.partiql = new PartiQL(items, tables, batches);
     }
 
-    /** Starts deleting expired items (time to live) in the background. */
+    /** Starts deleting expired items (time to live), and stream records past their 24 hours, in the background. */
     public synchronized void startTtlSweep() {
         if (timer != null) return;
         // How often expired items are looked for (DynamoDB itself takes up to a few days); tests shorten it.
@@ -45,6 +50,8 @@ public final class DynamoDbService implements AwsService {
             try {
                 long n = ttl.sweep();
                 if (n > 0) LOG.fine(() -> "TTL sweep deleted " + n + " items");
+                long r = streams.trim(store, java.time.Instant.now());
+                if (r > 0) LOG.fine(() -> "dropped " + r + " stream records older than 24 hours");
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "DynamoDB TTL sweep failed; it runs again at the next period", e);
             }

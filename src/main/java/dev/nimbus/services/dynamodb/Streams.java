@@ -123,6 +123,31 @@ public final class Streams implements AwsService {
         return (ObjectNode) s;
     }
 
+    /**
+     * Drops records older than 24 hours, as DynamoDB Streams keeps them no longer; one pass over
+     * every stream, reading only the expired records (they come first, in sequence order).
+     */
+    long trim(Store store, Instant now) {
+        long cutoff = now.getEpochSecond() - 24 * 3600, dropped = 0;
+        java.util.Iterator<Table.Entry> all = streams.iterate("", null, 100);
+        while (all.hasNext()) {
+            String arn = all.next().json().get("StreamArn").asText();
+            while (true) {
+                List<Table.Entry> page = records.scan(arn + "/", null, 500);
+                List<String> old = new java.util.ArrayList<>();
+                for (Table.Entry e : page) {
+                    if (Items.decode(e.value()).get("dynamodb").get("ApproximateCreationDateTime").asLong() >= cutoff) break;
+                    old.add(e.key());
+                }
+                if (old.isEmpty()) break;
+                store.transaction(() -> old.forEach(records::delete));
+                dropped += old.size();
+                if (old.size() < page.size()) break;
+            }
+        }
+        return dropped;
+    }
+
     private JsonNode listStreams(RequestContext ctx, ObjectNode in) {
         String table = Values.text(in, "TableName", null);
         int limit = Values.integer(in, "Limit", 100);
