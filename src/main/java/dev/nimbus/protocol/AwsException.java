@@ -1,5 +1,6 @@
 package dev.nimbus.protocol;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -13,6 +14,8 @@ public class AwsException extends RuntimeException {
     private final boolean senderFault;
     /** extra top-level error fields some APIs return (S3's BucketName, Key, ...) */
     private final Map<String, String> fields = new LinkedHashMap<>();
+    /** structured error members of JSON protocols (DynamoDB's CancellationReasons, Item) */
+    private final Map<String, JsonNode> documents = new LinkedHashMap<>();
 
     public AwsException(String code, String message, int status) {
         this(code, message, status, status < 500);
@@ -43,6 +46,15 @@ public class AwsException extends RuntimeException {
 
     public AwsException with(String field, String value) {
         fields.put(field, value);
+        return this;
+    }
+
+    public Map<String, JsonNode> documents() {
+        return documents;
+    }
+
+    public AwsException with(String field, JsonNode value) {
+        documents.put(field, value);
         return this;
     }
 

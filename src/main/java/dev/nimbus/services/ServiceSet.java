@@ -3,6 +3,8 @@ package dev.nimbus.services;
 import dev.nimbus.protocol.Identity;
 import dev.nimbus.services.cloudwatch.CloudWatchService;
 import dev.nimbus.services.cloudwatch.Metrics;
+import dev.nimbus.services.dynamodb.DynamoDbService;
+import dev.nimbus.services.dynamodb.Streams;
 import dev.nimbus.services.iam.CredentialRegistry;
 import dev.nimbus.services.iam.Iam;
 import dev.nimbus.services.iam.IamService;
@@ -31,6 +33,7 @@ public final class ServiceSet implements AutoCloseable {
     private final CloudWatchService cloudwatch;
     private final SnsService sns;
     private final S3Service s3;
+    private final DynamoDbService dynamodb;
 
     public ServiceSet(Store store) {
         this(store, List.of(), () -> "http://127.0.0.1:4566", null);
@@ -58,8 +61,12 @@ public final class ServiceSet implements AutoCloseable {
         targets.register("sns", sns::accept);
         this.s3 = new S3Service(store, targets);
         lambda.codeFromS3(s3::readObject);
-        frontDoors.add(s3.frontDoor());
-        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, sns, s3)) operations.register(s);
+        addFrontDoor(s3.frontDoor());
+        Streams ddbStreams = new Streams(store);
+        this.dynamodb = new DynamoDbService(store, ddbStreams);
+        dynamodb.startTtlSweep();
+        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, sns, s3,
+                dynamodb, ddbStreams)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
 
@@ -103,6 +110,7 @@ public final class ServiceSet implements AutoCloseable {
         s3.close();
         cloudwatch.close();
         logs.close();
+        dynamodb.close();
     }
 
     /** Delivery by ARN between services (destinations, notifications, subscriptions, alarm actions). */

@@ -400,6 +400,28 @@ public final class SqliteStore implements Store {
         }
 
         @Override
+        public List<Entry> range(String low, boolean lowInclusive, String high, boolean highInclusive, boolean descending, int limit) {
+            if (low != null) checkKey(low);
+            if (high != null) checkKey(high);
+            if (limit <= 0) return List.of();
+            String sql = "SELECT k, v FROM kv WHERE tbl=?" + (low == null ? "" : lowInclusive ? " AND k>=?" : " AND k>?")
+                    + (high == null ? "" : highInclusive ? " AND k<=?" : " AND k<?") + " ORDER BY k" + (descending ? " DESC" : "") + " LIMIT ?";
+            return read(db -> {
+                PreparedStatement st = db.prepare(sql);
+                int i = 1;
+                st.setString(i++, name);
+                if (low != null) st.setString(i++, low);
+                if (high != null) st.setString(i++, high);
+                st.setInt(i, limit);
+                List<Entry> out = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) out.add(new Entry(rs.getString(1), rs.getBytes(2)));
+                }
+                return out;
+            });
+        }
+
+        @Override
         public long count(String prefix) {
             checkKey(prefix);
             String end = Keys.successor(prefix);

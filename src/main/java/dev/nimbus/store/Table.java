@@ -39,6 +39,13 @@ public interface Table {
     List<Entry> scan(String prefix, String startAfter, int limit);
 
     /**
+     * Entries between two bounds (null: unbounded; each inclusive or not), ascending or, when
+     * {@code descending}, from the high end down, at most {@code limit}: an index-range read whose
+     * cost follows the result, not the table (DynamoDB's Query in both directions).
+     */
+    List<Entry> range(String low, boolean lowInclusive, String high, boolean highInclusive, boolean descending, int limit);
+
+    /**
      * Every entry whose key starts with {@code prefix}, after {@code startAfter} (or null), in key
      * order, read lazily {@code batch} at a time: a long listing never sits in memory whole.
      */

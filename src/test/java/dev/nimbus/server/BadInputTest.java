@@ -182,9 +182,9 @@ class BadInputTest {
         Wire.assertRequestId(ok);
         assertTrue(ok.text().contains("<RequestId>" + ok.header("x-amzn-RequestId") + "</RequestId>"), ok.text());
 
-        RawHttp.Response notImplemented = exchange(post(JSON10, "{}", "X-Amz-Target: DynamoDB_20120810.ListTables"));
+        RawHttp.Response notImplemented = exchange(post(JSON10, "{}", "X-Amz-Target: DynamoDB_20120810.ListBackups"));
         assertAwsError(notImplemented, 501, "NotImplemented");
-        assertTrue(notImplemented.text().contains("dynamodb.ListTables"), notImplemented.text());
+        assertTrue(notImplemented.text().contains("dynamodb.ListBackups"), notImplemented.text());
 
         RawHttp.Response health = exchange("GET /_nimbus/health HTTP/1.1\r\nHost: localhost\r\n\r\n");
         assertEquals(200, health.status());

@@ -130,6 +130,22 @@ class TableTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("stores")
+    void rangesInBothDirectionsWithEitherBoundInclusive(String kind, Function<Path, Store> open) {
+        try (Store s = open.apply(dir)) {
+            Table t = s.table("r");
+            for (String k : List.of("k1", "k2", "k3", "k4", "k5")) t.put(k, b(k));
+            s.table("other").put("k3", b("x"));
+            assertEquals(List.of("k2", "k3", "k4"), keys(t.range("k2", true, "k4", true, false, 10)));
+            assertEquals(List.of("k3"), keys(t.range("k2", false, "k4", false, false, 10)));
+            assertEquals(List.of("k4", "k3", "k2"), keys(t.range("k2", true, "k4", true, true, 10)));
+            assertEquals(List.of("k5", "k4"), keys(t.range(null, false, null, false, true, 2)), "unbounded, descending, limited");
+            assertEquals(List.of("k1", "k2"), keys(t.range(null, false, "k3", false, false, 10)));
+            assertEquals(List.of(), keys(t.range("k4", true, "k2", true, false, 10)));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
     void unicodeKeysSortByUtf8Bytes(String kind, Function<Path, Store> open) {
         try (Store s = open.apply(dir)) {
             Table t = s.table("u");

@@ -58,6 +58,7 @@ public final class JsonCodec implements Codec {
     public void writeError(HttpResponse res, AwsException e, ServiceModel model, String requestId) {
         ObjectNode body = Values.object().put("__type", e.code()).put("message", e.getMessage());
         e.fields().forEach(body::put);
+        e.documents().forEach(body::set);
         res.status = e.status();
         queryErrorHeader(res, e, model);
         res.body(contentType, bytes(body));

@@ -98,6 +98,10 @@ class CredentialRegistryTest {
                     return t.scan(prefix, startAfter, limit);
                 }
 
+                public List<Entry> range(String low, boolean lowInclusive, String high, boolean highInclusive, boolean descending, int limit) {
+                    return t.range(low, lowInclusive, high, highInclusive, descending, limit);
+                }
+
                 public long count(String prefix) {
                     return t.count(prefix);
                 }
