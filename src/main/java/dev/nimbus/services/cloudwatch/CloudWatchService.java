@@ -116,8 +116,16 @@ public final class CloudWatchService implements AwsService {
             datums.add(new Datum(Values.text(d, "MetricName"), dimensions(d.path("Dimensions"), p), stats(d, p), Values.text(d, "Unit", "None"),
                     time, resolution));
         }
-        // Validated as a whole first: AWS takes all of a call's data or none.
-        for (Datum d : datums) metrics.record(ctx.accountId(), ctx.region(), namespace, d.name, d.dims, d.stats, d.unit, d.time, d.resolution);
+        // Validated as a whole first: AWS takes all of a call's data or none. Datums of one metric,
+        // unit and bucket are merged first, so that each bucket is read and written once a call.
+        record Bucket(String name, SortedMap<String, String> dims, String unit, long second, int resolution) {}
+        Map<Bucket, Metrics.Stats> merged = new LinkedHashMap<>();
+        for (Datum d : datums) {
+            long second = Math.floorDiv(d.time.getEpochSecond(), d.resolution) * d.resolution;
+            merged.merge(new Bucket(d.name, d.dims, d.unit, second, d.resolution), d.stats, Metrics.Stats::plus);
+        }
+        metrics.batch(() -> merged.forEach((b, stats) -> metrics.record(ctx.accountId(), ctx.region(), namespace, b.name, b.dims, stats, b.unit,
+                Instant.ofEpochSecond(b.second), b.resolution)));
         return null;
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import java.util.UUID;
  * Metric storage: every metric (namespace, name, dimension set) gets an id, and its data is kept
  * aggregated per unit in buckets of one minute (one second for high-resolution data), the finest
  * resolution AWS serves. A bucket holds count, sum, min, max and the distinct values with their
- * counts, so that percentiles stay computable. Other services publish through {@link #put}.
+ * counts (up to {@link #MAX_DISTINCT}), so that percentiles stay computable. Other services publish through {@link #put}.
  */
 public final class Metrics {
     /** One aggregate: what a bucket or a period holds. */
@@ -31,7 +32,7 @@ public final class Metrics {
             return new Stats(count, value * count, value, value, v);
         }
 
-        Stats plus(Stats o) {
+        public Stats plus(Stats o) {
             TreeMap<Double, Double> v = null;
             if (values != null && o.values != null) {
                 v = new TreeMap<>(values);
@@ -125,31 +126,47 @@ public final class Metrics {
                 ArrayNode d = m.putArray("Dimensions");
                 dims.forEach((n, v) -> d.addObject().put("Name", n).put("Value", v));
             }
-            m.put("lastPut", clock.millis());
-            metrics.putJson(key, m);
-            String dataKey = m.get("id").asText() + "/" + String.format("%012d", bucket) + "/" + unit;
-            JsonNode old = data.getJson(dataKey);
-            data.putJson(dataKey, toJson(old == null ? s : fromJson(old).plus(s)));
+            // lastPut only answers ListMetrics' RecentlyActive (3 hours): rewriting it more than once a minute buys nothing.
+            long now = clock.millis();
+            if (now - m.path("lastPut").asLong(Long.MIN_VALUE / 2) >= 60_000) {
+                m.put("lastPut", now);
+                metrics.putJson(key, m);
+            }
+            String dataKey = m.get("id").asText() + "/" + seconds(bucket) + "/" + unit;
+            byte[] old = data.get(dataKey);
+            data.put(dataKey, encode(old == null ? s : decode(old).plus(s)));
         });
     }
 
-    private static ObjectNode toJson(Stats s) {
-        ObjectNode o = Values.object().put("n", s.count).put("sum", s.sum).put("min", s.min).put("max", s.max);
-        if (s.values != null) {
-            ArrayNode v = o.putArray("v");
-            s.values.forEach((value, count) -> v.add(value).add(count));
-        }
-        return o;
+    /** Epoch seconds zero-padded to 12 digits, so that data keys sort in time order. */
+    static String seconds(long epochSecond) {
+        String digits = Long.toString(epochSecond);
+        return "0".repeat(Math.max(0, 12 - digits.length())) + digits;
     }
 
-    private static Stats fromJson(JsonNode o) {
+    /**
+     * A bucket's binary form: count, sum, min, max, then the number of distinct values (-1 when not
+     * kept) and each value with its count, all doubles. Binary because a bucket is read and written
+     * on every put, and JSON of a few thousand distinct values made a put cost a few hundred microseconds.
+     */
+    static byte[] encode(Stats s) {
+        int k = s.values == null ? 0 : s.values.size();
+        ByteBuffer b = ByteBuffer.allocate(8 * (5 + 2 * k)).putDouble(s.count).putDouble(s.sum).putDouble(s.min).putDouble(s.max)
+                .putDouble(s.values == null ? -1 : k);
+        if (s.values != null) s.values.forEach((value, count) -> b.putDouble(value).putDouble(count));
+        return b.array();
+    }
+
+    static Stats decode(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        double count = b.getDouble(), sum = b.getDouble(), min = b.getDouble(), max = b.getDouble();
+        int k = (int) b.getDouble();
         TreeMap<Double, Double> v = null;
-        if (o.has("v")) {
+        if (k >= 0) {
             v = new TreeMap<>();
-            JsonNode a = o.get("v");
-            for (int i = 0; i + 1 < a.size(); i += 2) v.put(a.get(i).asDouble(), a.get(i + 1).asDouble());
+            for (int i = 0; i < k; i++) v.put(b.getDouble(), b.getDouble());
         }
-        return new Stats(o.get("n").asDouble(), o.get("sum").asDouble(), o.get("min").asDouble(), o.get("max").asDouble(), v);
+        return new Stats(count, sum, min, max, v);
     }
 
     /** Metrics of an account and region with the given namespace (or any), in key order after {@code after}. */
@@ -173,7 +190,7 @@ public final class Metrics {
         long start = from.getEpochSecond(), end = to.getEpochSecond();
         if (to.getNano() > 0) end++;
         Map<String, Stats> periods = new LinkedHashMap<>();
-        String cursor = id + "/" + String.format("%012d", start - 1) + "/\uffff";
+        String cursor = id + "/" + seconds(start - 1) + "/\uffff";
         while (true) {
             List<Table.Entry> batch = data.scan(id + "/", cursor, SCAN);
             for (Table.Entry e : batch) {
@@ -182,7 +199,7 @@ public final class Metrics {
                 if (t >= end) return points(periods);
                 if (t < start || (unit != null && !unit.equals(parts[2]))) continue;
                 long p = start + (t - start) / period * period;
-                periods.merge(p + "/" + parts[2], fromJson(e.json()), Stats::plus);
+                periods.merge(p + "/" + parts[2], decode(e.value()), Stats::plus);
             }
             if (batch.size() < SCAN) return points(periods);
             cursor = batch.get(batch.size() - 1).key();

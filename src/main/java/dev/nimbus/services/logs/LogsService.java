@@ -428,7 +428,7 @@ public final class LogsService implements AwsService {
         }
         // Merge the streams by (timestamp, stream, sequence); the token is the last event returned in that order.
         PriorityQueue<Head> heads = new PriorityQueue<>(Comparator.comparingLong((Head h) -> h.event.timestamp())
-                .thenComparing(h -> h.event.stream()).thenComparing(h -> h.event.position()));
+                .thenComparing(h -> h.event.stream()).thenComparingLong(h -> h.event.seq()));
         for (String s : streams) {
             Iterator<Event> it = logs.scan(Logs.streamKey(ctx.accountId(), ctx.region(), group, s), s, resume == null ? null : resume.after(s), start, cutoff);
             if (it.hasNext()) heads.add(new Head(it.next(), it));
@@ -470,12 +470,7 @@ public final class LogsService implements AwsService {
         }
         if (groups.isEmpty()) throw Logs.invalidParameter("Should provide either log group name, names or identifiers.");
         String queryString = Values.text(in, "queryString");
-        InsightsQuery query;
-        try {
-            query = InsightsQuery.parse(queryString);
-        } catch (InsightsQuery.MalformedQuery e) {
-            throw new AwsException("MalformedQueryException", e.getMessage(), 400);
-        }
+        InsightsQuery query = parseQuery(queryString);
         long from = in.path("startTime").asLong() * 1000;
         long to = in.path("endTime").asLong() * 1000 + 999;
         if (to < from) throw Logs.invalidParameter("End time should not be before the start time.");
@@ -507,7 +502,7 @@ public final class LogsService implements AwsService {
                         Event e = next;
                         next = advance();
                         bytes[0] += e.message().length();
-                        return InsightsQuery.record(e.timestamp(), e.message(), e.stream(), log, e.ingestionTime());
+                        return query.recordFor(e.timestamp(), e.message(), e.stream(), log, e.ingestionTime());
                     }
                 });
             }
@@ -528,6 +523,14 @@ public final class LogsService implements AwsService {
                 .put("bytesScanned", (double) bytes[0]);
         logs.queries.putJson(Logs.groupKey(ctx.accountId(), ctx.region(), id), stored);
         return Values.object().put("queryId", id);
+    }
+
+    private static InsightsQuery parseQuery(String queryString) {
+        try {
+            return InsightsQuery.parse(queryString);
+        } catch (InsightsQuery.MalformedQuery e) {
+            throw new AwsException("MalformedQueryException", e.getMessage(), 400);
+        }
     }
 
     private ObjectNode query(RequestContext ctx, String id) {
