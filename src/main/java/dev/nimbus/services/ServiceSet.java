@@ -42,7 +42,7 @@ public final class ServiceSet implements AutoCloseable {
         this.identities = credentials::identity;
         this.logs = new LogsService(store);
         logs.startRetentionSweep();
-        this.cloudwatch = new CloudWatchService(store, operations);
+        this.cloudwatch = new CloudWatchService(store, targets);
         cloudwatch.alarms().start();
         this.lambda = new LambdaService(store, iam, logs, targets, endpoint, dataDir);
         lambda.publishMetricsTo(cloudwatch.metrics());

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.AwsException;
-import dev.nimbus.protocol.Identity;
 import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.Operations;
+import dev.nimbus.services.Targets;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.io.IOException;
@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -51,11 +50,9 @@ public final class Alarms {
     private final Table history;
     private final Metrics metrics;
     private final Queries queries;
-    private final Operations ops;
+    private final Targets targets;
     private final InstantSource clock;
     private final AtomicLong sequence = new AtomicLong();
-    /** Actions (Lambda invocations) run here, off the evaluator. */
-    private final ExecutorService actions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("alarm-action").factory());
     private ScheduledExecutorService timer;
 
     /** Metric math: MetricDataQueries over a time range, every query's series by id. */
@@ -63,13 +60,13 @@ public final class Alarms {
         Map<String, Expressions.Series> run(String account, String region, JsonNode queries, Instant from, Instant to);
     }
 
-    Alarms(Store store, Metrics metrics, Queries queries, Operations ops, InstantSource clock) {
+    Alarms(Store store, Metrics metrics, Queries queries, Targets targets, InstantSource clock) {
         this.store = store;
         this.queries = queries;
         this.alarms = store.table("cloudwatch.alarms");
         this.history = store.table("cloudwatch.alarm_history");
         this.metrics = metrics;
-        this.ops = ops;
+        this.targets = targets;
         this.clock = clock;
     }
 
@@ -112,7 +109,6 @@ public final class Alarms {
 
     public void close() {
         stopEvaluator();
-        actions.shutdown();
     }
 
     private static String key(String account, String region, String name) {
@@ -435,11 +431,19 @@ public final class Alarms {
         history.putJson(key(account, region, name) + "/" + String.format("%013d", now.toEpochMilli()) + "/" + UUID.randomUUID(), h);
     }
 
-    /** Moves an alarm to a state (recording history and running the state's actions when it changes). */
+    /**
+     * Moves an alarm to a state, recording history and sending the state's actions when it changes;
+     * the actions are delivered durably with the change (Targets), and woken once it commits.
+     */
     private void transition(String account, String region, String name, String state, String reason, String reasonData) {
+        List<Runnable> after = new ArrayList<>();
+        store.transaction(() -> transition(account, region, name, state, reason, reasonData, after));
+        after.forEach(Runnable::run);
+    }
+
+    private void transition(String account, String region, String name, String state, String reason, String reasonData, List<Runnable> after) {
         String k = key(account, region, name);
         Instant now = clock.instant();
-        ObjectNode[] changed = new ObjectNode[2];
         store.transaction(() -> {
             JsonNode r = alarms.getJson(k);
             if (r == null) return;
@@ -457,10 +461,8 @@ public final class Alarms {
             data.set("oldState", before);
             data.set("newState", state(a));
             addHistory(account, region, name, "StateUpdate", "Alarm updated from " + old + " to " + state, data.toString());
-            changed[0] = a;
-            changed[1] = before;
+            sendActions(account, region, a, before, after);
         });
-        if (changed[0] != null) runActions(account, region, changed[0], changed[1]);
     }
 
     private static ObjectNode state(JsonNode a) {
@@ -569,45 +571,76 @@ public final class Alarms {
 
     // ---- actions
 
-    private void runActions(String account, String region, ObjectNode a, ObjectNode before) {
+    /** Sends the alarm's actions for its new state (when its actions are enabled), recording each in its history. */
+    private void sendActions(String account, String region, ObjectNode a, ObjectNode before, List<Runnable> after) {
         if (!a.path("ActionsEnabled").asBoolean(true)) return;
         String list = switch (a.get("StateValue").asText()) {
             case "ALARM" -> "AlarmActions";
             case "OK" -> "OKActions";
             default -> "InsufficientDataActions";
         };
+        String name = a.get("AlarmName").asText();
         for (JsonNode arn : a.path(list)) {
             String target = arn.asText();
-            if (target.startsWith("arn:aws:lambda:")) {
-                byte[] event = event(account, region, a, before).toString().getBytes(StandardCharsets.UTF_8);
-                // Lambda has no asynchronous invocation in Nimbus yet: a synchronous one, on its own thread.
-                actions.execute(() -> invoke(account, region, a.get("AlarmName").asText(), target, event));
-            } else {
-                LOG.info(() -> "alarm " + a.get("AlarmName").asText() + ": action " + target + " not delivered (Nimbus has no such service yet)");
-                addHistory(account, region, a.get("AlarmName").asText(), "Action", "Failed to execute action " + target,
-                        Values.object().put("actionState", "Failed").put("notificationResource", target)
-                                .put("error", "Nimbus does not deliver to this service yet").toString());
+            ObjectNode data = Values.object();
+            try {
+                Targets.Message message = target.startsWith("arn:aws:sns:") ? snsMessage(account, region, a, before)
+                        : new Targets.Message(event(account, region, a, before).toString());
+                Runnable wake = targets.send(target, message);
+                if (wake != null) after.add(wake);
+                data.put("actionState", "Succeeded").put("notificationResource", target);
+                addHistory(account, region, name, "Action", "Successfully executed action " + target, data.toString());
+            } catch (AwsException e) {
+                LOG.info(() -> "alarm " + name + ": action " + target + " failed: " + e.getMessage());
+                data.put("actionState", "Failed").put("notificationResource", target).put("error", e.getMessage());
+                addHistory(account, region, name, "Action", "Failed to execute action " + target, data.toString());
             }
         }
     }
 
-    private void invoke(String account, String region, String alarm, String function, byte[] event) {
-        Operations.Handler invoke = ops.handler("lambda", "Invoke");
-        String summary;
-        try {
-            ObjectNode in = Values.object().put("FunctionName", function);
-            in.set("Payload", Values.NODES.binaryNode(event));
-            RequestContext ctx = new RequestContext(UUID.randomUUID().toString(),
-                    new Identity(account, "arn:aws:iam::" + account + ":root", account, null), region, null);
-            JsonNode out = invoke.handle(ctx, in);
-            summary = out.hasNonNull("FunctionError") ? "Failed to execute action " + function + ": the function returned an error"
-                    : "Successfully executed action " + function;
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "alarm " + alarm + " could not invoke " + function, e);
-            summary = "Failed to execute action " + function + ": " + e.getMessage();
+    private static final Map<String, String> REGION_NAMES = Map.ofEntries(Map.entry("us-east-1", "US East (N. Virginia)"),
+            Map.entry("us-east-2", "US East (Ohio)"), Map.entry("us-west-1", "US West (N. California)"), Map.entry("us-west-2", "US West (Oregon)"),
+            Map.entry("eu-west-1", "EU (Ireland)"), Map.entry("eu-west-2", "EU (London)"), Map.entry("eu-west-3", "EU (Paris)"),
+            Map.entry("eu-central-1", "EU (Frankfurt)"), Map.entry("eu-north-1", "EU (Stockholm)"), Map.entry("ap-northeast-1", "Asia Pacific (Tokyo)"),
+            Map.entry("ap-southeast-1", "Asia Pacific (Singapore)"), Map.entry("ap-southeast-2", "Asia Pacific (Sydney)"),
+            Map.entry("ap-south-1", "Asia Pacific (Mumbai)"), Map.entry("sa-east-1", "South America (Sao Paulo)"), Map.entry("ca-central-1", "Canada (Central)"));
+
+    /** The notification an SNS topic receives from an alarm: CloudWatch's JSON message and its subject. */
+    private Targets.Message snsMessage(String account, String region, JsonNode a, ObjectNode before) {
+        String regionName = REGION_NAMES.getOrDefault(region, region);
+        ObjectNode m = Values.object().put("AlarmName", a.get("AlarmName").asText());
+        if (a.hasNonNull("AlarmDescription")) m.put("AlarmDescription", a.get("AlarmDescription").asText());
+        else m.putNull("AlarmDescription");
+        m.put("AWSAccountId", account)
+                .put("AlarmConfigurationUpdatedTimestamp", EVENT_TIME.format(Values.instant(a.get("AlarmConfigurationUpdatedTimestamp"))))
+                .put("NewStateValue", a.get("StateValue").asText()).put("NewStateReason", a.get("StateReason").asText())
+                .put("StateChangeTime", EVENT_TIME.format(clock.instant())).put("Region", regionName).put("AlarmArn", a.get("AlarmArn").asText())
+                .put("OldStateValue", before.get("stateValue").asText());
+        for (String f : List.of("OKActions", "AlarmActions", "InsufficientDataActions")) m.set(f, a.path(f).deepCopy());
+        if (a.has("AlarmRule")) {
+            m.put("AlarmRule", a.get("AlarmRule").asText());
+        } else {
+            ObjectNode t = m.putObject("Trigger");
+            if (a.path("Metrics").isEmpty()) {
+                t.put("MetricName", a.get("MetricName").asText()).put("Namespace", a.get("Namespace").asText());
+                boolean extended = a.hasNonNull("ExtendedStatistic");
+                t.put("StatisticType", extended ? "ExtendedStatistic" : "Statistic");
+                if (extended) t.put("ExtendedStatistic", a.get("ExtendedStatistic").asText());
+                else t.put("Statistic", a.get("Statistic").asText().toUpperCase(java.util.Locale.ROOT));
+                if (a.hasNonNull("Unit")) t.put("Unit", a.get("Unit").asText());
+                else t.putNull("Unit");
+                ArrayNode d = t.putArray("Dimensions");
+                a.path("Dimensions").forEach(x -> d.addObject().put("value", x.path("Value").asText()).put("name", x.path("Name").asText()));
+                t.put("Period", a.get("Period").asInt());
+            } else {
+                t.set("Metrics", a.get("Metrics").deepCopy());
+            }
+            t.put("EvaluationPeriods", a.get("EvaluationPeriods").asInt()).put("ComparisonOperator", a.get("ComparisonOperator").asText())
+                    .put("Threshold", a.get("Threshold").asDouble()).put("TreatMissingData", a.get("TreatMissingData").asText())
+                    .put("EvaluateLowSampleCountPercentile", "");
         }
-        addHistory(account, region, alarm, "Action", summary, Values.object().put("actionState", summary.startsWith("Success") ? "Succeeded" : "Failed")
-                .put("notificationResource", function).toString());
+        String subject = a.get("StateValue").asText() + ": \"" + a.get("AlarmName").asText() + "\" in " + regionName;
+        return new Targets.Message(m.toString(), subject.length() > 100 ? subject.substring(0, 100) : subject, Map.of());
     }
 
     /** The event Lambda receives from a CloudWatch alarm action. */

@@ -8,6 +8,7 @@ import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.AwsService;
 import dev.nimbus.services.Operations;
+import dev.nimbus.services.Targets;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.nio.charset.StandardCharsets;
@@ -40,14 +41,14 @@ public final class CloudWatchService implements AwsService {
     private final Alarms alarms;
     private final Table dashboards;
 
-    /** @param ops where alarm actions find the Lambda Invoke operation */
-    public CloudWatchService(Store store, Operations ops) {
-        this(store, ops, InstantSource.system());
+    /** @param targets where alarm actions are delivered (Lambda functions, SNS topics) */
+    public CloudWatchService(Store store, Targets targets) {
+        this(store, targets, InstantSource.system());
     }
 
-    CloudWatchService(Store store, Operations ops, InstantSource clock) {
+    CloudWatchService(Store store, Targets targets, InstantSource clock) {
         this.metrics = new Metrics(store, clock);
-        this.alarms = new Alarms(store, metrics, this::queries, ops, clock);
+        this.alarms = new Alarms(store, metrics, this::queries, targets, clock);
         this.dashboards = store.table("cloudwatch.dashboards");
     }
 
