@@ -20,6 +20,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -72,6 +74,7 @@ public final class Alarms {
 
     void register(Operations o) {
         o.add("PutMetricAlarm", this::putMetricAlarm)
+                .add("PutCompositeAlarm", this::putCompositeAlarm)
                 .add("DescribeAlarms", this::describeAlarms)
                 .add("DescribeAlarmsForMetric", this::describeAlarmsForMetric)
                 .add("DeleteAlarms", this::deleteAlarms)
@@ -222,6 +225,109 @@ public final class Alarms {
         throw CloudWatchService.invalid("The metrics list must contain at least one MetricStat.");
     }
 
+    private JsonNode putCompositeAlarm(RequestContext ctx, ObjectNode in) {
+        String name = Values.text(in, "AlarmName");
+        String ruleText = Values.text(in, "AlarmRule");
+        AlarmRule rule;
+        try {
+            rule = AlarmRule.parse(ruleText);
+        } catch (IllegalArgumentException e) {
+            throw CloudWatchService.invalid("Error in AlarmRule: " + e.getMessage());
+        }
+        Instant now = clock.instant();
+        String k = key(ctx, name);
+        List<Runnable> after = new ArrayList<>();
+        store.transaction(() -> {
+            for (String child : rule.alarms()) {
+                if (alarms.get(key(ctx, child)) == null) throw CloudWatchService.invalid("Could not find alarm " + child + " referenced in AlarmRule.");
+            }
+            if (reaches(ctx.accountId(), ctx.region(), rule.alarms(), name, new HashSet<>())) {
+                throw CloudWatchService.invalid("AlarmRule creates a cycle: " + name + " would depend on itself.");
+            }
+            JsonNode old = alarms.getJson(k);
+            if (old != null && !old.has("type")) throw CloudWatchService.invalid("A metric alarm named " + name + " exists already.");
+            ObjectNode a = Values.object().put("AlarmName", name).put("AlarmArn", ctx.arn("cloudwatch", "alarm:" + name));
+            if (in.hasNonNull("AlarmDescription")) a.put("AlarmDescription", in.get("AlarmDescription").asText());
+            a.put("AlarmRule", ruleText).put("ActionsEnabled", in.path("ActionsEnabled").asBoolean(true));
+            for (String f : List.of("OKActions", "AlarmActions", "InsufficientDataActions")) a.set(f, in.hasNonNull(f) ? in.get(f).deepCopy() : Values.array());
+            a.set("AlarmConfigurationUpdatedTimestamp", Values.timestamp(now));
+            if (old == null) {
+                a.put("StateValue", "INSUFFICIENT_DATA").put("StateReason", "Unchecked: Initial alarm creation");
+                a.set("StateUpdatedTimestamp", Values.timestamp(now));
+                a.set("StateTransitionedTimestamp", Values.timestamp(now));
+            } else {
+                for (String f : List.of("StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp", "StateTransitionedTimestamp")) {
+                    if (old.get("alarm").has(f)) a.set(f, old.get("alarm").get(f));
+                }
+            }
+            ObjectNode record = Values.object().put("type", "CompositeAlarm");
+            record.set("alarm", a);
+            ObjectNode tags = old == null ? Values.object() : (ObjectNode) old.get("tags");
+            for (JsonNode t : in.path("Tags")) tags.put(t.path("Key").asText(), t.path("Value").asText());
+            record.set("tags", tags);
+            alarms.putJson(k, record);
+            ObjectNode data = Values.object().put("version", "1.0").put("type", old == null ? "Create" : "Update");
+            data.set(old == null ? "createdAlarm" : "updatedAlarm", a);
+            addHistory(ctx.accountId(), ctx.region(), name, "ConfigurationUpdate", "Alarm \"" + name + "\" " + (old == null ? "created" : "updated"),
+                    data.toString());
+            evaluateComposite(ctx.accountId(), ctx.region(), name, null, after);
+        });
+        after.forEach(Runnable::run);
+        return null;
+    }
+
+    /** Whether any of these alarms is, or (through composite rules) depends on, {@code target}. */
+    private boolean reaches(String account, String region, Set<String> from, String target, Set<String> seen) {
+        for (String n : from) {
+            if (n.equals(target)) return true;
+            if (!seen.add(n)) continue;
+            JsonNode r = alarms.getJson(key(account, region, n));
+            if (r != null && r.has("type") && reaches(account, region, AlarmRule.parse(r.get("alarm").get("AlarmRule").asText()).alarms(), target, seen)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Names of the composite alarms whose rules name this alarm. */
+    private List<String> parentsOf(String account, String region, String name) {
+        List<String> out = new ArrayList<>();
+        for (Table.Entry e : alarms.scan(key(account, region, ""), null, Integer.MAX_VALUE)) {
+            if (!e.json().has("type")) continue;
+            JsonNode a = e.json().get("alarm");
+            if (AlarmRule.parse(a.get("AlarmRule").asText()).alarms().contains(name)) out.add(a.get("AlarmName").asText());
+        }
+        return out;
+    }
+
+    /**
+     * Evaluates a composite alarm's rule against its children's states now: TRUE is ALARM, FALSE is
+     * OK. {@code trigger} is the child whose change caused this (null on creation).
+     */
+    private void evaluateComposite(String account, String region, String name, JsonNode trigger, List<Runnable> after) {
+        JsonNode r = alarms.getJson(key(account, region, name));
+        if (r == null || !r.has("type")) return;
+        AlarmRule rule = AlarmRule.parse(r.get("alarm").get("AlarmRule").asText());
+        boolean holds = rule.holds(child -> {
+            JsonNode c = alarms.getJson(key(account, region, child));
+            return c == null ? null : c.get("alarm").get("StateValue").asText();
+        });
+        String state = holds ? "ALARM" : "OK";
+        if (state.equals(r.get("alarm").get("StateValue").asText())) return;
+        String time = EVENT_TIME.format(clock.instant());
+        String reason;
+        ObjectNode data = Values.object();
+        ArrayNode triggering = data.putArray("triggeringAlarms");
+        if (trigger != null) {
+            reason = trigger.get("AlarmArn").asText() + " transitioned to " + trigger.get("StateValue").asText() + " at " + time;
+            ObjectNode t = triggering.addObject().put("arn", trigger.get("AlarmArn").asText());
+            t.putObject("state").put("value", trigger.get("StateValue").asText()).put("timestamp", time);
+        } else {
+            reason = "Alarm rule evaluated to " + (holds ? "TRUE" : "FALSE") + " at " + time;
+        }
+        transition(account, region, name, state, reason, data.toString(), after);
+    }
+
     private JsonNode describeAlarms(RequestContext ctx, ObjectNode in) {
         List<String> names = new ArrayList<>();
         in.path("AlarmNames").forEach(n -> names.add(n.asText()));
@@ -229,28 +335,50 @@ public final class Alarms {
         if (prefix != null && !names.isEmpty()) throw CloudWatchService.combination("AlarmNames and AlarmNamePrefix are mutually exclusive.");
         String state = Values.text(in, "StateValue", null);
         String actionPrefix = Values.text(in, "ActionPrefix", null);
-        boolean metricAlarms = in.path("AlarmTypes").isEmpty() || in.get("AlarmTypes").toString().contains("MetricAlarm");
+        // Without AlarmTypes only metric alarms are listed, as AWS does.
+        List<String> types = new ArrayList<>();
+        in.path("AlarmTypes").forEach(t -> types.add(t.asText()));
+        if (types.isEmpty()) types.add("MetricAlarm");
+        String children = Values.text(in, "ChildrenOfAlarmName", null), parents = Values.text(in, "ParentsOfAlarmName", null);
+        if ((children != null || parents != null) && (prefix != null || !names.isEmpty() || state != null || actionPrefix != null)) {
+            throw CloudWatchService.combination("ChildrenOfAlarmName and ParentsOfAlarmName cannot be combined with other filters.");
+        }
+        if (children != null) {
+            JsonNode c = alarms.getJson(key(ctx, children));
+            if (c != null && c.has("type")) names.addAll(AlarmRule.parse(c.get("alarm").get("AlarmRule").asText()).alarms());
+            if (names.isEmpty()) names.add("\u0000"); // none
+        }
+        if (parents != null) {
+            names.addAll(parentsOf(ctx.accountId(), ctx.region(), parents));
+            if (names.isEmpty()) names.add("\u0000");
+            types.add("CompositeAlarm");
+        }
         int max = Values.integer(in, "MaxRecords", 50);
         String after = decode(Values.text(in, "NextToken", null));
         ObjectNode out = Values.object();
-        ArrayNode found = out.putArray("MetricAlarms");
-        out.putArray("CompositeAlarms");
-        if (!metricAlarms) return out;
+        ArrayNode metric = out.putArray("MetricAlarms");
+        ArrayNode composite = out.putArray("CompositeAlarms");
+        int count = 0;
+        String last = null;
         String base = key(ctx, "");
         String cursor = after == null ? null : base + after;
         while (true) {
             List<Table.Entry> batch = alarms.scan(base + (prefix == null ? "" : prefix), cursor, 200);
             for (Table.Entry e : batch) {
+                boolean isComposite = e.json().has("type");
+                if (!types.contains(isComposite ? "CompositeAlarm" : "MetricAlarm")) continue;
                 JsonNode a = e.json().get("alarm");
                 String name = a.get("AlarmName").asText();
                 if (!names.isEmpty() && !names.contains(name)) continue;
                 if (state != null && !state.equals(a.get("StateValue").asText())) continue;
                 if (actionPrefix != null && !hasAction(a, actionPrefix)) continue;
-                if (found.size() == max) {
-                    out.put("NextToken", encode(found.get(max - 1).get("AlarmName").asText()));
+                if (count == max) {
+                    out.put("NextToken", encode(last));
                     return out;
                 }
-                found.add(a);
+                (isComposite ? composite : metric).add(a);
+                count++;
+                last = name;
             }
             if (batch.size() < 200) return out;
             cursor = batch.get(batch.size() - 1).key();
@@ -425,7 +553,8 @@ public final class Alarms {
     private void addHistory(String account, String region, String name, String type, String summary, String data) {
         Instant now = clock.instant();
         long seq = sequence.incrementAndGet();
-        ObjectNode h = Values.object().put("AlarmName", name).put("AlarmType", "MetricAlarm");
+        JsonNode r = alarms.getJson(key(account, region, name));
+        ObjectNode h = Values.object().put("AlarmName", name).put("AlarmType", r != null && r.has("type") ? "CompositeAlarm" : "MetricAlarm");
         h.set("Timestamp", Values.timestamp(now));
         h.put("HistoryItemType", type).put("HistorySummary", summary).put("HistoryData", data).put("seq", seq);
         history.putJson(key(account, region, name) + "/" + String.format("%013d", now.toEpochMilli()) + "/" + UUID.randomUUID(), h);
@@ -462,6 +591,7 @@ public final class Alarms {
             data.set("newState", state(a));
             addHistory(account, region, name, "StateUpdate", "Alarm updated from " + old + " to " + state, data.toString());
             sendActions(account, region, a, before, after);
+            for (String parent : parentsOf(account, region, name)) evaluateComposite(account, region, parent, a, after);
         });
     }
 
@@ -486,6 +616,7 @@ public final class Alarms {
             List<Table.Entry> batch = alarms.scan("", after, 200);
             for (Table.Entry e : batch) {
                 String[] parts = e.key().split("/", 3);
+                if (e.json().has("type")) continue; // composite alarms follow their children's changes
                 try {
                     evaluate(parts[0], parts[1], e.json().get("alarm"), now);
                 } catch (RuntimeException ex) {
@@ -656,6 +787,10 @@ public final class Alarms {
         if (before.has("stateReasonData")) prev.put("reasonData", before.get("stateReasonData").toString());
         ObjectNode config = data.putObject("configuration");
         if (a.hasNonNull("AlarmDescription")) config.put("description", a.get("AlarmDescription").asText());
+        if (a.has("AlarmRule")) {
+            config.put("alarmRule", a.get("AlarmRule").asText());
+            return e;
+        }
         ArrayNode list = config.putArray("metrics");
         if (a.path("Metrics").isEmpty()) {
             ObjectNode q = list.addObject().put("id", "m1");
