@@ -182,11 +182,11 @@ public final class LogsService implements AwsService {
         }
     }
 
-    private static ObjectNode groupOutput(RequestContext ctx, ObjectNode g) {
+    private ObjectNode groupOutput(RequestContext ctx, ObjectNode g) {
         String name = g.get("logGroupName").asText();
         ObjectNode out = Values.object().put("logGroupName", name).put("creationTime", g.get("creationTime").asLong());
         if (g.has("retentionInDays")) out.put("retentionInDays", g.get("retentionInDays").asInt());
-        out.put("metricFilterCount", 0)
+        out.put("metricFilterCount", metricFilters.count(ctx.accountId(), ctx.region(), name))
                 .put("arn", ctx.arn("logs", "log-group:" + name + ":*"))
                 .put("storedBytes", g.path("storedBytes").asLong())
                 .put("logGroupClass", g.path("logGroupClass").asText("STANDARD"))
