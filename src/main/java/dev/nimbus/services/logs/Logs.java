@@ -110,6 +110,12 @@ public final class Logs {
         sb.append(digits);
     }
 
+    /** A 56-digit event id unique in the group, like AWS's: the position, then the stream (its name's hash). */
+    static String eventId(String stream, long timestamp, long seq) {
+        String hash = Long.toString(Integer.toUnsignedLong(stream.hashCode()));
+        return position(timestamp, seq) + "0".repeat(31 - hash.length()) + hash;
+    }
+
     static long timestampOf(String position) {
         return Long.parseLong(position.substring(0, 15));
     }
