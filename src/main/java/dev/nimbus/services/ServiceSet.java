@@ -43,7 +43,7 @@ public final class ServiceSet implements AutoCloseable {
         this.logs = new LogsService(store);
         logs.startRetentionSweep();
         this.cloudwatch = new CloudWatchService(store, targets);
-        cloudwatch.alarms().start();
+        cloudwatch.start();
         this.lambda = new LambdaService(store, iam, logs, targets, endpoint, dataDir);
         lambda.publishMetricsTo(cloudwatch.metrics());
         targets.register("lambda", lambda::accept);

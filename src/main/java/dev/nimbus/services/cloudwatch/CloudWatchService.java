@@ -24,12 +24,18 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * CloudWatch (monitoring 2010-08-01; query, awsJson 1.0 and rpc-v2-cbor): metrics, dashboards and
  * alarms. Other services publish metrics through {@link #metrics()}.
  */
 public final class CloudWatchService implements AwsService {
+    private static final Logger LOG = Logger.getLogger(CloudWatchService.class.getName());
     static final Set<String> STATISTICS = Set.of("SampleCount", "Average", "Sum", "Minimum", "Maximum");
     private static final int MAX_DATUMS = 1_000;
     private static final int MAX_DATAPOINTS = 1_440;
@@ -40,6 +46,7 @@ public final class CloudWatchService implements AwsService {
     private final Metrics metrics;
     private final Alarms alarms;
     private final Table dashboards;
+    private ScheduledExecutorService rollUps;
 
     /** @param targets where alarm actions are delivered (Lambda functions, SNS topics) */
     public CloudWatchService(Store store, Targets targets) {
@@ -78,9 +85,25 @@ public final class CloudWatchService implements AwsService {
         alarms.register(ops);
     }
 
-    /** Stops the alarm evaluator; called before the store closes. */
-    public void close() {
+    /** Starts the alarm evaluator (every minute) and the metric roll-up (every 10 minutes). */
+    public synchronized void start() {
+        alarms.start();
+        if (rollUps != null) return;
+        rollUps = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("metric-rollup").factory());
+        rollUps.scheduleWithFixedDelay(() -> {
+            try {
+                metrics.rollUp();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "metric roll-up failed; it runs again at the next period", e);
+            }
+        }, 10, 10, TimeUnit.MINUTES);
+    }
+
+    /** Stops the alarm evaluator and the roll-up; called before the store closes. */
+    public synchronized void close() {
         alarms.close();
+        if (rollUps != null) rollUps.shutdownNow();
+        rollUps = null;
     }
 
     static AwsException invalid(String message) {

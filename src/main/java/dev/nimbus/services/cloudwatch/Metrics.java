@@ -22,6 +22,12 @@ import java.util.UUID;
  * aggregated per unit in buckets of one minute (one second for high-resolution data), the finest
  * resolution AWS serves. A bucket holds count, sum, min, max and the distinct values with their
  * counts (up to {@link #MAX_DISTINCT}), so that percentiles stay computable. Other services publish through {@link #put}.
+ *
+ * <p>Retention and roll-up as CloudWatch's: data of periods under a minute is kept 3 hours, then
+ * rolled into 1-minute buckets, kept 15 days; then into 5-minute buckets, kept 63 days; then into
+ * 1-hour buckets, kept 455 days; then deleted ({@link #rollUp}). Queries follow AWS's rule for old
+ * data: a start more than 3 hours ago needs a period of a minute or more, more than 15 days ago a
+ * multiple of 5 minutes, more than 63 days ago a multiple of an hour; otherwise that query gets no data.
  */
 public final class Metrics {
     /** One aggregate: what a bucket or a period holds. */
@@ -180,12 +186,81 @@ public final class Metrics {
         return metrics.getJson(metricKey(account, region, namespace, name, dims));
     }
 
+    private static final long HOUR = 3_600, DAY = 86_400;
+
+    /** The bucket size data of this age is kept at (seconds), or 0 when it is past retention. */
+    static long resolutionAt(long ageSeconds) {
+        if (ageSeconds > 455 * DAY) return 0;
+        if (ageSeconds > 63 * DAY) return HOUR;
+        if (ageSeconds > 15 * DAY) return 300;
+        if (ageSeconds > 3 * HOUR) return 60;
+        return 1;
+    }
+
+    /** Whether a query starting at {@code from} with this period gets data (AWS's rule for old data). */
+    boolean servable(Instant from, int period) {
+        long res = resolutionAt(clock.instant().getEpochSecond() - from.getEpochSecond());
+        return period % (res == 0 ? HOUR : res) == 0;
+    }
+
+    /**
+     * Rolls every metric's old buckets into the coarser ones their age calls for and deletes those
+     * past 455 days. Returns how many buckets were rewritten or deleted. Each window is one small
+     * transaction, so puts are never held up for long.
+     */
+    public long rollUp() {
+        long now = clock.instant().getEpochSecond();
+        long changed = 0;
+        String after = null;
+        // Keys are id/seconds/unit: one metric's buckets are adjacent, in time order.
+        List<Table.Entry> window = new ArrayList<>();
+        String windowKey = null;
+        while (true) {
+            List<Table.Entry> batch = data.scan("", after, SCAN);
+            for (Table.Entry e : batch) {
+                String[] parts = e.key().split("/", 3);
+                long second = Long.parseLong(parts[1]);
+                long res = resolutionAt(now - second);
+                String target = res == 0 ? null : parts[0] + "/" + seconds(Math.floorDiv(second, res) * res) + "/" + parts[2];
+                String wk = target == null ? "delete:" + e.key() : target;
+                if (!wk.equals(windowKey)) {
+                    changed += flush(windowKey, window);
+                    window.clear();
+                    windowKey = wk;
+                }
+                window.add(e);
+            }
+            if (batch.size() < SCAN) break;
+            after = batch.get(batch.size() - 1).key();
+        }
+        return changed + flush(windowKey, window);
+    }
+
+    /** Merges a window's buckets into its target key (or deletes them when past retention). */
+    private long flush(String target, List<Table.Entry> window) {
+        if (window.isEmpty()) return 0;
+        if (target.startsWith("delete:")) {
+            store.transaction(() -> window.forEach(e -> data.delete(e.key())));
+            return window.size();
+        }
+        if (window.size() == 1 && window.get(0).key().equals(target)) return 0;
+        Stats merged = null;
+        for (Table.Entry e : window) merged = merged == null ? decode(e.value()) : merged.plus(decode(e.value()));
+        Stats m = merged;
+        store.transaction(() -> {
+            window.forEach(e -> data.delete(e.key()));
+            byte[] existing = data.get(target);
+            data.put(target, encode(existing == null ? m : decode(existing).plus(m)));
+        });
+        return window.size();
+    }
+
     /**
      * The metric's data in [from, to) aggregated per period, periods counted from {@code from}; data
      * of different units stays apart, and only {@code unit}'s when given. In time order.
      */
     List<Point> query(JsonNode metric, Instant from, Instant to, int period, String unit) {
-        if (metric == null) return List.of();
+        if (metric == null || !servable(from, period)) return List.of();
         String id = metric.get("id").asText();
         long start = from.getEpochSecond(), end = to.getEpochSecond();
         if (to.getNano() > 0) end++;
