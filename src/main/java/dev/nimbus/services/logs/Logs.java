@@ -472,14 +472,12 @@ public final class Logs {
         String prefix = streamKey + ":";
         String stream = streamKey.substring(streamKey.indexOf(':') + 1);
         long deleted = 0;
-        // Chunks sort by their first event: those holding an event before the cutoff come first.
-        List<Table.Entry> old = new ArrayList<>();
+        // Chunks sort by their first event: those holding an event before the cutoff come first. Each
+        // is handled as it is read (a backlog of expired chunks never sits in memory); a rewritten
+        // chunk's new key is at or after the cutoff, where the scan stops.
         for (Iterator<Table.Entry> it = chunks(prefix, null); it.hasNext(); ) {
             Table.Entry e = it.next();
             if (timestampOf(e.key().substring(prefix.length())) >= cutoff) break;
-            old.add(e);
-        }
-        for (Table.Entry e : old) {
             List<Event> kept = Chunk.decode(stream, e.value()).stream().filter(x -> x.timestamp() >= cutoff).toList();
             deleted += Chunk.count(e.value()) - kept.size();
             store.transaction(() -> {
