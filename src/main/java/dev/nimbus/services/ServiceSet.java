@@ -49,13 +49,14 @@ public final class ServiceSet implements AutoCloseable {
         this.identities = credentials::identity;
         this.logs = new LogsService(store);
         logs.startRetentionSweep();
-        this.cloudwatch = new CloudWatchService(store, operations);
-        cloudwatch.alarms().start();
+        this.cloudwatch = new CloudWatchService(store, targets);
+        cloudwatch.start();
         this.lambda = new LambdaService(store, iam, logs, targets, endpoint, dataDir);
         lambda.publishMetricsTo(cloudwatch.metrics());
         targets.register("lambda", lambda::accept);
         addFrontDoor(lambda.functionUrls(identities));
         logs.publishMetricsTo(cloudwatch.metrics());
+        logs.deliverSubscriptionsTo(targets);
         this.sns = new SnsService(store, targets, endpoint);
         sns.publishMetricsTo(cloudwatch.metrics());
         targets.register("sns", sns::accept);

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.AwsException;
-import dev.nimbus.protocol.Identity;
 import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.Operations;
+import dev.nimbus.services.Targets;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.io.IOException;
@@ -20,11 +20,12 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -51,11 +52,9 @@ public final class Alarms {
     private final Table history;
     private final Metrics metrics;
     private final Queries queries;
-    private final Operations ops;
+    private final Targets targets;
     private final InstantSource clock;
     private final AtomicLong sequence = new AtomicLong();
-    /** Actions (Lambda invocations) run here, off the evaluator. */
-    private final ExecutorService actions = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("alarm-action").factory());
     private ScheduledExecutorService timer;
 
     /** Metric math: MetricDataQueries over a time range, every query's series by id. */
@@ -63,18 +62,19 @@ public final class Alarms {
         Map<String, Expressions.Series> run(String account, String region, JsonNode queries, Instant from, Instant to);
     }
 
-    Alarms(Store store, Metrics metrics, Queries queries, Operations ops, InstantSource clock) {
+    Alarms(Store store, Metrics metrics, Queries queries, Targets targets, InstantSource clock) {
         this.store = store;
         this.queries = queries;
         this.alarms = store.table("cloudwatch.alarms");
         this.history = store.table("cloudwatch.alarm_history");
         this.metrics = metrics;
-        this.ops = ops;
+        this.targets = targets;
         this.clock = clock;
     }
 
     void register(Operations o) {
         o.add("PutMetricAlarm", this::putMetricAlarm)
+                .add("PutCompositeAlarm", this::putCompositeAlarm)
                 .add("DescribeAlarms", this::describeAlarms)
                 .add("DescribeAlarmsForMetric", this::describeAlarmsForMetric)
                 .add("DeleteAlarms", this::deleteAlarms)
@@ -112,7 +112,6 @@ public final class Alarms {
 
     public void close() {
         stopEvaluator();
-        actions.shutdown();
     }
 
     private static String key(String account, String region, String name) {
@@ -226,6 +225,109 @@ public final class Alarms {
         throw CloudWatchService.invalid("The metrics list must contain at least one MetricStat.");
     }
 
+    private JsonNode putCompositeAlarm(RequestContext ctx, ObjectNode in) {
+        String name = Values.text(in, "AlarmName");
+        String ruleText = Values.text(in, "AlarmRule");
+        AlarmRule rule;
+        try {
+            rule = AlarmRule.parse(ruleText);
+        } catch (IllegalArgumentException e) {
+            throw CloudWatchService.invalid("Error in AlarmRule: " + e.getMessage());
+        }
+        Instant now = clock.instant();
+        String k = key(ctx, name);
+        List<Runnable> after = new ArrayList<>();
+        store.transaction(() -> {
+            for (String child : rule.alarms()) {
+                if (alarms.get(key(ctx, child)) == null) throw CloudWatchService.invalid("Could not find alarm " + child + " referenced in AlarmRule.");
+            }
+            if (reaches(ctx.accountId(), ctx.region(), rule.alarms(), name, new HashSet<>())) {
+                throw CloudWatchService.invalid("AlarmRule creates a cycle: " + name + " would depend on itself.");
+            }
+            JsonNode old = alarms.getJson(k);
+            if (old != null && !old.has("type")) throw CloudWatchService.invalid("A metric alarm named " + name + " exists already.");
+            ObjectNode a = Values.object().put("AlarmName", name).put("AlarmArn", ctx.arn("cloudwatch", "alarm:" + name));
+            if (in.hasNonNull("AlarmDescription")) a.put("AlarmDescription", in.get("AlarmDescription").asText());
+            a.put("AlarmRule", ruleText).put("ActionsEnabled", in.path("ActionsEnabled").asBoolean(true));
+            for (String f : List.of("OKActions", "AlarmActions", "InsufficientDataActions")) a.set(f, in.hasNonNull(f) ? in.get(f).deepCopy() : Values.array());
+            a.set("AlarmConfigurationUpdatedTimestamp", Values.timestamp(now));
+            if (old == null) {
+                a.put("StateValue", "INSUFFICIENT_DATA").put("StateReason", "Unchecked: Initial alarm creation");
+                a.set("StateUpdatedTimestamp", Values.timestamp(now));
+                a.set("StateTransitionedTimestamp", Values.timestamp(now));
+            } else {
+                for (String f : List.of("StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp", "StateTransitionedTimestamp")) {
+                    if (old.get("alarm").has(f)) a.set(f, old.get("alarm").get(f));
+                }
+            }
+            ObjectNode record = Values.object().put("type", "CompositeAlarm");
+            record.set("alarm", a);
+            ObjectNode tags = old == null ? Values.object() : (ObjectNode) old.get("tags");
+            for (JsonNode t : in.path("Tags")) tags.put(t.path("Key").asText(), t.path("Value").asText());
+            record.set("tags", tags);
+            alarms.putJson(k, record);
+            ObjectNode data = Values.object().put("version", "1.0").put("type", old == null ? "Create" : "Update");
+            data.set(old == null ? "createdAlarm" : "updatedAlarm", a);
+            addHistory(ctx.accountId(), ctx.region(), name, "ConfigurationUpdate", "Alarm \"" + name + "\" " + (old == null ? "created" : "updated"),
+                    data.toString());
+            evaluateComposite(ctx.accountId(), ctx.region(), name, null, after);
+        });
+        after.forEach(Runnable::run);
+        return null;
+    }
+
+    /** Whether any of these alarms is, or (through composite rules) depends on, {@code target}. */
+    private boolean reaches(String account, String region, Set<String> from, String target, Set<String> seen) {
+        for (String n : from) {
+            if (n.equals(target)) return true;
+            if (!seen.add(n)) continue;
+            JsonNode r = alarms.getJson(key(account, region, n));
+            if (r != null && r.has("type") && reaches(account, region, AlarmRule.parse(r.get("alarm").get("AlarmRule").asText()).alarms(), target, seen)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Names of the composite alarms whose rules name this alarm. */
+    private List<String> parentsOf(String account, String region, String name) {
+        List<String> out = new ArrayList<>();
+        for (Table.Entry e : alarms.scan(key(account, region, ""), null, Integer.MAX_VALUE)) {
+            if (!e.json().has("type")) continue;
+            JsonNode a = e.json().get("alarm");
+            if (AlarmRule.parse(a.get("AlarmRule").asText()).alarms().contains(name)) out.add(a.get("AlarmName").asText());
+        }
+        return out;
+    }
+
+    /**
+     * Evaluates a composite alarm's rule against its children's states now: TRUE is ALARM, FALSE is
+     * OK. {@code trigger} is the child whose change caused this (null on creation).
+     */
+    private void evaluateComposite(String account, String region, String name, JsonNode trigger, List<Runnable> after) {
+        JsonNode r = alarms.getJson(key(account, region, name));
+        if (r == null || !r.has("type")) return;
+        AlarmRule rule = AlarmRule.parse(r.get("alarm").get("AlarmRule").asText());
+        boolean holds = rule.holds(child -> {
+            JsonNode c = alarms.getJson(key(account, region, child));
+            return c == null ? null : c.get("alarm").get("StateValue").asText();
+        });
+        String state = holds ? "ALARM" : "OK";
+        if (state.equals(r.get("alarm").get("StateValue").asText())) return;
+        String time = EVENT_TIME.format(clock.instant());
+        String reason;
+        ObjectNode data = Values.object();
+        ArrayNode triggering = data.putArray("triggeringAlarms");
+        if (trigger != null) {
+            reason = trigger.get("AlarmArn").asText() + " transitioned to " + trigger.get("StateValue").asText() + " at " + time;
+            ObjectNode t = triggering.addObject().put("arn", trigger.get("AlarmArn").asText());
+            t.putObject("state").put("value", trigger.get("StateValue").asText()).put("timestamp", time);
+        } else {
+            reason = "Alarm rule evaluated to " + (holds ? "TRUE" : "FALSE") + " at " + time;
+        }
+        transition(account, region, name, state, reason, data.toString(), after);
+    }
+
     private JsonNode describeAlarms(RequestContext ctx, ObjectNode in) {
         List<String> names = new ArrayList<>();
         in.path("AlarmNames").forEach(n -> names.add(n.asText()));
@@ -233,28 +335,50 @@ public final class Alarms {
         if (prefix != null && !names.isEmpty()) throw CloudWatchService.combination("AlarmNames and AlarmNamePrefix are mutually exclusive.");
         String state = Values.text(in, "StateValue", null);
         String actionPrefix = Values.text(in, "ActionPrefix", null);
-        boolean metricAlarms = in.path("AlarmTypes").isEmpty() || in.get("AlarmTypes").toString().contains("MetricAlarm");
+        // Without AlarmTypes only metric alarms are listed, as AWS does.
+        List<String> types = new ArrayList<>();
+        in.path("AlarmTypes").forEach(t -> types.add(t.asText()));
+        if (types.isEmpty()) types.add("MetricAlarm");
+        String children = Values.text(in, "ChildrenOfAlarmName", null), parents = Values.text(in, "ParentsOfAlarmName", null);
+        if ((children != null || parents != null) && (prefix != null || !names.isEmpty() || state != null || actionPrefix != null)) {
+            throw CloudWatchService.combination("ChildrenOfAlarmName and ParentsOfAlarmName cannot be combined with other filters.");
+        }
+        if (children != null) {
+            JsonNode c = alarms.getJson(key(ctx, children));
+            if (c != null && c.has("type")) names.addAll(AlarmRule.parse(c.get("alarm").get("AlarmRule").asText()).alarms());
+            if (names.isEmpty()) names.add("\u0000"); // none
+        }
+        if (parents != null) {
+            names.addAll(parentsOf(ctx.accountId(), ctx.region(), parents));
+            if (names.isEmpty()) names.add("\u0000");
+            types.add("CompositeAlarm");
+        }
         int max = Values.integer(in, "MaxRecords", 50);
         String after = decode(Values.text(in, "NextToken", null));
         ObjectNode out = Values.object();
-        ArrayNode found = out.putArray("MetricAlarms");
-        out.putArray("CompositeAlarms");
-        if (!metricAlarms) return out;
+        ArrayNode metric = out.putArray("MetricAlarms");
+        ArrayNode composite = out.putArray("CompositeAlarms");
+        int count = 0;
+        String last = null;
         String base = key(ctx, "");
         String cursor = after == null ? null : base + after;
         while (true) {
             List<Table.Entry> batch = alarms.scan(base + (prefix == null ? "" : prefix), cursor, 200);
             for (Table.Entry e : batch) {
+                boolean isComposite = e.json().has("type");
+                if (!types.contains(isComposite ? "CompositeAlarm" : "MetricAlarm")) continue;
                 JsonNode a = e.json().get("alarm");
                 String name = a.get("AlarmName").asText();
                 if (!names.isEmpty() && !names.contains(name)) continue;
                 if (state != null && !state.equals(a.get("StateValue").asText())) continue;
                 if (actionPrefix != null && !hasAction(a, actionPrefix)) continue;
-                if (found.size() == max) {
-                    out.put("NextToken", encode(found.get(max - 1).get("AlarmName").asText()));
+                if (count == max) {
+                    out.put("NextToken", encode(last));
                     return out;
                 }
-                found.add(a);
+                (isComposite ? composite : metric).add(a);
+                count++;
+                last = name;
             }
             if (batch.size() < 200) return out;
             cursor = batch.get(batch.size() - 1).key();
@@ -429,17 +553,26 @@ public final class Alarms {
     private void addHistory(String account, String region, String name, String type, String summary, String data) {
         Instant now = clock.instant();
         long seq = sequence.incrementAndGet();
-        ObjectNode h = Values.object().put("AlarmName", name).put("AlarmType", "MetricAlarm");
+        JsonNode r = alarms.getJson(key(account, region, name));
+        ObjectNode h = Values.object().put("AlarmName", name).put("AlarmType", r != null && r.has("type") ? "CompositeAlarm" : "MetricAlarm");
         h.set("Timestamp", Values.timestamp(now));
         h.put("HistoryItemType", type).put("HistorySummary", summary).put("HistoryData", data).put("seq", seq);
         history.putJson(key(account, region, name) + "/" + String.format("%013d", now.toEpochMilli()) + "/" + UUID.randomUUID(), h);
     }
 
-    /** Moves an alarm to a state (recording history and running the state's actions when it changes). */
+    /**
+     * Moves an alarm to a state, recording history and sending the state's actions when it changes;
+     * the actions are delivered durably with the change (Targets), and woken once it commits.
+     */
     private void transition(String account, String region, String name, String state, String reason, String reasonData) {
+        List<Runnable> after = new ArrayList<>();
+        store.transaction(() -> transition(account, region, name, state, reason, reasonData, after));
+        after.forEach(Runnable::run);
+    }
+
+    private void transition(String account, String region, String name, String state, String reason, String reasonData, List<Runnable> after) {
         String k = key(account, region, name);
         Instant now = clock.instant();
-        ObjectNode[] changed = new ObjectNode[2];
         store.transaction(() -> {
             JsonNode r = alarms.getJson(k);
             if (r == null) return;
@@ -457,10 +590,9 @@ public final class Alarms {
             data.set("oldState", before);
             data.set("newState", state(a));
             addHistory(account, region, name, "StateUpdate", "Alarm updated from " + old + " to " + state, data.toString());
-            changed[0] = a;
-            changed[1] = before;
+            sendActions(account, region, a, before, after);
+            for (String parent : parentsOf(account, region, name)) evaluateComposite(account, region, parent, a, after);
         });
-        if (changed[0] != null) runActions(account, region, changed[0], changed[1]);
     }
 
     private static ObjectNode state(JsonNode a) {
@@ -484,6 +616,7 @@ public final class Alarms {
             List<Table.Entry> batch = alarms.scan("", after, 200);
             for (Table.Entry e : batch) {
                 String[] parts = e.key().split("/", 3);
+                if (e.json().has("type")) continue; // composite alarms follow their children's changes
                 try {
                     evaluate(parts[0], parts[1], e.json().get("alarm"), now);
                 } catch (RuntimeException ex) {
@@ -569,69 +702,69 @@ public final class Alarms {
 
     // ---- actions
 
-    private void runActions(String account, String region, ObjectNode a, ObjectNode before) {
+    /** Sends the alarm's actions for its new state (when its actions are enabled), recording each in its history. */
+    private void sendActions(String account, String region, ObjectNode a, ObjectNode before, List<Runnable> after) {
         if (!a.path("ActionsEnabled").asBoolean(true)) return;
         String list = switch (a.get("StateValue").asText()) {
             case "ALARM" -> "AlarmActions";
             case "OK" -> "OKActions";
             default -> "InsufficientDataActions";
         };
+        String name = a.get("AlarmName").asText();
         for (JsonNode arn : a.path(list)) {
             String target = arn.asText();
-            if (target.startsWith("arn:aws:lambda:")) {
-                byte[] event = event(account, region, a, before).toString().getBytes(StandardCharsets.UTF_8);
-                // Lambda has no asynchronous invocation in Nimbus yet: a synchronous one, on its own thread.
-                actions.execute(() -> invoke(account, region, a.get("AlarmName").asText(), target, event));
-            } else if (target.startsWith("arn:aws:sns:")) {
-                String message = notification(account, region, a, before).toString();
-                actions.execute(() -> publish(account, region, a.get("AlarmName").asText(), a.get("StateValue").asText(), target, message));
-            } else {
-                LOG.info(() -> "alarm " + a.get("AlarmName").asText() + ": action " + target + " not delivered (Nimbus has no such service yet)");
-                addHistory(account, region, a.get("AlarmName").asText(), "Action", "Failed to execute action " + target,
-                        Values.object().put("actionState", "Failed").put("notificationResource", target)
-                                .put("error", "Nimbus does not deliver to this service yet").toString());
+            ObjectNode data = Values.object();
+            try {
+                Targets.Message message = target.startsWith("arn:aws:sns:") ? snsMessage(account, region, a, before)
+                        : new Targets.Message(event(account, region, a, before).toString());
+                Runnable wake = targets.send(target, message);
+                if (wake != null) after.add(wake);
+                data.put("actionState", "Succeeded").put("notificationResource", target);
+                addHistory(account, region, name, "Action", "Successfully executed action " + target, data.toString());
+            } catch (AwsException e) {
+                LOG.info(() -> "alarm " + name + ": action " + target + " failed: " + e.getMessage());
+                data.put("actionState", "Failed").put("notificationResource", target).put("error", e.getMessage());
+                addHistory(account, region, name, "Action", "Failed to execute action " + target, data.toString());
             }
         }
     }
 
-    private void invoke(String account, String region, String alarm, String function, byte[] event) {
-        Operations.Handler invoke = ops.handler("lambda", "Invoke");
-        String summary;
-        try {
-            ObjectNode in = Values.object().put("FunctionName", function);
-            in.set("Payload", Values.NODES.binaryNode(event));
-            RequestContext ctx = new RequestContext(UUID.randomUUID().toString(),
-                    new Identity(account, "arn:aws:iam::" + account + ":root", account, null), region, null);
-            JsonNode out = invoke.handle(ctx, in);
-            summary = out.hasNonNull("FunctionError") ? "Failed to execute action " + function + ": the function returned an error"
-                    : "Successfully executed action " + function;
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "alarm " + alarm + " could not invoke " + function, e);
-            summary = "Failed to execute action " + function + ": " + e.getMessage();
+    /** The notification an SNS topic receives from an alarm: CloudWatch's JSON message and its subject. */
+    private Targets.Message snsMessage(String account, String region, JsonNode a, ObjectNode before) {
+        String regionName = REGION_NAMES.getOrDefault(region, region);
+        ObjectNode m = Values.object().put("AlarmName", a.get("AlarmName").asText());
+        if (a.hasNonNull("AlarmDescription")) m.put("AlarmDescription", a.get("AlarmDescription").asText());
+        else m.putNull("AlarmDescription");
+        m.put("AWSAccountId", account)
+                .put("AlarmConfigurationUpdatedTimestamp", EVENT_TIME.format(Values.instant(a.get("AlarmConfigurationUpdatedTimestamp"))))
+                .put("NewStateValue", a.get("StateValue").asText()).put("NewStateReason", a.get("StateReason").asText())
+                .put("StateChangeTime", EVENT_TIME.format(clock.instant())).put("Region", regionName).put("AlarmArn", a.get("AlarmArn").asText())
+                .put("OldStateValue", before.get("stateValue").asText());
+        for (String f : List.of("OKActions", "AlarmActions", "InsufficientDataActions")) m.set(f, a.path(f).deepCopy());
+        if (a.has("AlarmRule")) {
+            m.put("AlarmRule", a.get("AlarmRule").asText());
+        } else {
+            ObjectNode t = m.putObject("Trigger");
+            if (a.path("Metrics").isEmpty()) {
+                t.put("MetricName", a.get("MetricName").asText()).put("Namespace", a.get("Namespace").asText());
+                boolean extended = a.hasNonNull("ExtendedStatistic");
+                t.put("StatisticType", extended ? "ExtendedStatistic" : "Statistic");
+                if (extended) t.put("ExtendedStatistic", a.get("ExtendedStatistic").asText());
+                else t.put("Statistic", a.get("Statistic").asText().toUpperCase(java.util.Locale.ROOT));
+                if (a.hasNonNull("Unit")) t.put("Unit", a.get("Unit").asText());
+                else t.putNull("Unit");
+                ArrayNode d = t.putArray("Dimensions");
+                a.path("Dimensions").forEach(x -> d.addObject().put("value", x.path("Value").asText()).put("name", x.path("Name").asText()));
+                t.put("Period", a.get("Period").asInt());
+            } else {
+                t.set("Metrics", a.get("Metrics").deepCopy());
+            }
+            t.put("EvaluationPeriods", a.get("EvaluationPeriods").asInt()).put("ComparisonOperator", a.get("ComparisonOperator").asText())
+                    .put("Threshold", a.get("Threshold").asDouble()).put("TreatMissingData", a.get("TreatMissingData").asText())
+                    .put("EvaluateLowSampleCountPercentile", "");
         }
-        addHistory(account, region, alarm, "Action", summary, Values.object().put("actionState", summary.startsWith("Success") ? "Succeeded" : "Failed")
-                .put("notificationResource", function).toString());
-    }
-
-    /** Publishes the alarm's notification to an SNS topic, as AWS does: subject "ALARM: "name" in <region name>", the JSON below as message. */
-    private void publish(String account, String region, String alarm, String state, String topic, String message) {
-        String summary;
-        try {
-            String subject = state + ": \"" + alarm + "\" in " + REGION_NAMES.getOrDefault(region, region);
-            ObjectNode in = Values.object().put("TopicArn", topic).put("Subject", subject.length() > 100 ? subject.substring(0, 100) : subject)
-                    .put("Message", message);
-            RequestContext ctx = new RequestContext(UUID.randomUUID().toString(),
-                    new Identity(account, "arn:aws:iam::" + account + ":root", account, null), region, null);
-            ops.handler("sns", "Publish").handle(ctx, in);
-            summary = "Successfully executed action " + topic;
-        } catch (AwsException e) {
-            summary = "Failed to execute action " + topic + ": " + e.getMessage();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "alarm " + alarm + " could not publish to " + topic, e);
-            summary = "Failed to execute action " + topic + ": " + e.getMessage();
-        }
-        addHistory(account, region, alarm, "Action", summary, Values.object().put("actionState", summary.startsWith("Success") ? "Succeeded" : "Failed")
-                .put("notificationResource", topic).toString());
+        String subject = a.get("StateValue").asText() + ": \"" + a.get("AlarmName").asText() + "\" in " + regionName;
+        return new Targets.Message(m.toString(), subject.length() > 100 ? subject.substring(0, 100) : subject, Map.of());
     }
 
     /** AWS's names of regions, as alarm notifications spell them. */
@@ -642,34 +775,6 @@ public final class Alarms {
             Map.entry("ap-south-1", "Asia Pacific (Mumbai)"), Map.entry("ap-northeast-1", "Asia Pacific (Tokyo)"),
             Map.entry("ap-northeast-2", "Asia Pacific (Seoul)"), Map.entry("ap-southeast-1", "Asia Pacific (Singapore)"),
             Map.entry("ap-southeast-2", "Asia Pacific (Sydney)"), Map.entry("sa-east-1", "South America (Sao Paulo)"));
-
-    /** The message an alarm publishes to SNS topics. */
-    private ObjectNode notification(String account, String region, JsonNode a, ObjectNode before) {
-        ObjectNode m = Values.object().put("AlarmName", a.get("AlarmName").asText());
-        if (a.hasNonNull("AlarmDescription")) m.put("AlarmDescription", a.get("AlarmDescription").asText());
-        else m.putNull("AlarmDescription");
-        m.put("AWSAccountId", account).put("NewStateValue", a.get("StateValue").asText()).put("NewStateReason", a.get("StateReason").asText())
-                .put("StateChangeTime", EVENT_TIME.format(clock.instant())).put("Region", REGION_NAMES.getOrDefault(region, region))
-                .put("AlarmArn", a.get("AlarmArn").asText()).put("OldStateValue", before.get("stateValue").asText());
-        for (String f : List.of("OKActions", "AlarmActions", "InsufficientDataActions")) m.set(f, a.has(f) ? a.get(f) : Values.array());
-        ObjectNode t = m.putObject("Trigger");
-        if (a.hasNonNull("MetricName")) {
-            t.put("MetricName", a.get("MetricName").asText()).put("Namespace", a.get("Namespace").asText());
-            if (a.hasNonNull("ExtendedStatistic")) t.put("StatisticType", "ExtendedStatistic").put("ExtendedStatistic", a.get("ExtendedStatistic").asText());
-            else t.put("StatisticType", "Statistic").put("Statistic", Values.text(a, "Statistic", "").toUpperCase());
-            if (a.hasNonNull("Unit")) t.put("Unit", a.get("Unit").asText());
-            else t.putNull("Unit");
-            ArrayNode dims = t.putArray("Dimensions");
-            a.path("Dimensions").forEach(d -> dims.addObject().put("value", d.path("Value").asText()).put("name", d.path("Name").asText()));
-            t.put("Period", a.path("Period").asInt());
-        } else {
-            t.set("Metrics", a.path("Metrics"));
-        }
-        t.put("EvaluationPeriods", a.path("EvaluationPeriods").asInt()).put("ComparisonOperator", a.path("ComparisonOperator").asText());
-        if (a.has("Threshold")) t.put("Threshold", a.get("Threshold").asDouble());
-        t.put("TreatMissingData", Values.text(a, "TreatMissingData", "missing")).put("EvaluateLowSampleCountPercentile", "");
-        return m;
-    }
 
     /** The event Lambda receives from a CloudWatch alarm action. */
     private ObjectNode event(String account, String region, JsonNode a, ObjectNode before) {
@@ -684,6 +789,10 @@ public final class Alarms {
         if (before.has("stateReasonData")) prev.put("reasonData", before.get("stateReasonData").toString());
         ObjectNode config = data.putObject("configuration");
         if (a.hasNonNull("AlarmDescription")) config.put("description", a.get("AlarmDescription").asText());
+        if (a.has("AlarmRule")) {
+            config.put("alarmRule", a.get("AlarmRule").asText());
+            return e;
+        }
         ArrayNode list = config.putArray("metrics");
         if (a.path("Metrics").isEmpty()) {
             ObjectNode q = list.addObject().put("id", "m1");

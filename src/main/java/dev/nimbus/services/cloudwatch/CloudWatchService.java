@@ -8,6 +8,7 @@ import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.AwsService;
 import dev.nimbus.services.Operations;
+import dev.nimbus.services.Targets;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.nio.charset.StandardCharsets;
@@ -23,12 +24,18 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * CloudWatch (monitoring 2010-08-01; query, awsJson 1.0 and rpc-v2-cbor): metrics, dashboards and
  * alarms. Other services publish metrics through {@link #metrics()}.
  */
 public final class CloudWatchService implements AwsService {
+    private static final Logger LOG = Logger.getLogger(CloudWatchService.class.getName());
     static final Set<String> STATISTICS = Set.of("SampleCount", "Average", "Sum", "Minimum", "Maximum");
     private static final int MAX_DATUMS = 1_000;
     private static final int MAX_DATAPOINTS = 1_440;
@@ -39,15 +46,16 @@ public final class CloudWatchService implements AwsService {
     private final Metrics metrics;
     private final Alarms alarms;
     private final Table dashboards;
+    private ScheduledExecutorService rollUps;
 
-    /** @param ops where alarm actions find the Lambda Invoke operation */
-    public CloudWatchService(Store store, Operations ops) {
-        this(store, ops, InstantSource.system());
+    /** @param targets where alarm actions are delivered (Lambda functions, SNS topics) */
+    public CloudWatchService(Store store, Targets targets) {
+        this(store, targets, InstantSource.system());
     }
 
-    CloudWatchService(Store store, Operations ops, InstantSource clock) {
+    CloudWatchService(Store store, Targets targets, InstantSource clock) {
         this.metrics = new Metrics(store, clock);
-        this.alarms = new Alarms(store, metrics, this::queries, ops, clock);
+        this.alarms = new Alarms(store, metrics, this::queries, targets, clock);
         this.dashboards = store.table("cloudwatch.dashboards");
     }
 
@@ -77,9 +85,25 @@ public final class CloudWatchService implements AwsService {
         alarms.register(ops);
     }
 
-    /** Stops the alarm evaluator; called before the store closes. */
-    public void close() {
+    /** Starts the alarm evaluator (every minute) and the metric roll-up (every 10 minutes). */
+    public synchronized void start() {
+        alarms.start();
+        if (rollUps != null) return;
+        rollUps = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("metric-rollup").factory());
+        rollUps.scheduleWithFixedDelay(() -> {
+            try {
+                metrics.rollUp();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "metric roll-up failed; it runs again at the next period", e);
+            }
+        }, 10, 10, TimeUnit.MINUTES);
+    }
+
+    /** Stops the alarm evaluator and the roll-up; called before the store closes. */
+    public synchronized void close() {
         alarms.close();
+        if (rollUps != null) rollUps.shutdownNow();
+        rollUps = null;
     }
 
     static AwsException invalid(String message) {
@@ -116,8 +140,16 @@ public final class CloudWatchService implements AwsService {
             datums.add(new Datum(Values.text(d, "MetricName"), dimensions(d.path("Dimensions"), p), stats(d, p), Values.text(d, "Unit", "None"),
                     time, resolution));
         }
-        // Validated as a whole first: AWS takes all of a call's data or none.
-        for (Datum d : datums) metrics.record(ctx.accountId(), ctx.region(), namespace, d.name, d.dims, d.stats, d.unit, d.time, d.resolution);
+        // Validated as a whole first: AWS takes all of a call's data or none. Datums of one metric,
+        // unit and bucket are merged first, so that each bucket is read and written once a call.
+        record Bucket(String name, SortedMap<String, String> dims, String unit, long second, int resolution) {}
+        Map<Bucket, Metrics.Stats> merged = new LinkedHashMap<>();
+        for (Datum d : datums) {
+            long second = Math.floorDiv(d.time.getEpochSecond(), d.resolution) * d.resolution;
+            merged.merge(new Bucket(d.name, d.dims, d.unit, second, d.resolution), d.stats, Metrics.Stats::plus);
+        }
+        metrics.batch(() -> merged.forEach((b, stats) -> metrics.record(ctx.accountId(), ctx.region(), namespace, b.name, b.dims, stats, b.unit,
+                Instant.ofEpochSecond(b.second), b.resolution)));
         return null;
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -20,7 +21,13 @@ import java.util.UUID;
  * Metric storage: every metric (namespace, name, dimension set) gets an id, and its data is kept
  * aggregated per unit in buckets of one minute (one second for high-resolution data), the finest
  * resolution AWS serves. A bucket holds count, sum, min, max and the distinct values with their
- * counts, so that percentiles stay computable. Other services publish through {@link #put}.
+ * counts (up to {@link #MAX_DISTINCT}), so that percentiles stay computable. Other services publish through {@link #put}.
+ *
+ * <p>Retention and roll-up as CloudWatch's: data of periods under a minute is kept 3 hours, then
+ * rolled into 1-minute buckets, kept 15 days; then into 5-minute buckets, kept 63 days; then into
+ * 1-hour buckets, kept 455 days; then deleted ({@link #rollUp}). Queries follow AWS's rule for old
+ * data: a start more than 3 hours ago needs a period of a minute or more, more than 15 days ago a
+ * multiple of 5 minutes, more than 63 days ago a multiple of an hour; otherwise that query gets no data.
  */
 public final class Metrics {
     /** One aggregate: what a bucket or a period holds. */
@@ -31,7 +38,7 @@ public final class Metrics {
             return new Stats(count, value * count, value, value, v);
         }
 
-        Stats plus(Stats o) {
+        public Stats plus(Stats o) {
             TreeMap<Double, Double> v = null;
             if (values != null && o.values != null) {
                 v = new TreeMap<>(values);
@@ -125,31 +132,47 @@ public final class Metrics {
                 ArrayNode d = m.putArray("Dimensions");
                 dims.forEach((n, v) -> d.addObject().put("Name", n).put("Value", v));
             }
-            m.put("lastPut", clock.millis());
-            metrics.putJson(key, m);
-            String dataKey = m.get("id").asText() + "/" + String.format("%012d", bucket) + "/" + unit;
-            JsonNode old = data.getJson(dataKey);
-            data.putJson(dataKey, toJson(old == null ? s : fromJson(old).plus(s)));
+            // lastPut only answers ListMetrics' RecentlyActive (3 hours): rewriting it more than once a minute buys nothing.
+            long now = clock.millis();
+            if (now - m.path("lastPut").asLong(Long.MIN_VALUE / 2) >= 60_000) {
+                m.put("lastPut", now);
+                metrics.putJson(key, m);
+            }
+            String dataKey = m.get("id").asText() + "/" + seconds(bucket) + "/" + unit;
+            byte[] old = data.get(dataKey);
+            data.put(dataKey, encode(old == null ? s : decode(old).plus(s)));
         });
     }
 
-    private static ObjectNode toJson(Stats s) {
-        ObjectNode o = Values.object().put("n", s.count).put("sum", s.sum).put("min", s.min).put("max", s.max);
-        if (s.values != null) {
-            ArrayNode v = o.putArray("v");
-            s.values.forEach((value, count) -> v.add(value).add(count));
-        }
-        return o;
+    /** Epoch seconds zero-padded to 12 digits, so that data keys sort in time order. */
+    static String seconds(long epochSecond) {
+        String digits = Long.toString(epochSecond);
+        return "0".repeat(Math.max(0, 12 - digits.length())) + digits;
     }
 
-    private static Stats fromJson(JsonNode o) {
+    /**
+     * A bucket's binary form: count, sum, min, max, then the number of distinct values (-1 when not
+     * kept) and each value with its count, all doubles. Binary because a bucket is read and written
+     * on every put, and JSON of a few thousand distinct values made a put cost a few hundred microseconds.
+     */
+    static byte[] encode(Stats s) {
+        int k = s.values == null ? 0 : s.values.size();
+        ByteBuffer b = ByteBuffer.allocate(8 * (5 + 2 * k)).putDouble(s.count).putDouble(s.sum).putDouble(s.min).putDouble(s.max)
+                .putDouble(s.values == null ? -1 : k);
+        if (s.values != null) s.values.forEach((value, count) -> b.putDouble(value).putDouble(count));
+        return b.array();
+    }
+
+    static Stats decode(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        double count = b.getDouble(), sum = b.getDouble(), min = b.getDouble(), max = b.getDouble();
+        int k = (int) b.getDouble();
         TreeMap<Double, Double> v = null;
-        if (o.has("v")) {
+        if (k >= 0) {
             v = new TreeMap<>();
-            JsonNode a = o.get("v");
-            for (int i = 0; i + 1 < a.size(); i += 2) v.put(a.get(i).asDouble(), a.get(i + 1).asDouble());
+            for (int i = 0; i < k; i++) v.put(b.getDouble(), b.getDouble());
         }
-        return new Stats(o.get("n").asDouble(), o.get("sum").asDouble(), o.get("min").asDouble(), o.get("max").asDouble(), v);
+        return new Stats(count, sum, min, max, v);
     }
 
     /** Metrics of an account and region with the given namespace (or any), in key order after {@code after}. */
@@ -163,17 +186,86 @@ public final class Metrics {
         return metrics.getJson(metricKey(account, region, namespace, name, dims));
     }
 
+    private static final long HOUR = 3_600, DAY = 86_400;
+
+    /** The bucket size data of this age is kept at (seconds), or 0 when it is past retention. */
+    static long resolutionAt(long ageSeconds) {
+        if (ageSeconds > 455 * DAY) return 0;
+        if (ageSeconds > 63 * DAY) return HOUR;
+        if (ageSeconds > 15 * DAY) return 300;
+        if (ageSeconds > 3 * HOUR) return 60;
+        return 1;
+    }
+
+    /** Whether a query starting at {@code from} with this period gets data (AWS's rule for old data). */
+    boolean servable(Instant from, int period) {
+        long res = resolutionAt(clock.instant().getEpochSecond() - from.getEpochSecond());
+        return period % (res == 0 ? HOUR : res) == 0;
+    }
+
+    /**
+     * Rolls every metric's old buckets into the coarser ones their age calls for and deletes those
+     * past 455 days. Returns how many buckets were rewritten or deleted. Each window is one small
+     * transaction, so puts are never held up for long.
+     */
+    public long rollUp() {
+        long now = clock.instant().getEpochSecond();
+        long changed = 0;
+        String after = null;
+        // Keys are id/seconds/unit: one metric's buckets are adjacent, in time order.
+        List<Table.Entry> window = new ArrayList<>();
+        String windowKey = null;
+        while (true) {
+            List<Table.Entry> batch = data.scan("", after, SCAN);
+            for (Table.Entry e : batch) {
+                String[] parts = e.key().split("/", 3);
+                long second = Long.parseLong(parts[1]);
+                long res = resolutionAt(now - second);
+                String target = res == 0 ? null : parts[0] + "/" + seconds(Math.floorDiv(second, res) * res) + "/" + parts[2];
+                String wk = target == null ? "delete:" + e.key() : target;
+                if (!wk.equals(windowKey)) {
+                    changed += flush(windowKey, window);
+                    window.clear();
+                    windowKey = wk;
+                }
+                window.add(e);
+            }
+            if (batch.size() < SCAN) break;
+            after = batch.get(batch.size() - 1).key();
+        }
+        return changed + flush(windowKey, window);
+    }
+
+    /** Merges a window's buckets into its target key (or deletes them when past retention). */
+    private long flush(String target, List<Table.Entry> window) {
+        if (window.isEmpty()) return 0;
+        if (target.startsWith("delete:")) {
+            store.transaction(() -> window.forEach(e -> data.delete(e.key())));
+            return window.size();
+        }
+        if (window.size() == 1 && window.get(0).key().equals(target)) return 0;
+        Stats merged = null;
+        for (Table.Entry e : window) merged = merged == null ? decode(e.value()) : merged.plus(decode(e.value()));
+        Stats m = merged;
+        store.transaction(() -> {
+            window.forEach(e -> data.delete(e.key()));
+            byte[] existing = data.get(target);
+            data.put(target, encode(existing == null ? m : decode(existing).plus(m)));
+        });
+        return window.size();
+    }
+
     /**
      * The metric's data in [from, to) aggregated per period, periods counted from {@code from}; data
      * of different units stays apart, and only {@code unit}'s when given. In time order.
      */
     List<Point> query(JsonNode metric, Instant from, Instant to, int period, String unit) {
-        if (metric == null) return List.of();
+        if (metric == null || !servable(from, period)) return List.of();
         String id = metric.get("id").asText();
         long start = from.getEpochSecond(), end = to.getEpochSecond();
         if (to.getNano() > 0) end++;
         Map<String, Stats> periods = new LinkedHashMap<>();
-        String cursor = id + "/" + String.format("%012d", start - 1) + "/\uffff";
+        String cursor = id + "/" + seconds(start - 1) + "/\uffff";
         while (true) {
             List<Table.Entry> batch = data.scan(id + "/", cursor, SCAN);
             for (Table.Entry e : batch) {
@@ -182,7 +274,7 @@ public final class Metrics {
                 if (t >= end) return points(periods);
                 if (t < start || (unit != null && !unit.equals(parts[2]))) continue;
                 long p = start + (t - start) / period * period;
-                periods.merge(p + "/" + parts[2], fromJson(e.json()), Stats::plus);
+                periods.merge(p + "/" + parts[2], decode(e.value()), Stats::plus);
             }
             if (batch.size() < SCAN) return points(periods);
             cursor = batch.get(batch.size() - 1).key();

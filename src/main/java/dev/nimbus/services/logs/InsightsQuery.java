@@ -96,7 +96,11 @@ public final class InsightsQuery {
     /** Fields whose numbers are times, shown as dates. */
     private final Set<String> timeFields;
 
-    private InsightsQuery(List<Stage> stages, List<String> shown, Set<String> timeFields) {
+    /** Whether the query names a field that only a JSON message can hold (not an @ field): else messages are not parsed. */
+    private final boolean jsonFields;
+
+    private InsightsQuery(List<Stage> stages, List<String> shown, Set<String> timeFields, Set<String> referenced) {
+        this.jsonFields = referenced.stream().anyMatch(n -> !n.startsWith("@"));
         this.stages = stages;
         this.shown = shown;
         this.timeFields = timeFields;
@@ -165,15 +169,24 @@ public final class InsightsQuery {
         };
     }
 
-    /** The record of one log event. */
+    /** The record of one log event, with a JSON message's fields only when this query reads any. */
+    public Map<String, Object> recordFor(long timestamp, String message, String stream, String log, long ingestionTime) {
+        return record(timestamp, message, stream, log, ingestionTime, jsonFields);
+    }
+
+    /** The record of one log event, every field discovered. */
     public static Map<String, Object> record(long timestamp, String message, String stream, String log, long ingestionTime) {
+        return record(timestamp, message, stream, log, ingestionTime, true);
+    }
+
+    private static Map<String, Object> record(long timestamp, String message, String stream, String log, long ingestionTime, boolean json) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("@timestamp", (double) timestamp);
         r.put("@message", message);
         r.put("@logStream", stream);
         r.put("@log", log);
         r.put("@ingestionTime", (double) ingestionTime);
-        String m = message.stripLeading();
+        String m = json ? message.stripLeading() : "";
         if (m.startsWith("{")) {
             try {
                 JsonNode doc = Values.JSON.readTree(m);
@@ -338,6 +351,8 @@ public final class InsightsQuery {
         private final List<Stage> stages = new ArrayList<>();
         private List<String> shown;
         private final Set<String> timeFields = new HashSet<>(Set.of("@timestamp", "@ingestionTime"));
+        /** every field a stage reads */
+        private final Set<String> referenced = new HashSet<>();
 
         Parser(String s) {
             this.s = s;
@@ -402,6 +417,13 @@ public final class InsightsQuery {
             return s.substring(start, i);
         }
 
+        /** A field the query reads. */
+        private String field() {
+            String name = identifier();
+            referenced.add(name);
+            return name;
+        }
+
         InsightsQuery query() {
             do {
                 command();
@@ -409,7 +431,7 @@ public final class InsightsQuery {
             } while (eat("|"));
             space();
             if (i < s.length()) throw error("");
-            return new InsightsQuery(stages, shown, timeFields);
+            return new InsightsQuery(stages, shown, timeFields, referenced);
         }
 
         private void command() {
@@ -498,7 +520,7 @@ public final class InsightsQuery {
             List<String> fields = new ArrayList<>();
             List<Boolean> descending = new ArrayList<>();
             do {
-                fields.add(identifier());
+                fields.add(field());
                 boolean desc = keyword("desc");
                 if (!desc) keyword("asc");
                 descending.add(desc);
@@ -530,7 +552,7 @@ public final class InsightsQuery {
         private void display() {
             List<String> names = new ArrayList<>();
             do {
-                names.add(identifier());
+                names.add(field());
             } while (eat(","));
             shown = names;
         }
@@ -538,7 +560,7 @@ public final class InsightsQuery {
         private void dedup() {
             List<String> names = new ArrayList<>();
             do {
-                names.add(identifier());
+                names.add(field());
             } while (eat(","));
             stages.add(new ListStage(rows -> {
                 Set<List<Object>> seen = new HashSet<>();
@@ -554,7 +576,7 @@ public final class InsightsQuery {
 
         /** parse FIELD "glob with * captures" as a, b  |  parse FIELD /regex with (?<named> groups)/ */
         private void parseCommand() {
-            String source = identifier();
+            String source = field();
             space();
             Pattern regex;
             List<String> names = new ArrayList<>();
@@ -800,6 +822,7 @@ public final class InsightsQuery {
                 boolean b = Boolean.parseBoolean(name.toLowerCase(Locale.ROOT));
                 return row -> b;
             }
+            referenced.add(name);
             return row -> row.get(name);
         }
 

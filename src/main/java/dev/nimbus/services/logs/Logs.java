@@ -11,6 +11,8 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.PriorityQueue;
 import java.util.Set;
 
 /**
@@ -22,10 +24,14 @@ import java.util.Set;
  * logs.groups   ACCT/REGION/group -> {logGroupName, creationTime, retentionInDays?, logGroupClass, tags}
  * logs.streams  ACCT/REGION/group:stream -> {logStreamName, creationTime, firstEventTimestamp,
  *               lastEventTimestamp, lastIngestionTime, storedBytes, seq}
- * logs.events   ACCT/REGION/group:stream:POSITION -> ingestion time (8 bytes, big-endian) then the
- *               message in UTF-8: events are the bulk of the data, so no JSON. POSITION is the
- *               15-digit timestamp then the 10-digit per-stream sequence number, so a stream's
- *               events scan in timestamp order and events of equal time in arrival order.
+ * logs.events   ACCT/REGION/group:stream:POSITION -> a chunk: events of one put that fall in one
+ *               minute, packed in binary (see {@link Chunk}): events are the bulk of the data, so no
+ *               JSON, and a row per event made the store's per-row cost most of ingest and of scans.
+ *               An event's POSITION is its 15-digit timestamp then its 10-digit per-stream sequence
+ *               number (events scan in timestamp order, events of equal time in arrival order); a
+ *               chunk's key holds its first event's position. Chunks of one stream may overlap in
+ *               time (puts need not come in time order), so a scan merges them; a chunk spans less
+ *               than a minute, so a scan from time T starts at T's minute.
  * logs.queries  ACCT/REGION/queryId -> a finished Insights query with its results (kept 7 days).
  */
 public final class Logs {
@@ -39,12 +45,25 @@ public final class Logs {
             2922, 3288, 3653);
     private static final Set<Integer> RETENTION_SET = Set.copyOf(RETENTION_DAYS);
     private static final int SCAN_BATCH = 500;
+    /** the most chunks read at once: each holds up to a put's worth (1 MB) of events */
+    private static final int CHUNK_BATCH = 16;
+    static final long MINUTE = 60_000L;
 
     /** An event to append: epoch millis and message. */
     public record InputEvent(long timestamp, String message) {}
 
     /** A stored event of one stream. */
-    record Event(String stream, String position, long timestamp, String message, long ingestionTime) {}
+    record Event(String stream, long timestamp, long seq, String message, long ingestionTime) {
+        String position() {
+            return Logs.position(timestamp, seq);
+        }
+
+        /** Position order: timestamp, then sequence. */
+        int compareTo(Event o) {
+            int c = Long.compare(timestamp, o.timestamp);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
 
     /** What PutLogEvents answers: the stream's new token and which events were set aside, or null when none. */
     public record PutResult(String nextSequenceToken, ObjectNode rejected) {}
@@ -91,12 +110,62 @@ public final class Logs {
         sb.append(digits);
     }
 
-    static byte[] eventValue(long ingestionTime, byte[] message) {
-        return ByteBuffer.allocate(8 + message.length).putLong(ingestionTime).put(message).array();
+    /** A 56-digit event id unique in the group, like AWS's: the position, then the stream (its name's hash). */
+    static String eventId(String stream, long timestamp, long seq) {
+        String hash = Long.toString(Integer.toUnsignedLong(stream.hashCode()));
+        return position(timestamp, seq) + "0".repeat(31 - hash.length()) + hash;
     }
 
     static long timestampOf(String position) {
         return Long.parseLong(position.substring(0, 15));
+    }
+
+    static long seqOf(String position) {
+        return Long.parseLong(position.substring(15, 25));
+    }
+
+    /**
+     * A chunk's binary form: the ingestion time (8 bytes), the event count (4), then per event its
+     * timestamp (8), sequence number (8), message length (4) and message (UTF-8), in position order.
+     */
+    static final class Chunk {
+        static byte[] encode(long ingestionTime, long[] timestamps, long[] seqs, byte[][] messages, int from, int to) {
+            int size = 12;
+            for (int i = from; i < to; i++) size += 20 + messages[i].length;
+            ByteBuffer b = ByteBuffer.allocate(size).putLong(ingestionTime).putInt(to - from);
+            for (int i = from; i < to; i++) b.putLong(timestamps[i]).putLong(seqs[i]).putInt(messages[i].length).put(messages[i]);
+            return b.array();
+        }
+
+        static int count(byte[] chunk) {
+            return ByteBuffer.wrap(chunk).getInt(8);
+        }
+
+        /** The chunk's events in position order. */
+        static List<Event> decode(String stream, byte[] chunk) {
+            ByteBuffer b = ByteBuffer.wrap(chunk);
+            long ingestion = b.getLong();
+            int n = b.getInt();
+            List<Event> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                long ts = b.getLong(), seq = b.getLong();
+                int len = b.getInt();
+                out.add(new Event(stream, ts, seq, new String(chunk, b.position(), len, StandardCharsets.UTF_8), ingestion));
+                b.position(b.position() + len);
+            }
+            return out;
+        }
+
+        static byte[] encode(List<Event> events) {
+            long[] ts = new long[events.size()], seqs = new long[events.size()];
+            byte[][] messages = new byte[events.size()][];
+            for (int i = 0; i < events.size(); i++) {
+                ts[i] = events.get(i).timestamp();
+                seqs[i] = events.get(i).seq();
+                messages[i] = events.get(i).message().getBytes(StandardCharsets.UTF_8);
+            }
+            return encode(events.getFirst().ingestionTime(), ts, seqs, messages, 0, events.size());
+        }
     }
 
     static AwsException invalidParameter(String message) {
@@ -222,9 +291,19 @@ public final class Logs {
             long seq = s.path("seq").asLong();
             long stored = 0;
             String prefix = key + ":";
+            long[] timestamps = new long[batch.size()], seqs = new long[batch.size()];
             for (int i = first; i < last; i++) {
-                events.put(prefix + position(batch.get(i).timestamp(), ++seq), eventValue(now, utf8[i]));
+                timestamps[i] = batch.get(i).timestamp();
+                seqs[i] = ++seq;
                 stored += utf8[i].length;
+            }
+            // One chunk per minute the stored events fall in.
+            for (int from = first; from < last; ) {
+                int to = from + 1;
+                long minute = Math.floorDiv(timestamps[from], MINUTE);
+                while (to < last && Math.floorDiv(timestamps[to], MINUTE) == minute) to++;
+                events.put(prefix + position(timestamps[from], seqs[from]), Chunk.encode(now, timestamps, seqs, utf8, from, to));
+                from = to;
             }
             if (last > first) {
                 long firstTs = batch.get(first).timestamp();
@@ -257,30 +336,97 @@ public final class Logs {
     }
 
     /**
-     * A stream's events in position order, from after {@code afterPosition} (or the first event at or
-     * after {@code fromTimestamp}), read lazily in batches; events past retention are skipped.
+     * A stream's events in position order, from after {@code afterPosition} (a position, or a bare
+     * timestamp: from that millisecond on) or the first event at or
+     * after {@code fromTimestamp}), read lazily; events past retention are skipped. Chunks are read
+     * in key order (their first event's position) and merged: a chunk is opened once the smallest
+     * event not yet returned is not before its first event.
      */
     Iterator<Event> scan(String streamKey, String stream, String afterPosition, long fromTimestamp, long cutoff) {
         String prefix = streamKey + ":";
         long from = Math.max(fromTimestamp, cutoff);
-        String start = afterPosition;
-        // A position longer than the bare timestamp sorts after it, so "after the padded timestamp" starts at that time.
-        if (from > 0 && (start == null || timestampOf(start) < from)) start = position(from, 0).substring(0, 15);
-        String startAfter = start == null ? null : prefix + start;
-        Iterator<Table.Entry> entries = events.iterate(prefix, startAfter, SCAN_BATCH);
+        long afterTs = afterPosition == null ? Long.MIN_VALUE : timestampOf(afterPosition);
+        // A bare 15-digit timestamp as afterPosition keeps that millisecond's events (FilterLogEvents' resume of a later stream).
+        long afterSeq = afterPosition == null ? Long.MIN_VALUE : afterPosition.length() == 15 ? -1 : seqOf(afterPosition);
+        long low = Math.max(from, afterTs);
+        // A key longer than the bare padded time sorts after it: "after minute M's padded time" starts at minute M.
+        String startAfter = low <= 0 ? null : prefix + position(Math.floorDiv(low, MINUTE) * MINUTE, 0).substring(0, 15);
+        Iterator<Table.Entry> chunks = chunks(prefix, startAfter);
+        record Cursor(List<Event> events, int[] at) {
+            Event head() {
+                return events.get(at[0]);
+            }
+        }
+        PriorityQueue<Cursor> open = new PriorityQueue<>((a, b) -> a.head().compareTo(b.head()));
         return new Iterator<>() {
+            private Table.Entry pending = chunks.hasNext() ? chunks.next() : null;
+
+            /** Opens every chunk that may hold the next event. */
+            private void fill() {
+                while (pending != null) {
+                    String pos = pending.key().substring(prefix.length());
+                    if (!open.isEmpty()) {
+                        Event top = open.peek().head();
+                        long ts = timestampOf(pos);
+                        if (ts > top.timestamp() || (ts == top.timestamp() && seqOf(pos) > top.seq())) return;
+                    }
+                    List<Event> list = Chunk.decode(stream, pending.value());
+                    int i = 0;
+                    while (i < list.size() && skipped(list.get(i))) i++;
+                    if (i < list.size()) open.add(new Cursor(list, new int[] {i}));
+                    pending = chunks.hasNext() ? chunks.next() : null;
+                }
+            }
+
+            private boolean skipped(Event e) {
+                return e.timestamp() < from || e.timestamp() < afterTs || (e.timestamp() == afterTs && e.seq() <= afterSeq);
+            }
+
             @Override
             public boolean hasNext() {
-                return entries.hasNext();
+                fill();
+                return !open.isEmpty();
             }
 
             @Override
             public Event next() {
-                Table.Entry e = entries.next();
-                String pos = e.key().substring(prefix.length());
-                ByteBuffer v = ByteBuffer.wrap(e.value());
-                long ingestion = v.getLong();
-                return new Event(stream, pos, timestampOf(pos), new String(e.value(), 8, e.value().length - 8, StandardCharsets.UTF_8), ingestion);
+                if (!hasNext()) throw new NoSuchElementException();
+                Cursor c = open.poll();
+                Event e = c.head();
+                if (++c.at()[0] < c.events().size()) open.add(c);
+                return e;
+            }
+        };
+    }
+
+    /**
+     * A stream's chunks in key order, read lazily a few first, then more at a time: a chunk may hold
+     * a megabyte of events, and a page of a read often needs only the first one or two.
+     */
+    private Iterator<Table.Entry> chunks(String prefix, String startAfter) {
+        return new Iterator<>() {
+            private String cursor = startAfter;
+            private List<Table.Entry> page = List.of();
+            private int index;
+            private int batch = 2;
+            private boolean exhausted;
+
+            @Override
+            public boolean hasNext() {
+                if (index < page.size()) return true;
+                if (exhausted) return false;
+                page = events.scan(prefix, cursor, batch);
+                index = 0;
+                exhausted = page.size() < batch;
+                batch = Math.min(batch * 2, CHUNK_BATCH);
+                if (!page.isEmpty()) cursor = page.getLast().key();
+                return !page.isEmpty();
+            }
+
+            @Override
+            public Table.Entry next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                return page.get(index++);
             }
         };
     }
@@ -321,20 +467,24 @@ public final class Logs {
         return deleted;
     }
 
+    /** Removes the stream's events before the cutoff: whole chunks, and a straddling chunk rewritten without them. */
     private long sweepStream(String streamKey, long cutoff) {
         String prefix = streamKey + ":";
+        String stream = streamKey.substring(streamKey.indexOf(':') + 1);
         long deleted = 0;
-        while (true) {
-            List<Table.Entry> batch = events.scan(prefix, null, SCAN_BATCH);
-            List<String> old = new ArrayList<>();
-            for (Table.Entry e : batch) {
-                if (timestampOf(e.key().substring(prefix.length())) >= cutoff) break;
-                old.add(e.key());
-            }
-            if (old.isEmpty()) return deleted;
-            store.transaction(() -> old.forEach(events::delete));
-            deleted += old.size();
-            if (old.size() < batch.size()) return deleted;
+        // Chunks sort by their first event: those holding an event before the cutoff come first. Each
+        // is handled as it is read (a backlog of expired chunks never sits in memory); a rewritten
+        // chunk's new key is at or after the cutoff, where the scan stops.
+        for (Iterator<Table.Entry> it = chunks(prefix, null); it.hasNext(); ) {
+            Table.Entry e = it.next();
+            if (timestampOf(e.key().substring(prefix.length())) >= cutoff) break;
+            List<Event> kept = Chunk.decode(stream, e.value()).stream().filter(x -> x.timestamp() >= cutoff).toList();
+            deleted += Chunk.count(e.value()) - kept.size();
+            store.transaction(() -> {
+                events.delete(e.key());
+                if (!kept.isEmpty()) events.put(prefix + kept.getFirst().position(), Chunk.encode(kept));
+            });
         }
+        return deleted;
     }
 }

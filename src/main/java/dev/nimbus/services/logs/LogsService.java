@@ -8,6 +8,7 @@ import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.AwsService;
 import dev.nimbus.services.Operations;
+import dev.nimbus.services.Targets;
 import dev.nimbus.services.logs.Logs.Event;
 import dev.nimbus.services.logs.Logs.InputEvent;
 import dev.nimbus.services.logs.Logs.PutResult;
@@ -50,6 +51,7 @@ public final class LogsService implements AwsService {
 
     private final Logs logs;
     private final MetricFilters metricFilters;
+    private final SubscriptionFilters subscriptions;
     /** the retention sweep, while running */
     private ScheduledExecutorService timer;
 
@@ -60,11 +62,17 @@ public final class LogsService implements AwsService {
     LogsService(Store store, InstantSource clock) {
         this.logs = new Logs(store, clock);
         this.metricFilters = new MetricFilters(logs);
+        this.subscriptions = new SubscriptionFilters(logs);
     }
 
     /** Where metric filters publish (CloudWatch), once set. */
     public void publishMetricsTo(dev.nimbus.services.cloudwatch.Metrics metrics) {
         metricFilters.publishTo(metrics);
+    }
+
+    /** Where subscription filters deliver (Lambda functions, by ARN), once set. */
+    public void deliverSubscriptionsTo(Targets targets) {
+        subscriptions.deliverTo(targets);
     }
 
     @Override
@@ -96,6 +104,7 @@ public final class LogsService implements AwsService {
                 .add("StopQuery", this::stopQuery)
                 .add("DescribeQueries", this::describeQueries);
         metricFilters.register(ops);
+        subscriptions.register(ops);
     }
 
     /**
@@ -107,7 +116,19 @@ public final class LogsService implements AwsService {
         if (events.isEmpty()) return;
         List<InputEvent> sorted = new ArrayList<>(events);
         sorted.sort(Comparator.comparingLong(InputEvent::timestamp));
-        metricFilters.emit(account, region, group, sorted, logs.put(account, region, group, stream, sorted, true));
+        metricFilters.emit(account, region, group, sorted, store(account, region, group, stream, sorted, true));
+    }
+
+    /** Stores a put's events and hands those stored to the group's subscription filters, in one transaction. */
+    private PutResult store(String account, String region, String group, String stream, List<InputEvent> events, boolean create) {
+        List<Runnable> after = new ArrayList<>();
+        PutResult r = logs.store.transaction(() -> {
+            PutResult put = logs.put(account, region, group, stream, events, create);
+            subscriptions.deliver(account, region, group, stream, events, put, after);
+            return put;
+        });
+        after.forEach(Runnable::run);
+        return r;
     }
 
     /** Deletes events past retention every few minutes; stops (with a warning) once the store is gone. */
@@ -147,7 +168,10 @@ public final class LogsService implements AwsService {
     }
 
     private JsonNode deleteLogGroup(RequestContext ctx, ObjectNode in) {
-        logs.deleteGroup(ctx.accountId(), ctx.region(), Values.text(in, "logGroupName"));
+        logs.store.transaction(() -> {
+            logs.deleteGroup(ctx.accountId(), ctx.region(), Values.text(in, "logGroupName"));
+            subscriptions.deleteGroup(ctx.accountId(), ctx.region(), Values.text(in, "logGroupName"));
+        });
         return null;
     }
 
@@ -182,11 +206,11 @@ public final class LogsService implements AwsService {
         }
     }
 
-    private static ObjectNode groupOutput(RequestContext ctx, ObjectNode g) {
+    private ObjectNode groupOutput(RequestContext ctx, ObjectNode g) {
         String name = g.get("logGroupName").asText();
         ObjectNode out = Values.object().put("logGroupName", name).put("creationTime", g.get("creationTime").asLong());
         if (g.has("retentionInDays")) out.put("retentionInDays", g.get("retentionInDays").asInt());
-        out.put("metricFilterCount", 0)
+        out.put("metricFilterCount", metricFilters.count(ctx.accountId(), ctx.region(), name))
                 .put("arn", ctx.arn("logs", "log-group:" + name + ":*"))
                 .put("storedBytes", g.path("storedBytes").asLong())
                 .put("logGroupClass", g.path("logGroupClass").asText("STANDARD"))
@@ -312,7 +336,7 @@ public final class LogsService implements AwsService {
     private JsonNode putLogEvents(RequestContext ctx, ObjectNode in) {
         List<InputEvent> events = new ArrayList<>();
         for (JsonNode e : in.get("logEvents")) events.add(new InputEvent(e.get("timestamp").asLong(), e.get("message").asText()));
-        PutResult r = logs.put(ctx.accountId(), ctx.region(), Values.text(in, "logGroupName"), Values.text(in, "logStreamName"), events, false);
+        PutResult r = store(ctx.accountId(), ctx.region(), Values.text(in, "logGroupName"), Values.text(in, "logStreamName"), events, false);
         metricFilters.emit(ctx.accountId(), ctx.region(), Values.text(in, "logGroupName"), events, r);
         ObjectNode out = Values.object().put("nextSequenceToken", r.nextSequenceToken());
         if (r.rejected() != null) out.set("rejectedLogEventsInfo", r.rejected());
@@ -428,7 +452,7 @@ public final class LogsService implements AwsService {
         }
         // Merge the streams by (timestamp, stream, sequence); the token is the last event returned in that order.
         PriorityQueue<Head> heads = new PriorityQueue<>(Comparator.comparingLong((Head h) -> h.event.timestamp())
-                .thenComparing(h -> h.event.stream()).thenComparing(h -> h.event.position()));
+                .thenComparing(h -> h.event.stream()).thenComparingLong(h -> h.event.seq()));
         for (String s : streams) {
             Iterator<Event> it = logs.scan(Logs.streamKey(ctx.accountId(), ctx.region(), group, s), s, resume == null ? null : resume.after(s), start, cutoff);
             if (it.hasNext()) heads.add(new Head(it.next(), it));
@@ -470,12 +494,7 @@ public final class LogsService implements AwsService {
         }
         if (groups.isEmpty()) throw Logs.invalidParameter("Should provide either log group name, names or identifiers.");
         String queryString = Values.text(in, "queryString");
-        InsightsQuery query;
-        try {
-            query = InsightsQuery.parse(queryString);
-        } catch (InsightsQuery.MalformedQuery e) {
-            throw new AwsException("MalformedQueryException", e.getMessage(), 400);
-        }
+        InsightsQuery query = parseQuery(queryString);
         long from = in.path("startTime").asLong() * 1000;
         long to = in.path("endTime").asLong() * 1000 + 999;
         if (to < from) throw Logs.invalidParameter("End time should not be before the start time.");
@@ -507,7 +526,7 @@ public final class LogsService implements AwsService {
                         Event e = next;
                         next = advance();
                         bytes[0] += e.message().length();
-                        return InsightsQuery.record(e.timestamp(), e.message(), e.stream(), log, e.ingestionTime());
+                        return query.recordFor(e.timestamp(), e.message(), e.stream(), log, e.ingestionTime());
                     }
                 });
             }
@@ -528,6 +547,14 @@ public final class LogsService implements AwsService {
                 .put("bytesScanned", (double) bytes[0]);
         logs.queries.putJson(Logs.groupKey(ctx.accountId(), ctx.region(), id), stored);
         return Values.object().put("queryId", id);
+    }
+
+    private static InsightsQuery parseQuery(String queryString) {
+        try {
+            return InsightsQuery.parse(queryString);
+        } catch (InsightsQuery.MalformedQuery e) {
+            throw new AwsException("MalformedQueryException", e.getMessage(), 400);
+        }
     }
 
     private ObjectNode query(RequestContext ctx, String id) {
@@ -612,10 +639,8 @@ public final class LogsService implements AwsService {
         }
     }
 
-    /** A 56-digit id unique in the group, like AWS's: position, then the stream (its name's hash). */
     private static String eventId(Event e) {
-        String hash = Long.toString(Integer.toUnsignedLong(e.stream().hashCode()));
-        return e.position() + "0".repeat(31 - hash.length()) + hash;
+        return Logs.eventId(e.stream(), e.timestamp(), e.seq());
     }
 
     private static boolean containsText(JsonNode array, String text) {

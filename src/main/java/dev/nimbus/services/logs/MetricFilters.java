@@ -54,6 +54,11 @@ final class MetricFilters {
         return account + "/" + region + "/" + group + "\u0001";
     }
 
+    /** How many metric filters the group has (DescribeLogGroups' metricFilterCount). */
+    int count(String account, String region, String group) {
+        return (int) filters.count(prefix(account, region, group));
+    }
+
     private JsonNode put(RequestContext ctx, ObjectNode in) {
         String group = Values.text(in, "logGroupName"), name = Values.text(in, "filterName");
         String pattern = Values.text(in, "filterPattern");

@@ -31,6 +31,12 @@ public final class LogsApi {
         return parse(res.body());
     }
 
+    /** The response when the call succeeds, else null: for waiting until something exists (an asynchronous function's log group). */
+    public JsonNode okOrNull(String operation, ObjectNode input) {
+        HttpResponse<String> res = send(operation, input);
+        return res.statusCode() == 200 ? parse(res.body()) : null;
+    }
+
     /** The error of a call that must fail with {@code code}; returns its message. */
     String fails(String operation, ObjectNode input, String code) {
         HttpResponse<String> res = send(operation, input);

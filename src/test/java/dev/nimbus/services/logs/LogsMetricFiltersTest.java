@@ -72,6 +72,7 @@ class LogsMetricFiltersTest {
         ObjectNode latency = transformation("App/Web", "Latency", "$.latency", "unit", "Milliseconds");
         latency.putObject("dimensions").put("Route", "$.route");
         api.ok("PutMetricFilter", filter("/app/web", "latency", "{ $.latency > 0 }", latency));
+        assertEquals(2, api.ok("DescribeLogGroups", in("logGroupNamePrefix", "/app/web")).get("logGroups").get(0).get("metricFilterCount").asInt());
 
         Instant t = Instant.now().truncatedTo(ChronoUnit.MINUTES).minusSeconds(300);
         api.ok("PutLogEvents", events("/app/web", "s", t.toEpochMilli(), "ERROR disk full", "all good", "ERROR again",

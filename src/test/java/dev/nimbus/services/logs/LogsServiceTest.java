@@ -262,6 +262,31 @@ class LogsServiceTest {
     }
 
     @Test
+    void putsOutOfTimeOrderReadBackInTimeOrder() {
+        // Each put is stored as chunks; puts whose times interleave must still read back merged, page by page.
+        group("/interleave/app");
+        stream("/interleave/app", "s");
+        long t = (now() / 60_000 - 10) * 60_000; // a minute's start: the puts below share minutes and cross one
+        logs.ok("PutLogEvents", put("/interleave/app", "s", t + 10, "a1", t + 30, "a3", t + 60_010, "a5"));
+        logs.ok("PutLogEvents", put("/interleave/app", "s", t, "b0", t + 20, "b2", t + 30, "b3", t + 60_000, "b4"));
+        logs.ok("PutLogEvents", put("/interleave/app", "s", t + 30, "c3"));
+        List<String> expected = List.of("b0", "a1", "b2", "a3", "b3", "c3", "b4", "a5");
+        ObjectNode base = in("logGroupName", "/interleave/app", "logStreamName", "s");
+        assertEquals(expected, messages(logs.ok("GetLogEvents", base.deepCopy().put("startFromHead", true)).get("events")));
+        List<String> paged = new ArrayList<>();
+        JsonNode page = logs.ok("GetLogEvents", base.deepCopy().put("startFromHead", true).put("limit", 3));
+        while (!page.get("events").isEmpty()) {
+            paged.addAll(messages(page.get("events")));
+            page = logs.ok("GetLogEvents", base.deepCopy().put("limit", 3).put("nextToken", page.get("nextForwardToken").asText()));
+        }
+        assertEquals(expected, paged);
+        assertEquals(List.of("a3", "b3", "c3", "b4"), messages(logs.ok("GetLogEvents",
+                base.deepCopy().put("startFromHead", true).put("startTime", t + 30).put("limit", 4)).get("events")));
+        assertEquals(List.of("a3", "b3", "c3", "b4", "a5"), messages(logs.ok("FilterLogEvents",
+                in("logGroupName", "/interleave/app", "startTime", t + 25)).get("events")));
+    }
+
+    @Test
     void filterLogEventsMergesStreamsInTimeOrder() {
         group("/filter/app");
         stream("/filter/app", "web-1");
