@@ -8,6 +8,7 @@ import dev.nimbus.services.iam.Iam;
 import dev.nimbus.services.iam.IamService;
 import dev.nimbus.services.lambda.LambdaService;
 import dev.nimbus.services.logs.LogsService;
+import dev.nimbus.services.sqs.SqsService;
 import dev.nimbus.services.sts.StsService;
 import dev.nimbus.store.Store;
 import dev.nimbus.protocol.HttpRequest;
@@ -27,6 +28,7 @@ public final class ServiceSet implements AutoCloseable {
     private final LogsService logs;
     private final LambdaService lambda;
     private final CloudWatchService cloudwatch;
+    private final SqsService sqs;
 
     public ServiceSet(Store store) {
         this(store, List.of(), () -> "http://127.0.0.1:4566", null);
@@ -48,7 +50,10 @@ public final class ServiceSet implements AutoCloseable {
         lambda.publishMetricsTo(cloudwatch.metrics());
         targets.register("lambda", lambda::accept);
         logs.publishMetricsTo(cloudwatch.metrics());
-        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch)) operations.register(s);
+        this.sqs = new SqsService(store, endpoint);
+        sqs.publishMetricsTo(cloudwatch.metrics());
+        targets.register("sqs", sqs::accept);
+        for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, sqs)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
 
@@ -80,6 +85,7 @@ public final class ServiceSet implements AutoCloseable {
     @Override
     public void close() {
         lambda.close();
+        sqs.close();
         cloudwatch.close();
         logs.close();
     }
