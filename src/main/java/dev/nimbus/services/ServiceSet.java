@@ -53,6 +53,7 @@ public final class ServiceSet implements AutoCloseable {
         this.sqs = new SqsService(store, endpoint);
         sqs.publishMetricsTo(cloudwatch.metrics());
         targets.register("sqs", sqs::accept);
+        lambda.readQueues(sqs.messages());
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, sqs)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }

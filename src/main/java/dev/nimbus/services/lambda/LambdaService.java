@@ -89,6 +89,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private final ExecutorService logShipper = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("lambda-logs").factory());
     private final EventInvokeConfigs eventInvokeConfigs;
     private final AsyncInvoker async;
+    private final EventSourceMappings eventSourceMappings = new EventSourceMappings(this);
 
     /** Where invocations publish their AWS/Lambda metrics (CloudWatch), once set. */
     private volatile dev.nimbus.services.cloudwatch.LambdaMetrics metrics;
@@ -114,9 +115,15 @@ public final class LambdaService implements AwsService, AutoCloseable {
         this.async = new AsyncInvoker(store, eventInvokeConfigs, this, targets);
     }
 
+    /** SQS queues as sources of event source mappings. */
+    public void readQueues(dev.nimbus.services.QueueMessages sqs) {
+        eventSourceMappings.source("sqs", new SqsEventSource(sqs));
+    }
+
     /** Starts running stored asynchronous events; called once the server listens, as functions call back into it. */
     public void start() {
         async.start();
+        eventSourceMappings.start();
     }
 
     @Override
@@ -145,6 +152,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
                 .add("GetFunctionEventInvokeConfig", eventInvokeConfigs::get)
                 .add("DeleteFunctionEventInvokeConfig", eventInvokeConfigs::delete)
                 .add("ListFunctionEventInvokeConfigs", eventInvokeConfigs::list);
+        eventSourceMappings.register(ops);
         versions.register(ops);
         layers.register(ops);
     }
@@ -707,6 +715,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     @Override
     public void close() {
         async.close(); // first, and outside the lock, which events still running may need
+        eventSourceMappings.close();
         closeEnvironments();
         if (metrics != null) metrics.close(); // the last tallies, before the store closes
     }

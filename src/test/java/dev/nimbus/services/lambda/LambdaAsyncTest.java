@@ -217,18 +217,14 @@ class LambdaAsyncTest {
         Logger logger = Logger.getLogger(Destinations.class.getName());
         logger.addHandler(handler);
         try {
-            String dlq = "arn:aws:sqs:us-east-1:000000000000:dead-letters";
             String topic = "arn:aws:sns:us-east-1:000000000000:failures";
             lambda.createFunction(b -> b.functionName("unsent").role(ROLE).runtime(Runtime.PYTHON3_12).handler("app.handler")
-                    .deadLetterConfig(d -> d.targetArn(dlq))
                     .code(c -> c.zipFile(Zips.sdk("app.py", "def handler(event, context):\n    raise Exception('no')\n"))));
-            assertEquals(dlq, lambda.getFunctionConfiguration(b -> b.functionName("unsent")).deadLetterConfig().targetArn());
             lambda.putFunctionEventInvokeConfig(b -> b.functionName("unsent").maximumRetryAttempts(0)
                     .destinationConfig(d -> d.onFailure(f -> f.destination(topic))));
             lambda.invoke(b -> b.functionName("unsent").invocationType(InvocationType.EVENT).payload(SdkBytes.fromUtf8String("{}")));
-            for (int attempt = 0; attempt < 1200 && warnings.size() < 2; attempt++) Thread.sleep(50);
+            for (int attempt = 0; attempt < 1200 && warnings.isEmpty(); attempt++) Thread.sleep(50);
             assertTrue(warnings.stream().anyMatch(w -> w.contains(topic) && w.contains("does not deliver to sns")), warnings.toString());
-            assertTrue(warnings.stream().anyMatch(w -> w.contains(dlq) && w.contains("does not deliver to sqs")), warnings.toString());
         } finally {
             logger.removeHandler(handler);
         }
