@@ -188,6 +188,20 @@ class SqsQueryProtocolTest {
     }
 
     @Test
+    void requestsPostedToTheQueueUrlPathAreRouted() throws IOException {
+        String url = createQueue("query-path");
+        HttpResponse<byte[]> q = Raw.post(nimbus.endpoint(), "/000000000000/query-path",
+                ("Action=SendMessage&QueueUrl=" + url + "&MessageBody=via-path&Version=2012-11-05").getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/x-www-form-urlencoded; charset=utf-8", "Authorization", Raw.auth("sqs"));
+        assertFalse(text(result(q, "SendMessage"), "MessageId").isEmpty());
+        HttpResponse<byte[]> j = Raw.post(nimbus.endpoint(), "/000000000000/query-path",
+                ("{\"QueueUrl\":\"" + url + "\",\"WaitTimeSeconds\":5}").getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/x-amz-json-1.0", "X-Amz-Target", "AmazonSQS.ReceiveMessage", "Authorization", Raw.auth("sqs"));
+        assertEquals(200, j.statusCode());
+        assertEquals("via-path", Values.JSON.readTree(j.body()).path("Messages").path(0).path("Body").asText());
+    }
+
+    @Test
     void unknownActionIsInvalidAction() {
         Element root = xml(query("Action=NoSuchAction"), 400);
         assertEquals("InvalidAction", text(child(root, "Error"), "Code"));
