@@ -174,6 +174,36 @@ final class Queues implements QueueMessages {
         index(new Entry(e.queue, record));
     }
 
+    /** AddPermission: a statement labelled {@code label} added to the queue's Policy attribute, as SQS writes it. */
+    synchronized void addPermission(Entry e, String label, JsonNode accounts, JsonNode actions) {
+        JsonNode existing = QueueConfig.json(e.queue.config().get("Policy") == null ? "{}" : e.queue.config().get("Policy"));
+        ObjectNode policy = existing != null && existing.has("Statement") ? (ObjectNode) existing
+                : Values.object().put("Version", "2012-10-17").put("Id", e.queue.arn + "/SQSDefaultPolicy");
+        com.fasterxml.jackson.databind.node.ArrayNode statements = policy.withArray("Statement");
+        for (JsonNode st : statements) {
+            if (label.equals(st.path("Sid").asText())) throw SqsService.invalid("Value " + label + " for parameter Label is invalid. Reason: Already exists.");
+        }
+        ObjectNode st = statements.addObject().put("Sid", label).put("Effect", "Allow");
+        com.fasterxml.jackson.databind.node.ArrayNode principals = st.putObject("Principal").putArray("AWS");
+        accounts.forEach(a -> principals.add("arn:aws:iam::" + a.asText() + ":root"));
+        com.fasterxml.jackson.databind.node.ArrayNode list = st.putArray("Action");
+        actions.forEach(a -> list.add("SQS:" + a.asText()));
+        st.put("Resource", e.queue.arn);
+        setAttributes(e, Values.object().put("Policy", policy.toString()));
+    }
+
+    /** RemovePermission: the statement labelled {@code label} removed from the Policy attribute. */
+    synchronized void removePermission(Entry e, String label) {
+        String text = e.queue.config().get("Policy");
+        JsonNode policy = text == null ? null : QueueConfig.json(text);
+        com.fasterxml.jackson.databind.node.ArrayNode statements = policy == null ? null : (com.fasterxml.jackson.databind.node.ArrayNode) policy.get("Statement");
+        int index = -1;
+        for (int i = 0; statements != null && i < statements.size(); i++) if (label.equals(statements.get(i).path("Sid").asText())) index = i;
+        if (index < 0) throw SqsService.invalid("Value " + label + " for parameter Label is invalid. Reason: can't find label on existing policy.");
+        statements.remove(index);
+        setAttributes(e, Values.object().put("Policy", statements.isEmpty() ? "" : policy.toString()));
+    }
+
     synchronized void tags(Entry e, JsonNode add, JsonNode remove) {
         Entry current = byKey.get(e.queue.key);
         if (current == null || current.queue != e.queue) throw nonExistent();

@@ -103,6 +103,14 @@ public final class SqsService implements AwsService, AutoCloseable {
                     return tags.isEmpty() ? Values.object() : Values.object().set("Tags", tags);
                 })
                 .add("ListDeadLetterSourceQueues", this::listDeadLetterSourceQueues)
+                .add("AddPermission", (ctx, in) -> {
+                    queues.addPermission(queue(ctx, in), Values.text(in, "Label"), in.path("AWSAccountIds"), in.path("Actions"));
+                    return null;
+                })
+                .add("RemovePermission", (ctx, in) -> {
+                    queues.removePermission(queue(ctx, in), Values.text(in, "Label"));
+                    return null;
+                })
                 .add("SendMessage", this::sendMessage)
                 .add("SendMessageBatch", this::sendMessageBatch)
                 .add("ReceiveMessage", this::receiveMessage)

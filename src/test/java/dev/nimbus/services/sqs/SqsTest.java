@@ -252,6 +252,20 @@ class SqsTest {
     }
 
     @Test
+    void permissionsAreStatementsOfThePolicy() throws Exception {
+        String url = queue("shared", Map.of());
+        sqs.addPermission(b -> b.queueUrl(url).label("send").awsAccountIds("111122223333").actions("SendMessage"));
+        var policy = dev.nimbus.protocol.Values.JSON.readTree(sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.POLICY))
+                .attributes().get(QueueAttributeName.POLICY));
+        assertEquals("send", policy.path("Statement").path(0).path("Sid").asText());
+        assertEquals("SQS:SendMessage", policy.path("Statement").path(0).path("Action").path(0).asText());
+        SqsException e = assertThrows(SqsException.class, () -> sqs.addPermission(b -> b.queueUrl(url).label("send").awsAccountIds("1").actions("SendMessage")));
+        assertEquals("InvalidParameterValue", e.awsErrorDetails().errorCode());
+        sqs.removePermission(b -> b.queueUrl(url).label("send"));
+        assertNull(sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.POLICY)).attributes().get(QueueAttributeName.POLICY));
+    }
+
+    @Test
     void tags() {
         String url = sqs.createQueue(b -> b.queueName("tagged").tags(Map.of("a", "1"))).queueUrl();
         sqs.tagQueue(b -> b.queueUrl(url).tags(Map.of("b", "2")));
