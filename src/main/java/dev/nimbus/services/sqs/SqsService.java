@@ -37,11 +37,14 @@ public final class SqsService implements AwsService, AutoCloseable {
             "RedrivePolicy", "FifoQueue", "ContentBasedDeduplication", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds",
             "DeduplicationScope", "FifoThroughputLimit", "RedriveAllowPolicy", "SqsManagedSseEnabled");
 
+    /** Milliseconds now, for retention, delays and visibility; tests move it forward instead of waiting out a retention period. */
+    static volatile java.util.function.LongSupplier clock = System::currentTimeMillis;
+
     private final Queues queues;
     private final MoveTasks moveTasks;
 
     public SqsService(Store store, Supplier<String> endpoint) {
-        this.queues = new Queues(store, endpoint, System::currentTimeMillis);
+        this.queues = new Queues(store, endpoint, () -> clock.getAsLong());
         this.moveTasks = new MoveTasks(store, queues);
     }
 

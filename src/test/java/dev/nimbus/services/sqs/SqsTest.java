@@ -266,6 +266,22 @@ class SqsTest {
     }
 
     @Test
+    void messagesOlderThanTheRetentionPeriodAreDropped() {
+        String url = queue("short-lived", Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "60"));
+        sqs.sendMessage(b -> b.queueUrl(url).messageBody("old"));
+        long now = System.currentTimeMillis();
+        SqsService.clock = () -> now + 61_000;
+        try {
+            sqs.sendMessage(b -> b.queueUrl(url).messageBody("new"));
+            assertEquals(List.of("new"), receive(url, 10).stream().map(Message::body).toList());
+            assertEquals("0", sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+                    .attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+        } finally {
+            SqsService.clock = System::currentTimeMillis;
+        }
+    }
+
+    @Test
     void tags() {
         String url = sqs.createQueue(b -> b.queueName("tagged").tags(Map.of("a", "1"))).queueUrl();
         sqs.tagQueue(b -> b.queueUrl(url).tags(Map.of("b", "2")));
