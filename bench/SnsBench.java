@@ -1,6 +1,5 @@
 import dev.nimbus.server.NimbusServer;
 import dev.nimbus.server.ServerConfig;
-import dev.nimbus.services.Targets;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -14,12 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
- * SNS publish throughput with fan-out: one topic, N queue subscribers, C clients publishing for S
- * seconds. SQS is not on this branch, so the queues are a counting receiver registered in place of
- * SQS (what SNS hands to Targets is the same; SQS's own store write per message is not counted):
- * re-measure with real SQS subscribers once both are merged.
+ * SNS publish throughput with fan-out: one topic, N SQS queue subscribers, C clients publishing
+ * for S seconds; deliveries are counted from the queues' ApproximateNumberOfMessages.
  *
  * The server runs in this JVM; the clients are platform threads whose CPU time is measured apart,
  * so "server CPU per publish" is the process CPU time minus the clients', divided by publishes,
@@ -37,24 +35,29 @@ public class SnsBench {
         java.util.logging.LogManager.getLogManager().reset();
         Path dir = durable ? Files.createTempDirectory("nimbus-snsbench-") : null;
         ServerConfig config = durable ? ServerConfig.defaults().withPort(0).withDataDir(dir) : ServerConfig.defaults().withPort(0).asEphemeral();
-        AtomicLong delivered = new AtomicLong();
         try (NimbusServer server = NimbusServer.start(config, List.of())) {
-            server.services().targets().register("sqs", (Targets.Arn arn, Targets.Message m) -> {
-                delivered.incrementAndGet();
-                return null;
-            });
             String endpoint = "http://127.0.0.1:" + server.port() + "/";
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            String topic = call(http, endpoint, "Action=CreateTopic&Name=bench").replaceAll("(?s).*<TopicArn>([^<]+)</TopicArn>.*", "$1");
+            String topic = call(http, endpoint, "sns", "Action=CreateTopic&Name=bench").replaceAll("(?s).*<TopicArn>([^<]+)</TopicArn>.*", "$1");
+            List<String> queues = new ArrayList<>();
             for (int i = 0; i < subscribers; i++) {
-                call(http, endpoint, "Action=Subscribe&Protocol=sqs&TopicArn=" + enc(topic) + "&Endpoint=" + enc("arn:aws:sqs:us-east-1:000000000000:q" + i));
+                queues.add(call(http, endpoint, "sqs", "Action=CreateQueue&QueueName=q" + i).replaceAll("(?s).*<QueueUrl>([^<]+)</QueueUrl>.*", "$1"));
+                call(http, endpoint, "sns", "Action=Subscribe&Protocol=sqs&TopicArn=" + enc(topic) + "&Endpoint=" + enc("arn:aws:sqs:us-east-1:000000000000:q" + i));
             }
+            LongSupplier delivered = () -> {
+                long n = 0;
+                for (String q : queues) {
+                    String r = call(http, endpoint, "sqs", "Action=GetQueueAttributes&AttributeName.1=ApproximateNumberOfMessages&QueueUrl=" + enc(q));
+                    n += Long.parseLong(r.replaceAll("(?s).*<Value>(\\d+)</Value>.*", "$1"));
+                }
+                return n;
+            };
             String publish = "Action=Publish&TopicArn=" + enc(topic) + "&Message=" + enc("{\"order\":12345,\"status\":\"shipped\",\"note\":\"a typical small event\"}")
                     + "&MessageAttributes.entry.1.Name=kind&MessageAttributes.entry.1.Value.DataType=String&MessageAttributes.entry.1.Value.StringValue=order";
             // Warm-up: the JIT, the connection pool.
             run(http, endpoint, publish, clients, 3, new AtomicLong());
             waitFor(delivered, -1);
-            delivered.set(0);
+            long before = delivered.getAsLong();
 
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
@@ -62,13 +65,13 @@ public class SnsBench {
             long t0 = System.nanoTime();
             long clientCpu = run(http, endpoint, publish, clients, seconds, published);
             long t1 = System.nanoTime();
-            long lastDelivery = waitFor(delivered, published.get() * subscribers);
+            long lastDelivery = waitFor(delivered, before + published.get() * subscribers);
             long cpu = os.getProcessCpuTime() - cpu0 - clientCpu;
             double elapsed = (t1 - t0) / 1e9;
             System.out.printf("%s, %d clients, %d subscribers, %d s%n", durable ? "durable" : "ephemeral", clients, subscribers, seconds);
             System.out.printf("publishes:             %,d (%,.0f/s)%n", published.get(), published.get() / elapsed);
-            System.out.printf("deliveries:            %,d, all done %.2f s after the last publish (%,.0f/s overall)%n", delivered.get(),
-                    (lastDelivery - t1) / 1e9, delivered.get() / ((lastDelivery - t0) / 1e9));
+            System.out.printf("deliveries:            %,d, all done %.2f s after the last publish (%,.0f/s overall)%n", published.get() * subscribers,
+                    (lastDelivery - t1) / 1e9, published.get() * subscribers / ((lastDelivery - t0) / 1e9));
             System.out.printf("server CPU per publish: %.0f us (incl. %d deliveries; clients' CPU %.0f us per publish excluded)%n",
                     cpu / 1e3 / published.get(), subscribers, clientCpu / 1e3 / published.get());
         } finally {
@@ -84,16 +87,20 @@ public class SnsBench {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    static String call(HttpClient http, String endpoint, String form) throws Exception {
-        HttpResponse<String> r = http.send(request(endpoint, form), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) throw new IllegalStateException(r.statusCode() + " " + r.body());
-        return r.body();
+    static String call(HttpClient http, String endpoint, String service, String form) {
+        try {
+            HttpResponse<String> r = http.send(request(endpoint, service, form), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) throw new IllegalStateException(r.statusCode() + " " + r.body());
+            return r.body();
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
-    static HttpRequest request(String endpoint, String form) {
+    static HttpRequest request(String endpoint, String service, String form) {
         // Routed by the SigV4 scope, as the CLI's requests are; Nimbus does not verify signatures.
         return HttpRequest.newBuilder(URI.create(endpoint)).header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-                .header("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-1/sns/aws4_request, "
+                .header("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-1/" + service + "/aws4_request, "
                         + "SignedHeaders=content-type;host;x-amz-date, Signature=" + "0".repeat(64))
                 .POST(HttpRequest.BodyPublishers.ofString(form)).build();
     }
@@ -106,7 +113,7 @@ public class SnsBench {
         List<Thread> ts = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
             ts.add(Thread.ofPlatform().start(() -> {
-                HttpRequest req = request(endpoint, form);
+                HttpRequest req = request(endpoint, "sns", form);
                 while (!stop.get()) {
                     try {
                         HttpResponse<Void> r = http.send(req, HttpResponse.BodyHandlers.discarding());
@@ -126,14 +133,14 @@ public class SnsBench {
     }
 
     /** Waits until the count reaches the target (or, with -1, stops growing); returns when it did, in nanoTime. */
-    static long waitFor(AtomicLong count, long target) throws InterruptedException {
+    static long waitFor(LongSupplier count, long target) throws InterruptedException {
         long last = -1, at = System.nanoTime();
-        while (target < 0 ? count.get() != last : count.get() < target) {
-            if (count.get() != last) {
-                last = count.get();
+        for (long n = count.getAsLong(); target < 0 ? n != last : n < target; n = count.getAsLong()) {
+            if (n != last) {
+                last = n;
                 at = System.nanoTime();
             }
-            Thread.sleep(target < 0 ? 500 : 1);
+            Thread.sleep(target < 0 ? 500 : 20);
         }
         return target < 0 ? at : System.nanoTime();
     }

@@ -12,6 +12,7 @@ import dev.nimbus.services.lambda.LambdaService;
 import dev.nimbus.services.logs.LogsService;
 import dev.nimbus.services.sns.SnsService;
 import dev.nimbus.services.s3.S3Service;
+import dev.nimbus.services.sqs.SqsService;
 import dev.nimbus.services.sts.StsService;
 import dev.nimbus.store.Store;
 import dev.nimbus.protocol.HttpRequest;
@@ -34,6 +35,7 @@ public final class ServiceSet implements AutoCloseable {
     private final SnsService sns;
     private final S3Service s3;
     private final DynamoDbService dynamodb;
+    private final SqsService sqs;
 
     public ServiceSet(Store store) {
         this(store, List.of(), () -> "http://127.0.0.1:4566", null);
@@ -66,8 +68,12 @@ public final class ServiceSet implements AutoCloseable {
         Streams ddbStreams = new Streams(store);
         this.dynamodb = new DynamoDbService(store, ddbStreams);
         dynamodb.startTtlSweep();
+        this.sqs = new SqsService(store, endpoint);
+        sqs.publishMetricsTo(cloudwatch.metrics());
+        targets.register("sqs", sqs::accept);
+        lambda.readQueues(sqs.messages());
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, sns, s3,
-                dynamodb, ddbStreams)) operations.register(s);
+                dynamodb, ddbStreams, sqs)) operations.register(s);
         for (AwsService s : extra) operations.register(s);
     }
 
@@ -109,6 +115,7 @@ public final class ServiceSet implements AutoCloseable {
         sns.close();
         lambda.close();
         s3.close();
+        sqs.close();
         cloudwatch.close();
         logs.close();
         dynamodb.close();

@@ -87,6 +87,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private final ProvisionedConcurrency provisioned;
     private volatile LambdaLimits limits = LambdaLimits.defaults();
     private final RegionalConcurrency regional = new RegionalConcurrency(limits);
+    private final EventSourceMappings eventSourceMappings = new EventSourceMappings(this);
 
     /** Where invocations publish their AWS/Lambda metrics (CloudWatch), once set. */
     private volatile dev.nimbus.services.cloudwatch.LambdaMetrics metrics;
@@ -148,10 +149,16 @@ public final class LambdaService implements AwsService, AutoCloseable {
         }
     }
 
+    /** SQS queues as sources of event source mappings. */
+    public void readQueues(dev.nimbus.services.QueueMessages sqs) {
+        eventSourceMappings.source("sqs", new SqsEventSource(sqs));
+    }
+
     /** Starts running stored asynchronous events; called once the server listens, as functions call back into it. */
     public void start() {
         async.start();
         provisioned.start();
+        eventSourceMappings.start();
     }
 
     @Override
@@ -180,6 +187,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
                 .add("GetFunctionEventInvokeConfig", eventInvokeConfigs::get)
                 .add("DeleteFunctionEventInvokeConfig", eventInvokeConfigs::delete)
                 .add("ListFunctionEventInvokeConfigs", eventInvokeConfigs::list);
+        eventSourceMappings.register(ops);
         versions.register(ops);
         layers.register(ops);
         urls.register(ops);
@@ -800,6 +808,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     @Override
     public void close() {
         async.close(); // first, and outside the lock, which events still running may need
+        eventSourceMappings.close();
         closeEnvironments();
         if (metrics != null) metrics.close(); // the last tallies, before the store closes
     }

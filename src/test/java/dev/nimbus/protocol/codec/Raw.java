@@ -20,7 +20,7 @@ import java.util.Map;
  * Requests the SDKs cannot make (malformed bodies, missing required members, protocols an SDK
  * version does not speak), sent as plain HTTP, and a CBOR reader that keeps tags visible.
  */
-final class Raw {
+public final class Raw {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final CBORFactory CBOR = new CBORFactory();
 
@@ -35,11 +35,11 @@ final class Raw {
     private Raw() {}
 
     /** A SigV4 Authorization header naming the service: what routing reads (signatures are not verified). */
-    static String auth(String service) {
+    public static String auth(String service) {
         return "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/" + service + "/aws4_request, SignedHeaders=host, Signature=00";
     }
 
-    static HttpResponse<byte[]> post(URI endpoint, String path, byte[] body, String... headers) {
+    public static HttpResponse<byte[]> post(URI endpoint, String path, byte[] body, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(endpoint.resolve(path)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (headers.length > 0) b.headers(headers);
         try {

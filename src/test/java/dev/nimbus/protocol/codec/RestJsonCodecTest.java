@@ -19,16 +19,17 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.Architecture;
 import software.amazon.awssdk.services.lambda.model.CreateEventSourceMappingResponse;
-import software.amazon.awssdk.services.lambda.model.EventSourcePosition;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 import software.amazon.awssdk.services.lambda.model.LambdaException;
 import software.amazon.awssdk.services.lambda.model.ListVersionsByFunctionResponse;
 import software.amazon.awssdk.services.lambda.model.PublishLayerVersionResponse;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.Runtime;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
- * rest-json through the real Lambda SDK against test-only operations ({@link EchoLambda}) and the built-in ones, and
+ * rest-json through the real Lambda SDK against the built-in operations, and
  * API Gateway's wire format over raw HTTP (no API Gateway SDK is among the test dependencies).
  */
 class RestJsonCodecTest {
@@ -39,7 +40,7 @@ class RestJsonCodecTest {
 
     @BeforeAll
     static void start() {
-        nimbus = TestServer.start(new EchoLambda(), new EchoApiGateway.V1(), new EchoApiGateway.V2());
+        nimbus = TestServer.start(new EchoApiGateway.V1(), new EchoApiGateway.V2());
         lambda = nimbus.client(LambdaClient.builder());
     }
 
@@ -87,11 +88,17 @@ class RestJsonCodecTest {
 
     @Test
     void timestampsRoundTripAsEpochSeconds() {
-        Instant start = Instant.parse("2024-03-01T10:15:30.500Z");
-        CreateEventSourceMappingResponse r = lambda.createEventSourceMapping(b -> b.functionName("f")
-                .eventSourceArn("arn:aws:kinesis:us-east-1:000000000000:stream/s").startingPosition(EventSourcePosition.AT_TIMESTAMP)
-                .startingPositionTimestamp(start).batchSize(7));
-        assertEquals(start.plusSeconds(86_400), r.lastModified());
+        // The real CreateEventSourceMapping: its 202 answer carries LastModified, epoch seconds in the JSON body.
+        lambda.createFunction(b -> b.functionName("mapped").role("arn:aws:iam::000000000000:role/r").runtime(Runtime.PYTHON3_12).handler("app.handler")
+                .code(c -> c.zipFile(SdkBytes.fromByteArray(zip("app.py", "v = 1")))));
+        String queueArn;
+        try (SqsClient sqs = nimbus.client(SqsClient.builder())) {
+            String url = sqs.createQueue(b -> b.queueName("mapped")).queueUrl();
+            queueArn = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
+        }
+        Instant before = Instant.now().minusSeconds(1);
+        CreateEventSourceMappingResponse r = lambda.createEventSourceMapping(b -> b.functionName("mapped").eventSourceArn(queueArn).batchSize(7).enabled(false));
+        assertTrue(!r.lastModified().isBefore(before) && !r.lastModified().isAfter(Instant.now().plusSeconds(1)), r.lastModified().toString());
         assertEquals(7, r.batchSize());
         assertEquals(202, r.sdkHttpResponse().statusCode());
     }

@@ -21,6 +21,7 @@ import software.amazon.awssdk.services.cloudwatch.model.ComparisonOperator;
 import software.amazon.awssdk.services.cloudwatch.model.StateValue;
 import software.amazon.awssdk.services.cloudwatch.model.Statistic;
 import software.amazon.awssdk.services.sns.SnsClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sns.model.BatchEntryIdsNotDistinctException;
 import software.amazon.awssdk.services.sns.model.InvalidParameterException;
 import software.amazon.awssdk.services.sns.model.InvalidParameterValueException;
@@ -31,23 +32,26 @@ import software.amazon.awssdk.services.sns.model.PublishBatchResponse;
 import software.amazon.awssdk.services.sns.model.PublishResponse;
 import software.amazon.awssdk.services.sns.model.TooManyEntriesInBatchRequestException;
 
-/** Publish and PublishBatch through the SDK, delivered to queues (a test receiver in place of SQS): envelopes, raw delivery, filters, FIFO, dead letters. */
+/** Publish and PublishBatch through the SDK, delivered to real SQS queues: envelopes, raw delivery, filters, FIFO, dead letters. */
 class SnsPublishTest {
     static final String Q = "arn:aws:sqs:us-east-1:000000000000:";
     static TestServer nimbus;
     static SnsClient sns;
-    static Received received = new Received();
+    static SqsClient sqs;
+    static Received received;
 
     @BeforeAll
     static void start() {
         nimbus = TestServer.start();
-        nimbus.server.services().targets().register("sqs", received);
         sns = nimbus.client(SnsClient.builder());
+        sqs = nimbus.client(SqsClient.builder());
+        received = new Received(sqs);
     }
 
     @AfterAll
     static void stop() {
         sns.close();
+        sqs.close();
         nimbus.close();
     }
 
@@ -56,6 +60,7 @@ class SnsPublishTest {
     }
 
     static String subscribe(String topic, String queue, Map<String, String> attributes) {
+        received.create(Q + queue);
         return sns.subscribe(b -> b.topicArn(topic).protocol("sqs").endpoint(Q + queue).attributes(attributes)).subscriptionArn();
     }
 
@@ -226,15 +231,16 @@ class SnsPublishTest {
     @Test
     void undeliverableMessagesGoToTheSubscriptionsDeadLetterQueue() throws Exception {
         String topic = topic("redrive");
-        received.refused.add(Q + "deleted");
+        received.create(Q + "dlq");
         subscribe(topic, "deleted", Map.of("RedrivePolicy", "{\"deadLetterTargetArn\":\"" + Q + "dlq\"}"));
+        received.delete(Q + "deleted");
         String id = sns.publish(b -> b.topicArn(topic).message("lost?").messageAttributes(Map.of("k", string("v")))).messageId();
         Targets.Message dead = received.await(Q + "dlq", 1).get(0);
         JsonNode e = Values.JSON.readTree(dead.body());
         assertEquals(id, e.get("MessageId").asText());
         assertEquals("lost?", e.get("Message").asText());
         assertEquals(Map.of("k", "v"), dead.attributes());
-        assertTrue(received.to(Q + "deleted").isEmpty());
+        assertTrue(received.got(Q + "deleted").isEmpty());
     }
 
     @Test

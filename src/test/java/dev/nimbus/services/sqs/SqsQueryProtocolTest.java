@@ -1,4 +1,4 @@
-package dev.nimbus.protocol.codec;
+package dev.nimbus.services.sqs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nimbus.protocol.Values;
+import dev.nimbus.protocol.codec.Raw;
 import dev.nimbus.testing.TestServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -28,13 +29,13 @@ import org.w3c.dom.Node;
  * SQS's own names (Attribute.1.Name, MessageAttribute.1.Value.StringValue) in, XML in SQS's
  * namespace out, legacy error codes. Sent as the query clients send them, as plain HTTP.
  */
-class QuerySqsTest {
+class SqsQueryProtocolTest {
     static final String NS = "http://queue.amazonaws.com/doc/2012-11-05/";
     static TestServer nimbus;
 
     @BeforeAll
     static void start() {
-        nimbus = TestServer.start(new SqsTestService());
+        nimbus = TestServer.start();
     }
 
     @AfterAll
@@ -97,12 +98,21 @@ class QuerySqsTest {
     @Test
     void createQueueWithAttributesAndReadThemBack() {
         String url = createQueue("query-attrs");
-        assertEquals("https://sqs.us-east-1.amazonaws.com/000000000000/query-attrs", url);
+        assertEquals("http://sqs.us-east-1.localhost:" + nimbus.port() + "/000000000000/query-attrs", url);
         Element r = result(query("Action=GetQueueAttributes&QueueUrl=" + url + "&AttributeName.1=All"), "GetQueueAttributes");
         // A flattened map: one <Attribute><Name/><Value/></Attribute> per entry, no wrapper.
         Map<String, String> attributes = new LinkedHashMap<>();
         for (Element a : children(r, "Attribute")) attributes.put(text(a, "Name"), text(a, "Value"));
-        assertEquals(Map.of("VisibilityTimeout", "45", "DelaySeconds", "5", "Tags", "{\"team\":\"core\"}"), attributes);
+        assertEquals("45", attributes.get("VisibilityTimeout"));
+        assertEquals("5", attributes.get("DelaySeconds"));
+        assertEquals("arn:aws:sqs:us-east-1:000000000000:query-attrs", attributes.get("QueueArn"));
+        assertEquals("0", attributes.get("ApproximateNumberOfMessages"));
+        assertEquals("262144", attributes.get("MaximumMessageSize"));
+
+        r = result(query("Action=ListQueueTags&QueueUrl=" + url), "ListQueueTags");
+        Element tag = child(r, "Tag");
+        assertEquals("team", text(tag, "Key"));
+        assertEquals("core", text(tag, "Value"));
 
         r = result(query("Action=GetQueueAttributes&QueueUrl=" + url + "&AttributeName.1=DelaySeconds"), "GetQueueAttributes");
         assertEquals(1, children(r, "Attribute").size());
@@ -114,8 +124,8 @@ class QuerySqsTest {
         createQueue("query-list-b");
         Element r = result(query("Action=ListQueues&QueueNamePrefix=query-list-"), "ListQueues");
         List<String> urls = children(r, "QueueUrl").stream().map(Node::getTextContent).toList();
-        assertEquals(List.of("https://sqs.us-east-1.amazonaws.com/000000000000/query-list-a",
-                "https://sqs.us-east-1.amazonaws.com/000000000000/query-list-b"), urls);
+        String base = "http://sqs.us-east-1.localhost:" + nimbus.port() + "/000000000000/";
+        assertEquals(List.of(base + "query-list-a", base + "query-list-b"), urls);
     }
 
     @Test
@@ -127,7 +137,7 @@ class QuerySqsTest {
                 "SendMessage");
         String id = text(sent, "MessageId");
 
-        Element r = result(query("Action=ReceiveMessage&QueueUrl=" + url + "&MessageAttributeName.1=All&MaxNumberOfMessages=5"), "ReceiveMessage");
+        Element r = result(query("Action=ReceiveMessage&QueueUrl=" + url + "&MessageAttributeName.1=All&MaxNumberOfMessages=5&WaitTimeSeconds=10"), "ReceiveMessage");
         Element m = child(r, "Message");
         assertEquals(id, text(m, "MessageId"));
         assertEquals("hello & <world>", text(m, "Body"));
@@ -175,6 +185,20 @@ class QuerySqsTest {
         assertEquals(200, res.statusCode());
         assertNull(res.headers().firstValue("x-amzn-query-error").orElse(null));
         assertEquals("{\"Attributes\":{\"VisibilityTimeout\":\"45\"}}", new String(res.body(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void requestsPostedToTheQueueUrlPathAreRouted() throws IOException {
+        String url = createQueue("query-path");
+        HttpResponse<byte[]> q = Raw.post(nimbus.endpoint(), "/000000000000/query-path",
+                ("Action=SendMessage&QueueUrl=" + url + "&MessageBody=via-path&Version=2012-11-05").getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/x-www-form-urlencoded; charset=utf-8", "Authorization", Raw.auth("sqs"));
+        assertFalse(text(result(q, "SendMessage"), "MessageId").isEmpty());
+        HttpResponse<byte[]> j = Raw.post(nimbus.endpoint(), "/000000000000/query-path",
+                ("{\"QueueUrl\":\"" + url + "\",\"WaitTimeSeconds\":5}").getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/x-amz-json-1.0", "X-Amz-Target", "AmazonSQS.ReceiveMessage", "Authorization", Raw.auth("sqs"));
+        assertEquals(200, j.statusCode());
+        assertEquals("via-path", Values.JSON.readTree(j.body()).path("Messages").path(0).path("Body").asText());
     }
 
     @Test

@@ -1,0 +1,82 @@
+package dev.nimbus.services.sqs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The digests SQS returns and SDKs verify: MD5OfMessageBody is the MD5 of the body's UTF-8 bytes;
+ * MD5OfMessageAttributes is the MD5 of the attributes sorted by name, each encoded as
+ * length-prefixed (4 bytes, big-endian) name, length-prefixed data type, one transport byte
+ * (1 for String and Number, 2 for Binary) and the length-prefixed value.
+ */
+final class Md5 {
+    private Md5() {}
+
+    static String of(String text) {
+        return hex(digest().digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Over attributes in the json model's shape ({name: {DataType, StringValue | BinaryValue (base64)}}); null when there are none. */
+    static String ofAttributes(JsonNode attributes) {
+        if (attributes == null || attributes.isEmpty()) return null;
+        Map<String, JsonNode> sorted = new TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = attributes.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            sorted.put(e.getKey(), e.getValue());
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        sorted.forEach((name, value) -> {
+            String type = value.path("DataType").asText();
+            field(out, name.getBytes(StandardCharsets.UTF_8));
+            field(out, type.getBytes(StandardCharsets.UTF_8));
+            if (type.startsWith("Binary")) {
+                out.write(2);
+                field(out, Base64.getDecoder().decode(value.path("BinaryValue").asText()));
+            } else {
+                out.write(1);
+                field(out, value.path("StringValue").asText().getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        return hex(digest().digest(out.toByteArray()));
+    }
+
+    /** MD5OfMessageSystemAttributes: the same encoding over AWSTraceHeader, the one system attribute senders set. */
+    static String ofTraceHeader(String traceHeader) {
+        if (traceHeader == null) return null;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        field(out, "AWSTraceHeader".getBytes(StandardCharsets.UTF_8));
+        field(out, "String".getBytes(StandardCharsets.UTF_8));
+        out.write(1);
+        field(out, traceHeader.getBytes(StandardCharsets.UTF_8));
+        return hex(digest().digest(out.toByteArray()));
+    }
+
+    private static void field(ByteArrayOutputStream out, byte[] bytes) {
+        int n = bytes.length;
+        out.write(n >>> 24);
+        out.write(n >>> 16);
+        out.write(n >>> 8);
+        out.write(n);
+        out.writeBytes(bytes);
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
+    }
+}

@@ -1,0 +1,94 @@
+package dev.nimbus.services.sqs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nimbus.protocol.Values;
+
+/**
+ * One message of a queue. What was sent never changes (stored once in {@code sqs.messages}); its
+ * delivery state (when it is visible again, how often it was received, the current receipt
+ * token) is stored apart in {@code sqs.states}, so a receive rewrites a few bytes, not the body.
+ * Mutable fields are guarded by the queue's lock.
+ */
+final class Message {
+    final long seq;
+    final String id;
+    final String body;
+    /** MessageAttributes as the json model spells them (StringValue / BinaryValue as base64 text, DataType), or null */
+    final ObjectNode attributes;
+    final String md5OfBody;
+    final String md5OfAttributes;
+    /** AWSTraceHeader, the one system attribute a sender may set, or null */
+    final String traceHeader;
+    final String senderId;
+    final long sent;
+    final String groupId;
+    final String dedupId;
+    /** the queue this message was moved from to a dead-letter queue, or null */
+    final String deadLetterSource;
+
+    long visibleAt;
+    int receiveCount;
+    long firstReceive;
+    /** the token of the latest receipt handle; null until received */
+    String token;
+
+    Message(long seq, String id, String body, ObjectNode attributes, String md5OfBody, String md5OfAttributes, String traceHeader,
+            String senderId, long sent, String groupId, String dedupId, String deadLetterSource, long visibleAt) {
+        this.seq = seq;
+        this.id = id;
+        this.body = body;
+        this.attributes = attributes;
+        this.md5OfBody = md5OfBody;
+        this.md5OfAttributes = md5OfAttributes;
+        this.traceHeader = traceHeader;
+        this.senderId = senderId;
+        this.sent = sent;
+        this.groupId = groupId;
+        this.dedupId = dedupId;
+        this.deadLetterSource = deadLetterSource;
+        this.visibleAt = visibleAt;
+    }
+
+    /** A copy for another queue (a dead-letter queue or a move task's destination), delivery state reset. */
+    Message movedTo(long newSeq, String source, long now) {
+        return new Message(newSeq, id, body, attributes, md5OfBody, md5OfAttributes, traceHeader, senderId, sent, groupId, dedupId, source, now);
+    }
+
+    ObjectNode toJson() {
+        ObjectNode n = Values.object().put("id", id).put("body", body).put("md5", md5OfBody).put("sent", sent).put("visibleAt", visibleAt)
+                .put("sender", senderId);
+        if (attributes != null) {
+            n.set("attributes", attributes);
+            n.put("md5Attributes", md5OfAttributes);
+        }
+        if (traceHeader != null) n.put("trace", traceHeader);
+        if (groupId != null) n.put("group", groupId);
+        if (dedupId != null) n.put("dedup", dedupId);
+        if (deadLetterSource != null) n.put("dlqSource", deadLetterSource);
+        return n;
+    }
+
+    ObjectNode stateJson() {
+        return Values.object().put("visibleAt", visibleAt).put("count", receiveCount).put("first", firstReceive).put("token", token);
+    }
+
+    static Message fromJson(long seq, JsonNode n, JsonNode state) {
+        Message m = new Message(seq, n.get("id").asText(), n.get("body").asText(),
+                n.has("attributes") ? (ObjectNode) n.get("attributes") : null, n.get("md5").asText(), text(n, "md5Attributes"),
+                text(n, "trace"), n.path("sender").asText(), n.get("sent").asLong(), text(n, "group"), text(n, "dedup"), text(n, "dlqSource"),
+                n.get("visibleAt").asLong());
+        if (state != null) {
+            m.visibleAt = state.get("visibleAt").asLong();
+            m.receiveCount = state.get("count").asInt();
+            m.firstReceive = state.get("first").asLong();
+            m.token = text(state, "token");
+        }
+        return m;
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+}

@@ -1,0 +1,498 @@
+package dev.nimbus.services.sqs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nimbus.protocol.AwsException;
+import dev.nimbus.store.Store;
+import dev.nimbus.store.Table;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+/**
+ * One queue: its messages in memory, indexed for receiving (visible ones in send order, the
+ * others by the time they become visible), and in the store on every change: a send writes the
+ * message, a receive its new delivery state, a delete removes both. At start the index is rebuilt
+ * from the store, so a restart or kill -9 loses no acknowledged send and revives no acknowledged
+ * delete. Long polls wait on a condition signalled by sends and by visibility changes, with a
+ * timeout at the next message's visibility: no polling loop.
+ */
+final class Queue {
+    static final String MESSAGES = "sqs.messages";
+    static final String STATES = "sqs.states";
+    /** FIFO deduplication interval and ReceiveRequestAttemptId lifetime. */
+    static final long FIVE_MINUTES = 5 * 60_000;
+
+    /** A message handed out by a receive, with the delivery state as of that receive. */
+    record Delivery(Message message, String receiptHandle, int receiveCount, long firstReceive) {}
+
+    private record Due(long at, long seq) {}
+
+    private record Dedup(Message message, long expires) {}
+
+    private record Attempt(List<Delivery> deliveries, long expires) {}
+
+    final String key;
+    final String account;
+    final String region;
+    final String name;
+    final String arn;
+    final boolean fifo;
+    private final Store store;
+    private final Table messages;
+    private final Table states;
+    private final LongSupplier clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    /** Monotonic sequence numbers that start from the clock (microseconds), so a queue deleted and created again never reuses one. */
+    private final AtomicLong lastSeq;
+    private volatile QueueConfig config;
+
+    private final Map<Long, Message> all = new HashMap<>();
+    private final TreeMap<Long, Message> ready = new TreeMap<>();
+    private final PriorityQueue<Due> pending = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
+    private final Set<Long> inFlight = new HashSet<>();
+    /** FIFO: groups with a message in flight, and how many; their other messages wait. */
+    private final Map<String, Integer> lockedGroups = new HashMap<>();
+    private final Map<String, Dedup> dedup = new HashMap<>();
+    private final Map<String, Attempt> attempts = new HashMap<>();
+    private long lastPurge;
+    private boolean deleted;
+
+    Queue(String account, String region, String name, QueueConfig config, Store store, LongSupplier clock) {
+        this.account = account;
+        this.region = region;
+        this.name = name;
+        this.key = account + "/" + region + "/" + name;
+        this.arn = "arn:aws:sqs:" + region + ":" + account + ":" + name;
+        this.fifo = name.endsWith(".fifo");
+        this.config = config;
+        this.store = store;
+        this.messages = store.table(MESSAGES);
+        this.states = store.table(STATES);
+        this.clock = clock;
+        this.lastSeq = new AtomicLong(clock.getAsLong() * 1000);
+    }
+
+    QueueConfig config() {
+        return config;
+    }
+
+    void config(QueueConfig c) {
+        config = c;
+    }
+
+    private String row(long seq) {
+        return key + "/" + String.format("%016x", seq);
+    }
+
+    long nextSeq() {
+        long now = clock.getAsLong() * 1000;
+        return lastSeq.updateAndGet(prev -> Math.max(prev + 1, now));
+    }
+
+    /** Rebuilds the index from the store (at start). */
+    void load() {
+        String prefix = key + "/";
+        Map<String, JsonNode> stateRows = new HashMap<>();
+        for (Iterator<Table.Entry> it = states.iterate(prefix, null, 1000); it.hasNext(); ) {
+            Table.Entry e = it.next();
+            stateRows.put(e.key(), e.json());
+        }
+        long now = clock.getAsLong();
+        lock.lock();
+        try {
+            for (Iterator<Table.Entry> it = messages.iterate(prefix, null, 1000); it.hasNext(); ) {
+                Table.Entry e = it.next();
+                long seq = Long.parseUnsignedLong(e.key().substring(prefix.length()), 16);
+                Message m = Message.fromJson(seq, e.json(), stateRows.remove(e.key()));
+                lastSeq.accumulateAndGet(seq, Math::max);
+                if (m.receiveCount > 0 && m.visibleAt > now) {
+                    inFlight.add(seq);
+                    if (fifo) lockedGroups.merge(m.groupId, 1, Integer::sum);
+                }
+                index(m, now);
+                if (fifo && m.dedupId != null && m.sent + FIVE_MINUTES > now) dedup.put(dedupKey(m.groupId, m.dedupId), new Dedup(m, m.sent + FIVE_MINUTES));
+            }
+        } finally {
+            lock.unlock();
+        }
+        // States left without a message: a receive raced a delete; nothing refers to them.
+        if (!stateRows.isEmpty()) store.transaction(() -> stateRows.keySet().forEach(states::delete));
+    }
+
+    private void index(Message m, long now) {
+        all.put(m.seq, m);
+        if (m.visibleAt <= now && !inFlight.contains(m.seq)) ready.put(m.seq, m);
+        else pending.add(new Due(m.visibleAt, m.seq));
+    }
+
+    private String dedupKey(String group, String dedupId) {
+        return "messageGroup".equals(config.deduplicationScope()) ? group + "\n" + dedupId : dedupId;
+    }
+
+    /** A new message for this queue, not yet stored. */
+    Message draft(String body, ObjectNode attributes, String traceHeader, String sender, int delaySeconds, String group, String dedupId) {
+        long now = clock.getAsLong();
+        return new Message(nextSeq(), UUID.randomUUID().toString(), body, attributes, Md5.of(body), Md5.ofAttributes(attributes), traceHeader,
+                sender, now, group, dedupId, null, now + delaySeconds * 1000L);
+    }
+
+    /** Sends: the message is stored before this returns. A FIFO duplicate within five minutes returns the original instead. */
+    Message send(Message m) {
+        lock.lock();
+        try {
+            checkExists();
+            long now = clock.getAsLong();
+            if (fifo && m.dedupId != null) {
+                Dedup d = dedup.get(dedupKey(m.groupId, m.dedupId));
+                if (d != null && d.expires > now) return d.message;
+                if (dedup.size() > 10_000) dedup.values().removeIf(x -> x.expires <= now);
+                dedup.put(dedupKey(m.groupId, m.dedupId), new Dedup(m, now + FIVE_MINUTES));
+            }
+            messages.put(row(m.seq), Table.toBytes(m.toJson()));
+            index(m, now);
+            if (m.visibleAt <= now) changed.signalAll();
+            return m;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stores the message in the caller's transaction; the returned Runnable makes it receivable once that commits. */
+    Runnable stage(Message m) {
+        messages.put(row(m.seq), Table.toBytes(m.toJson()));
+        return () -> adopt(m);
+    }
+
+    /** Indexes a message already stored (a staged send, a dead-letter move). */
+    void adopt(Message m) {
+        lock.lock();
+        try {
+            if (deleted) return;
+            index(m, clock.getAsLong());
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Asked before a receive hands a message out. When the message has been received
+     * maxReceiveCount times it is moved (stored in the dead-letter queue, forgotten here, in one
+     * transaction) and what indexes it there is returned, to run once this queue's lock is
+     * released (two queues may each be the other's dead-letter queue); else null.
+     */
+    interface Redrive {
+        Runnable move(Queue from, Message m);
+    }
+
+    /**
+     * Receives up to {@code max} messages, waiting up to {@code waitMillis} for the first;
+     * each is invisible for {@code visibilitySeconds}. Messages received maxReceiveCount times
+     * already go to the dead-letter queue instead ({@code redrive} does that inside the lock).
+     */
+    List<Delivery> receive(int max, int visibilitySeconds, long waitMillis, String attemptId, Redrive redrive) {
+        long deadline = clock.getAsLong() + waitMillis;
+        List<Runnable> moved = new ArrayList<>();
+        lock.lock();
+        try {
+            while (true) {
+                checkExists();
+                long now = clock.getAsLong();
+                promote(now);
+                if (attemptId != null) {
+                    List<Delivery> again = replay(attemptId, now);
+                    if (again != null) return again;
+                }
+                List<Delivery> out = pick(max, visibilitySeconds, now, redrive, moved);
+                if (!out.isEmpty() || now >= deadline) {
+                    if (attemptId != null && !out.isEmpty()) attempts.put(attemptId, new Attempt(out, now + FIVE_MINUTES));
+                    return out;
+                }
+                long wake = deadline;
+                if (!pending.isEmpty()) wake = Math.min(wake, pending.peek().at);
+                try {
+                    changed.await(Math.max(1, wake - now), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return List.of();
+                }
+            }
+        } finally {
+            lock.unlock();
+            moved.forEach(Runnable::run);
+        }
+    }
+
+    /** The same messages and receipt handles again for a retried FIFO receive, while all are still in flight with them. */
+    private List<Delivery> replay(String attemptId, long now) {
+        attempts.values().removeIf(a -> a.expires <= now);
+        Attempt a = attempts.get(attemptId);
+        if (a == null) return null;
+        for (Delivery d : a.deliveries) {
+            Message m = all.get(d.message().seq);
+            if (m == null || !inFlight.contains(m.seq) || !token(d.receiptHandle()).equals(m.token)) return null;
+        }
+        return a.deliveries;
+    }
+
+    private void promote(long now) {
+        while (!pending.isEmpty() && pending.peek().at <= now) {
+            Due d = pending.poll();
+            Message m = all.get(d.seq);
+            if (m == null || m.visibleAt != d.at) continue; // deleted, or its visibility changed since
+            if (inFlight.remove(m.seq) && fifo) unlockGroup(m.groupId);
+            ready.put(m.seq, m);
+        }
+    }
+
+    private void unlockGroup(String group) {
+        lockedGroups.computeIfPresent(group, (g, n) -> n == 1 ? null : n - 1);
+    }
+
+    private List<Delivery> pick(int max, int visibilitySeconds, long now, Redrive redrive, List<Runnable> moved) {
+        List<Delivery> out = new ArrayList<>();
+        long retention = config.retentionSeconds() * 1000L;
+        Set<String> groupsTaken = fifo ? new HashSet<>() : Set.of();
+        List<Message> expired = new ArrayList<>();
+        Iterator<Message> it = ready.values().iterator();
+        while (it.hasNext() && out.size() < max) {
+            Message m = it.next();
+            if (m.sent + retention <= now) {
+                it.remove();
+                expired.add(m);
+                continue;
+            }
+            if (fifo && lockedGroups.containsKey(m.groupId) && !groupsTaken.contains(m.groupId)) continue;
+            Runnable move = redrive == null ? null : redrive.move(this, m);
+            if (move != null) {
+                it.remove();
+                all.remove(m.seq);
+                moved.add(move);
+                continue;
+            }
+            it.remove();
+            m.receiveCount++;
+            if (m.firstReceive == 0) m.firstReceive = now;
+            m.visibleAt = now + visibilitySeconds * 1000L;
+            m.token = UUID.randomUUID().toString();
+            inFlight.add(m.seq);
+            pending.add(new Due(m.visibleAt, m.seq));
+            if (fifo) {
+                groupsTaken.add(m.groupId);
+                lockedGroups.merge(m.groupId, 1, Integer::sum);
+            }
+            out.add(new Delivery(m, handle(m), m.receiveCount, m.firstReceive));
+        }
+        if (out.isEmpty() && expired.isEmpty()) return out;
+        store.transaction(() -> {
+            for (Delivery d : out) states.put(row(d.message().seq), Table.toBytes(d.message().stateJson()));
+            for (Message m : expired) {
+                all.remove(m.seq);
+                messages.delete(row(m.seq));
+                states.delete(row(m.seq));
+            }
+        });
+        return out;
+    }
+
+    /** Removes a message for a move to a dead-letter queue; the caller stores the copy in the same transaction. */
+    void forget(Message m) {
+        messages.delete(row(m.seq));
+        states.delete(row(m.seq));
+    }
+
+    private String handle(Message m) {
+        String raw = key + "\t" + Long.toHexString(m.seq) + "\t" + m.token;
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The parts of a receipt handle of this queue: [seq, token]; ReceiptHandleIsInvalid when it is not one. */
+    private Object[] parse(String handle) {
+        try {
+            String raw = new String(Base64.getUrlDecoder().decode(handle), StandardCharsets.UTF_8);
+            String[] p = raw.split("\t");
+            if (p.length == 3 && p[0].equals(key)) return new Object[] {Long.parseUnsignedLong(p[1], 16), p[2]};
+        } catch (IllegalArgumentException e) {
+            // not base64, or not a number: not a handle
+        }
+        throw new AwsException("ReceiptHandleIsInvalid", "The input receipt handle \"" + handle + "\" is not a valid receipt handle.", 400);
+    }
+
+    private String token(String handle) {
+        return (String) parse(handle)[1];
+    }
+
+    static AwsException expired(String handle) {
+        return new AwsException("InvalidParameterValue",
+                "Value " + handle + " for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.", 400);
+    }
+
+    /**
+     * Deletes the message a receipt handle names. As in AWS: a handle from an earlier receive of
+     * a message received again is accepted and deletes nothing (standard queues); on FIFO queues
+     * a handle whose visibility timeout passed has expired. Returns whether a message was deleted.
+     */
+    boolean delete(String handle) {
+        Object[] p = parse(handle);
+        long seq = (Long) p[0];
+        lock.lock();
+        try {
+            checkExists();
+            Message m = all.get(seq);
+            boolean current = m != null && p[1].equals(m.token);
+            if (fifo && (!current || !inFlight.contains(seq))) {
+                if (m == null) return false;
+                throw expired(handle);
+            }
+            if (!current) return false;
+            store.transaction(() -> {
+                messages.delete(row(seq));
+                states.delete(row(seq));
+            });
+            all.remove(seq);
+            ready.remove(seq);
+            if (inFlight.remove(seq) && fifo) {
+                unlockGroup(m.groupId);
+                changed.signalAll();
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void changeVisibility(String handle, int seconds) {
+        Object[] p = parse(handle);
+        long seq = (Long) p[0];
+        lock.lock();
+        try {
+            checkExists();
+            Message m = all.get(seq);
+            if (m == null || !p[1].equals(m.token)) throw expired(handle);
+            long now = clock.getAsLong();
+            promote(now);
+            if (!inFlight.contains(seq)) {
+                throw new AwsException("MessageNotInflight", "Message does not exist or is not available for visibility timeout change.", 400);
+            }
+            m.visibleAt = now + seconds * 1000L;
+            states.put(row(seq), Table.toBytes(m.stateJson()));
+            pending.add(new Due(m.visibleAt, seq));
+            if (seconds == 0) changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** PurgeQueue: once a minute, as AWS allows. */
+    void purge() {
+        lock.lock();
+        try {
+            checkExists();
+            long now = clock.getAsLong();
+            if (lastPurge != 0 && now - lastPurge < 60_000) {
+                throw new AwsException("PurgeQueueInProgress", "Only one PurgeQueue operation on " + name + " is allowed every 60 seconds.", 403);
+            }
+            lastPurge = now;
+            removeAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** DeleteQueue: the messages go with it; waiting receives end with QueueDoesNotExist. */
+    void destroy() {
+        lock.lock();
+        try {
+            removeAll();
+            deleted = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void removeAll() {
+        List<Long> seqs = List.copyOf(all.keySet());
+        store.transaction(() -> seqs.forEach(seq -> {
+            messages.delete(row(seq));
+            states.delete(row(seq));
+        }));
+        all.clear();
+        ready.clear();
+        pending.clear();
+        inFlight.clear();
+        lockedGroups.clear();
+        attempts.clear();
+    }
+
+    /** [visible, not visible (in flight), delayed], after dropping messages older than the retention period. */
+    long[] counts() {
+        lock.lock();
+        try {
+            long now = clock.getAsLong();
+            promote(now);
+            long retention = config.retentionSeconds() * 1000L;
+            List<Message> expired = new ArrayList<>();
+            for (Message m : all.values()) if (m.sent + retention <= now) expired.add(m);
+            if (!expired.isEmpty()) {
+                store.transaction(() -> expired.forEach(this::forget));
+                for (Message m : expired) {
+                    all.remove(m.seq);
+                    ready.remove(m.seq);
+                    if (inFlight.remove(m.seq) && fifo) unlockGroup(m.groupId);
+                }
+            }
+            return new long[] {ready.size(), inFlight.size(), all.size() - ready.size() - inFlight.size()};
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Up to {@code max} messages for a move task, taken out of the index (the caller stores their copies and forgets them). */
+    List<Message> takeForMove(int max) {
+        lock.lock();
+        try {
+            promote(clock.getAsLong());
+            List<Message> out = new ArrayList<>();
+            Iterator<Message> it = ready.values().iterator();
+            while (it.hasNext() && out.size() < max) {
+                Message m = it.next();
+                it.remove();
+                all.remove(m.seq);
+                out.add(m);
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isDeleted() {
+        lock.lock();
+        try {
+            return deleted;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkExists() {
+        if (deleted) throw Queues.nonExistent();
+    }
+}
