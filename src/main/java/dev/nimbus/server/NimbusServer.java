@@ -157,6 +157,7 @@ public final class NimbusServer implements AutoCloseable {
             HttpRequest request = new HttpRequest(method, rawPath, req.query().rawValue(),
                     name -> headers.first(HeaderNames.create(name)).orElse(null), () -> headerIterator(headers),
                     new ClientBody(req), headers.contentLength().orElse(-1), config.maxBodyBytes());
+            request.sourceIp = req.remotePeer().host();
             out = frontDoor(request, requestId);
             if (out == null) {
                 out = Cors.preflight(request);
@@ -171,7 +172,8 @@ public final class NimbusServer implements AutoCloseable {
         res.status(out.status);
         res.header(REQUEST_ID, requestId);
         res.header(S3_REQUEST_ID, requestId);
-        for (String[] h : out.headers) res.header(h[0], h[1]);
+        // add, not set: a header may repeat (Set-Cookie from an API Gateway integration).
+        for (String[] h : out.headers) res.headers().add(HeaderValues.create(h[0], h[1]));
         try {
             if (out.stream != null) {
                 if (out.streamLength >= 0) res.contentLength(out.streamLength);

@@ -1,6 +1,7 @@
 package dev.nimbus.services;
 
 import dev.nimbus.protocol.Identity;
+import dev.nimbus.services.apigateway.ApiGateway;
 import dev.nimbus.services.cloudwatch.CloudWatchService;
 import dev.nimbus.services.cloudwatch.Metrics;
 import dev.nimbus.services.iam.CredentialRegistry;
@@ -49,6 +50,9 @@ public final class ServiceSet implements AutoCloseable {
         targets.register("lambda", lambda::accept);
         logs.publishMetricsTo(cloudwatch.metrics());
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch)) operations.register(s);
+        ApiGateway apigateway = new ApiGateway(store, operations, endpoint);
+        apigateway.services().forEach(operations::register);
+        frontDoors.add(apigateway);
         for (AwsService s : extra) operations.register(s);
     }
 

@@ -19,30 +19,6 @@ final class EchoApiGateway {
 
     static final Instant CREATED = Instant.parse("2024-05-01T12:30:45.250Z");
 
-    static final class V2 implements AwsService {
-        @Override
-        public String modelName() {
-            return "apigatewayv2";
-        }
-
-        @Override
-        public void register(Operations ops) {
-            ops.add("CreateApi", V2::createApi);
-            ops.add("GetApi", (ctx, in) -> {
-                throw new AwsException("NotFoundException", "Invalid API identifier specified " + ctx.accountId() + ":" + Values.text(in, "ApiId"), 404)
-                        .with("ResourceType", "Api");
-            });
-        }
-
-        private static JsonNode createApi(RequestContext ctx, ObjectNode in) {
-            ObjectNode out = in.deepCopy();
-            out.put("ApiId", "a1b2c3");
-            out.put("ApiEndpoint", "https://a1b2c3.execute-api." + ctx.region() + ".amazonaws.com");
-            out.set("CreatedDate", Values.timestamp(CREATED));
-            return out;
-        }
-    }
-
     static final class V1 implements AwsService {
         @Override
         public String modelName() {

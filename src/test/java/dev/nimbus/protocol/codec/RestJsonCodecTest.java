@@ -39,7 +39,7 @@ class RestJsonCodecTest {
 
     @BeforeAll
     static void start() {
-        nimbus = TestServer.start(new EchoLambda(), new EchoApiGateway.V1(), new EchoApiGateway.V2());
+        nimbus = TestServer.start(new EchoLambda(), new EchoApiGateway.V1());
         lambda = nimbus.client(LambdaClient.builder());
     }
 
@@ -168,36 +168,6 @@ class RestJsonCodecTest {
         RawHttp.Response badQuery = RawHttp.exchange(nimbus.port(), "GET", "/2015-03-31/functions?MaxItems=ten", "localhost", null, SIGNED_LAMBDA);
         assertEquals(400, badQuery.status());
         assertEquals("SerializationException", badQuery.header("x-amzn-ErrorType"));
-    }
-
-    @Test
-    void apiGatewayV2UsesCamelCaseWireNamesAndIso8601() throws Exception {
-        RawHttp.Response raw = RawHttp.exchange(nimbus.port(), "POST", "/v2/apis", "localhost",
-                "{\"name\":\"shop\",\"protocolType\":\"HTTP\",\"tags\":{\"env\":\"dev\"},\"corsConfiguration\":{\"allowOrigins\":[\"*\"],\"maxAge\":60},\"Name\":\"ignored\"}",
-                SIGNED_APIGW, "Content-Type: application/json");
-        assertEquals(201, raw.status(), raw.body());
-        JsonNode body = Values.JSON.readTree(raw.body());
-        assertEquals("shop", body.path("name").asText());
-        assertEquals("HTTP", body.path("protocolType").asText());
-        assertEquals("a1b2c3", body.path("apiId").asText());
-        assertEquals("dev", body.path("tags").path("env").asText());
-        assertEquals(60, body.path("corsConfiguration").path("maxAge").asInt());
-        assertEquals("*", body.path("corsConfiguration").path("allowOrigins").get(0).asText());
-        assertEquals("2024-05-01T12:30:45.250Z", body.path("createdDate").asText());
-        assertTrue(body.path("Name").isMissingNode(), raw.body());
-
-        RawHttp.Response invalid = RawHttp.exchange(nimbus.port(), "POST", "/v2/apis", "localhost", "{\"name\":\"x\"}", SIGNED_APIGW);
-        assertEquals(400, invalid.status());
-        assertEquals("ValidationException", invalid.header("x-amzn-ErrorType"));
-        assertTrue(invalid.body().contains("'protocolType' failed to satisfy constraint: Member must not be null"), invalid.body());
-    }
-
-    @Test
-    void apiGatewayV2ErrorUsesTheShapesWireNames() {
-        RawHttp.Response raw = RawHttp.exchange(nimbus.port(), "GET", "/v2/apis/nope", "localhost", null, SIGNED_APIGW);
-        assertEquals(404, raw.status());
-        assertEquals("NotFoundException", raw.header("x-amzn-ErrorType"));
-        assertEquals("{\"message\":\"Invalid API identifier specified 000000000000:nope\",\"resourceType\":\"Api\"}", raw.body());
     }
 
     @Test

@@ -1,0 +1,76 @@
+package dev.nimbus.services.apigateway;
+
+import dev.nimbus.protocol.HttpRequest;
+import dev.nimbus.protocol.HttpResponse;
+import dev.nimbus.services.AwsService;
+import dev.nimbus.services.FrontDoor;
+import dev.nimbus.services.Operations;
+import dev.nimbus.store.Store;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * API Gateway: the management APIs (apigateway for REST APIs, apigatewayv2 for HTTP and WebSocket
+ * APIs) over one store of API documents, and the invoke URLs that serve them:
+ * {@code http://{apiId}.execute-api.localhost:4566/{stage}/{path}},
+ * {@code /_aws/execute-api/{apiId}/{stage}/{path}} and LocalStack's
+ * {@code /restapis/{apiId}/{stage}/_user_request_/{path}}.
+ */
+public final class ApiGateway implements FrontDoor {
+    private static final String PATH_STYLE = "/_aws/execute-api/";
+    private final ApiStore apis;
+    private final HttpApiService http;
+    private final HttpGateway httpGateway;
+    private final Clock clock = Clock.systemUTC();
+
+    /** @param ops the registered operations, through which integrations invoke Lambda */
+    public ApiGateway(Store store, Operations ops, Supplier<String> endpoint) {
+        this.apis = new ApiStore(store);
+        this.http = new HttpApiService(apis, endpoint, clock);
+        LambdaCall lambda = new LambdaCall(ops);
+        HttpForward forward = new HttpForward();
+        this.httpGateway = new HttpGateway(lambda, forward);
+    }
+
+    /** The services to register: apigatewayv2 (and apigateway). */
+    public List<AwsService> services() {
+        return List.of(http);
+    }
+
+    @Override
+    public HttpResponse serve(HttpRequest request) {
+        String apiId;
+        String path;
+        String domain;
+        String host = request.header("Host");
+        String hostName = host == null ? "" : host.toLowerCase(Locale.ROOT).replaceFirst(":\\d+$", "");
+        int marker = hostName.indexOf(".execute-api.");
+        if (marker > 0) {
+            apiId = hostName.substring(0, marker);
+            path = request.rawPath;
+            domain = hostName;
+        } else if (request.rawPath.startsWith(PATH_STYLE)) {
+            String rest = request.rawPath.substring(PATH_STYLE.length());
+            int slash = rest.indexOf('/');
+            apiId = slash < 0 ? rest : rest.substring(0, slash);
+            path = slash < 0 ? "/" : rest.substring(slash);
+            domain = apiId + ".execute-api.localhost";
+        } else if (request.rawPath.startsWith("/restapis/") && request.rawPath.contains("/_user_request_")) {
+            // LocalStack's form: /restapis/{apiId}/{stage}/_user_request_/{path}
+            String[] parts = request.rawPath.split("/", 5);
+            if (parts.length < 5 || !parts[4].startsWith("_user_request_")) return null;
+            apiId = parts[2];
+            path = "/" + parts[3] + parts[4].substring("_user_request_".length());
+            domain = apiId + ".execute-api.localhost";
+        } else {
+            return null;
+        }
+        GatewayRequest req = new GatewayRequest(request, apiId, path, domain, UUID.randomUUID().toString(), clock.instant());
+        ApiStore.Entry entry = apis.get(apiId);
+        if (entry == null) return GatewayRequest.message(404, "{\"message\":\"Not Found\"}");
+        return httpGateway.serve(entry, req);
+    }
+}
