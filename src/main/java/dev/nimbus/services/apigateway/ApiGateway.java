@@ -23,21 +23,26 @@ public final class ApiGateway implements FrontDoor {
     private static final String PATH_STYLE = "/_aws/execute-api/";
     private final ApiStore apis;
     private final HttpApiService http;
+    private final RestApiService rest;
     private final HttpGateway httpGateway;
+    private final RestGateway restGateway;
     private final Clock clock = Clock.systemUTC();
 
     /** @param ops the registered operations, through which integrations invoke Lambda */
     public ApiGateway(Store store, Operations ops, Supplier<String> endpoint) {
         this.apis = new ApiStore(store);
         this.http = new HttpApiService(apis, endpoint, clock);
+        Templates templates = new Templates();
+        this.rest = new RestApiService(apis, templates, clock);
         LambdaCall lambda = new LambdaCall(ops);
         HttpForward forward = new HttpForward();
         this.httpGateway = new HttpGateway(lambda, forward);
+        this.restGateway = new RestGateway(lambda, forward, templates);
     }
 
-    /** The services to register: apigatewayv2 (and apigateway). */
+    /** The services to register: apigateway (REST APIs) and apigatewayv2. */
     public List<AwsService> services() {
-        return List.of(http);
+        return List.of(rest, http);
     }
 
     @Override
@@ -71,6 +76,6 @@ public final class ApiGateway implements FrontDoor {
         GatewayRequest req = new GatewayRequest(request, apiId, path, domain, UUID.randomUUID().toString(), clock.instant());
         ApiStore.Entry entry = apis.get(apiId);
         if (entry == null) return GatewayRequest.message(404, "{\"message\":\"Not Found\"}");
-        return httpGateway.serve(entry, req);
+        return "REST".equals(entry.doc.path("_kind").asText()) ? restGateway.serve(entry, req) : httpGateway.serve(entry, req);
     }
 }

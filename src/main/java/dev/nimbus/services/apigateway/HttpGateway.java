@@ -105,10 +105,10 @@ final class HttpGateway {
             if (type.equals("AWS_PROXY")) {
                 String account = doc.get("_account").asText();
                 boolean v2 = "2.0".equals(integration.path("PayloadFormatVersion").asText());
-                ObjectNode event = v2 ? ProxyEvents.v2(req, account, where) : ProxyEvents.v1(req, account, "1.0", where);
+                ObjectNode event = v2 ? ProxyEvents.v2(req, account, where) : ProxyEvents.v1(req, account, "1.0", where, ProxyEvents.base64(req));
                 LambdaCall.Result r = lambda.invoke(account, doc.get("_region").asText(), uri, Values.JSON.writeValueAsBytes(event), timeout);
                 if (r.functionError() != null) return internalError();
-                return v2 ? ProxyEvents.responseV2(r.payload()) : ProxyEvents.response(r.payload());
+                return v2 ? ProxyEvents.responseV2(r.payload()) : ProxyEvents.response(r.payload(), true);
             }
             if (type.equals("HTTP_PROXY")) {
                 String method = integration.path("IntegrationMethod").asText("ANY");

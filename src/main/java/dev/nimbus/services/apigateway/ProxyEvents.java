@@ -36,7 +36,7 @@ final class ProxyEvents {
                  Map<String, String> stageVariables, String routeKey) {}
 
     /** Payload format 1.0: REST APIs' proxy event ({@code version} null) and HTTP APIs' 1.0 ("1.0"). */
-    static ObjectNode v1(GatewayRequest req, String account, String version, Route route) {
+    static ObjectNode v1(GatewayRequest req, String account, String version, Route route, boolean base64) {
         ObjectNode e = Values.object();
         if (version != null) e.put("version", version);
         e.put("resource", route.resourcePath());
@@ -89,7 +89,7 @@ final class ProxyEvents {
         if (route.routeKey() != null) ctx.put("routeKey", route.routeKey());
         setMap(e, "pathParameters", route.pathParameters(), true);
         setMap(e, "stageVariables", route.stageVariables(), true);
-        body(e, req.body, req.header("Content-Type"), true);
+        body(e, req.body, base64, true);
         return e;
     }
 
@@ -135,7 +135,7 @@ final class ProxyEvents {
         ctx.put("timeEpoch", req.time.toEpochMilli());
         setMap(e, "pathParameters", route.pathParameters(), false);
         setMap(e, "stageVariables", route.stageVariables(), false);
-        body(e, req.body, req.header("Content-Type"), false);
+        body(e, req.body, base64(req), false);
         return e;
     }
 
@@ -148,21 +148,20 @@ final class ProxyEvents {
         values.forEach(o::put);
     }
 
-    /** Text bodies as they are, anything else base64 encoded; no body is null in 1.0 and absent in 2.0. */
-    private static void body(ObjectNode e, byte[] body, String contentType, boolean nullWhenEmpty) {
+    /** The body as text, or base64 encoded; no body is null in 1.0 and absent in 2.0. */
+    private static void body(ObjectNode e, byte[] body, boolean base64, boolean nullWhenEmpty) {
         if (body == null || body.length == 0) {
             if (nullWhenEmpty) e.putNull("body");
             e.put("isBase64Encoded", false);
             return;
         }
-        String text = textual(contentType) ? utf8(body) : null;
-        if (text != null) {
-            e.put("body", text);
-            e.put("isBase64Encoded", false);
-        } else {
-            e.put("body", Base64.getEncoder().encodeToString(body));
-            e.put("isBase64Encoded", true);
-        }
+        e.put("body", base64 ? Base64.getEncoder().encodeToString(body) : new String(body, StandardCharsets.UTF_8));
+        e.put("isBase64Encoded", base64);
+    }
+
+    /** HTTP APIs pass text bodies as they are and encode anything else. */
+    static boolean base64(GatewayRequest req) {
+        return req.body != null && req.body.length > 0 && (!textual(req.header("Content-Type")) || utf8(req.body) == null);
     }
 
     static boolean textual(String contentType) {
@@ -183,17 +182,17 @@ final class ProxyEvents {
     }
 
     /** A proxy response in the 1.0 format: statusCode, headers, multiValueHeaders, body, isBase64Encoded. */
-    static HttpResponse response(byte[] payload) throws Malformed {
+    static HttpResponse response(byte[] payload, boolean decodeBase64) throws Malformed {
         JsonNode out = parse(payload);
         if (out == null || !out.isObject()) throw new Malformed("the response is not a JSON object");
-        return structured(out, false);
+        return structured(out, false, decodeBase64);
     }
 
     /** A 2.0 response: the 1.0 format plus cookies, or any other JSON answer, sent as a 200 application/json body. */
     static HttpResponse responseV2(byte[] payload) throws Malformed {
         JsonNode out = parse(payload);
         if (out == null) throw new Malformed("the response is not JSON");
-        if (out.isObject() && out.has("statusCode")) return structured(out, true);
+        if (out.isObject() && out.has("statusCode")) return structured(out, true, true);
         HttpResponse res = new HttpResponse();
         byte[] body = out.isTextual() ? out.asText().getBytes(StandardCharsets.UTF_8) : payload;
         return res.body("application/json", body);
@@ -207,7 +206,7 @@ final class ProxyEvents {
         }
     }
 
-    private static HttpResponse structured(JsonNode out, boolean v2) throws Malformed {
+    private static HttpResponse structured(JsonNode out, boolean v2, boolean decodeBase64) throws Malformed {
         HttpResponse res = new HttpResponse();
         JsonNode status = out.get("statusCode");
         if (status == null || status.isNull()) {
@@ -245,7 +244,7 @@ final class ProxyEvents {
             }
         }
         JsonNode body = out.get("body");
-        boolean base64 = out.path("isBase64Encoded").asBoolean(false);
+        boolean base64 = decodeBase64 && out.path("isBase64Encoded").asBoolean(false);
         if (body != null && !body.isNull()) {
             if (!body.isTextual()) {
                 if (!v2) throw new Malformed("body is not a string");

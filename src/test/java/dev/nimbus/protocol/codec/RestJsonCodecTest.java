@@ -28,18 +28,17 @@ import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 
 /**
- * rest-json through the real Lambda SDK against test-only operations ({@link EchoLambda}) and the built-in ones, and
- * API Gateway's wire format over raw HTTP (no API Gateway SDK is among the test dependencies).
+ * rest-json through the real Lambda SDK against test-only operations ({@link EchoLambda}) and the built-in ones
+ * (API Gateway's wire format is exercised by its own tests in services/apigateway).
  */
 class RestJsonCodecTest {
-    static final String SIGNED_APIGW = "Authorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=00";
     static final String SIGNED_LAMBDA = "Authorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00";
     static TestServer nimbus;
     static LambdaClient lambda;
 
     @BeforeAll
     static void start() {
-        nimbus = TestServer.start(new EchoLambda(), new EchoApiGateway.V1());
+        nimbus = TestServer.start(new EchoLambda());
         lambda = nimbus.client(LambdaClient.builder());
     }
 
@@ -168,31 +167,5 @@ class RestJsonCodecTest {
         RawHttp.Response badQuery = RawHttp.exchange(nimbus.port(), "GET", "/2015-03-31/functions?MaxItems=ten", "localhost", null, SIGNED_LAMBDA);
         assertEquals(400, badQuery.status());
         assertEquals("SerializationException", badQuery.header("x-amzn-ErrorType"));
-    }
-
-    @Test
-    void apiGatewayV1QueryMapsListsAndBlobPayload() throws Exception {
-        RawHttp.Response export = RawHttp.exchange(nimbus.port(), "GET", "/restapis/r1/stages/prod/exports/oas30?extensions=postman&version=2",
-                "localhost", null, SIGNED_APIGW, "Accept: application/yaml");
-        assertEquals(200, export.status(), export.body());
-        assertEquals("application/yaml", export.header("Content-Type"));
-        assertEquals("attachment; filename=\"export.json\"", export.header("Content-Disposition"));
-        JsonNode body = Values.JSON.readTree(export.body());
-        assertEquals("r1", body.path("api").asText());
-        assertEquals("oas30", body.path("type").asText());
-        assertEquals("{\"extensions\":\"postman\",\"version\":\"2\"}", body.path("parameters").toString());
-
-        RawHttp.Response deployment = RawHttp.exchange(nimbus.port(), "GET", "/restapis/r1/deployments/d9?embed=apisummary&embed=other",
-                "localhost", null, SIGNED_APIGW);
-        JsonNode d = Values.JSON.readTree(deployment.body());
-        assertEquals("d9", d.path("id").asText());
-        assertEquals("[\"apisummary\",\"other\"]", d.path("description").asText());
-        assertEquals(1714566645.25, d.path("createdDate").asDouble());
-
-        // The list member "items" is "item" on the wire.
-        RawHttp.Response apis = RawHttp.exchange(nimbus.port(), "GET", "/restapis?limit=2", "localhost", null, SIGNED_APIGW);
-        JsonNode list = Values.JSON.readTree(apis.body());
-        assertEquals(2, list.path("item").size(), apis.body());
-        assertEquals("next", list.path("position").asText());
     }
 }
