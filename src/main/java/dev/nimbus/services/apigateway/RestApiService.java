@@ -40,6 +40,40 @@ final class RestApiService implements AwsService {
     public void register(Operations ops) {
         ops.add("CreateRestApi", this::createRestApi)
                 .add("GetRestApi", (ctx, in) -> api(ctx, in).get("api"))
+                .add("ImportRestApi", (ctx, in) -> {
+                    JsonNode definition = OpenApi.parse(bytes(in));
+                    ObjectNode doc = newApi(Values.object().put("name", definition.path("info").path("title").asText("imported")));
+                    OpenApi.apply(this, doc, definition);
+                    apis.create(ctx, doc.path("api").path("id").asText(), "REST", doc);
+                    return doc.get("api");
+                })
+                .add("PutRestApi", (ctx, in) -> update(ctx, in, doc -> {
+                    JsonNode definition = OpenApi.parse(bytes(in));
+                    if (Values.text(in, "mode", "merge").equals("overwrite")) {
+                        String root = doc.path("api").path("rootResourceId").asText();
+                        ObjectNode resources = doc.putObject("resources");
+                        resources.putObject(root).put("id", root).put("path", "/");
+                    }
+                    OpenApi.apply(this, doc, definition);
+                    return doc.get("api");
+                }))
+                .add("GetExport", (ctx, in) -> {
+                    ObjectNode doc = api(ctx, in);
+                    JsonNode stage = stageOf(doc, Values.text(in, "stageName"));
+                    String type = Values.text(in, "exportType");
+                    if (!type.equals("oas30") && !type.equals("swagger")) {
+                        throw new AwsException("BadRequestException", "No OpenAPI exporter for type '" + type + "'; oas30 and swagger are supported", 400);
+                    }
+                    String extensions = in.path("parameters").path("extensions").asText("");
+                    ObjectNode definition = OpenApi.export(doc, stage, deployment(doc, stage.path("deploymentId").asText()).get("_snapshot"), type,
+                            extensions.contains("integrations") || extensions.contains("apigateway"));
+                    String accepts = Values.text(in, "accepts", "application/json");
+                    boolean yaml = accepts.contains("yaml");
+                    String file = type + "_" + Values.iso8601(java.time.Instant.now()).replace(":", "") + (yaml ? ".yaml" : ".json");
+                    return Values.object().put("contentType", yaml ? "application/yaml" : "application/json")
+                            .put("contentDisposition", "attachment; filename=\"" + doc.path("api").path("id").asText() + "-" + stage.get("stageName").asText() + "-" + file + "\"")
+                            .set("body", Values.NODES.binaryNode(yaml ? OpenApi.yaml(definition) : definition.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                })
                 .add("GetRestApis", (ctx, in) -> {
                     ArrayNode items = Values.array();
                     for (ObjectNode doc : apis.list(ctx, true)) items.add(doc.get("api"));
@@ -181,7 +215,25 @@ final class RestApiService implements AwsService {
                 }));
     }
 
+    private static byte[] bytes(ObjectNode in) {
+        try {
+            JsonNode body = in.get("body");
+            byte[] b = body == null || body.isNull() ? null : body.binaryValue();
+            if (b == null || b.length == 0) throw OpenApi.problem("The API definition is empty");
+            return b;
+        } catch (java.io.IOException e) {
+            throw OpenApi.problem("The API definition could not be read");
+        }
+    }
+
     private JsonNode createRestApi(RequestContext ctx, ObjectNode in) {
+        ObjectNode doc = newApi(in);
+        apis.create(ctx, doc.path("api").path("id").asText(), "REST", doc);
+        return doc.get("api");
+    }
+
+    /** A new API document with its root resource, from CreateRestApi's members. */
+    private ObjectNode newApi(ObjectNode in) {
         String id = ApiStore.id(10);
         String rootId = ApiStore.id(10);
         ObjectNode api = Values.object().put("id", id).put("name", Values.text(in, "name"));
@@ -198,11 +250,10 @@ final class RestApiService implements AwsService {
         resources.putObject(rootId).put("id", rootId).put("path", "/");
         doc.putObject("deployments");
         doc.putObject("stages");
-        apis.create(ctx, id, "REST", doc);
-        return api;
+        return doc;
     }
 
-    private ObjectNode createResource(ObjectNode doc, String parentId, String pathPart) {
+    ObjectNode createResource(ObjectNode doc, String parentId, String pathPart) {
         ObjectNode parent = resource(doc, parentId);
         if (PathPattern.kind(parent.path("pathPart").asText()) == 2) {
             throw new AwsException("BadRequestException", "Cannot create a child of a resource with a greedy path variable: " + parent.get("path").asText(), 400);
@@ -249,7 +300,7 @@ final class RestApiService implements AwsService {
         ((ObjectNode) doc.get("resources")).remove(id);
     }
 
-    private ObjectNode putMethod(ObjectNode doc, ObjectNode in) {
+    ObjectNode putMethod(ObjectNode doc, ObjectNode in) {
         ObjectNode r = resource(doc, Values.text(in, "resourceId"));
         String httpMethod = Values.text(in, "httpMethod").toUpperCase(java.util.Locale.ROOT);
         if (!Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY").contains(httpMethod)) {
@@ -264,7 +315,7 @@ final class RestApiService implements AwsService {
         return m;
     }
 
-    private ObjectNode putIntegration(ObjectNode doc, ObjectNode in) {
+    ObjectNode putIntegration(ObjectNode doc, ObjectNode in) {
         ObjectNode m = method(doc, in);
         String type = Values.text(in, "type");
         if (!TYPES.contains(type)) throw new AwsException("BadRequestException", "Invalid integration type specified: " + type, 400);
@@ -288,7 +339,7 @@ final class RestApiService implements AwsService {
         return i;
     }
 
-    private void checkTemplates(JsonNode map) {
+    void checkTemplates(JsonNode map) {
         if (map != null) for (JsonNode t : map) if (t.isTextual()) templates.check(t.asText());
     }
 
