@@ -28,6 +28,7 @@ public final class ServiceSet implements AutoCloseable {
     private final LogsService logs;
     private final LambdaService lambda;
     private final CloudWatchService cloudwatch;
+    private final ApiGateway apigateway;
 
     public ServiceSet(Store store) {
         this(store, List.of(), () -> "http://127.0.0.1:4566", null);
@@ -50,7 +51,7 @@ public final class ServiceSet implements AutoCloseable {
         targets.register("lambda", lambda::accept);
         logs.publishMetricsTo(cloudwatch.metrics());
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch)) operations.register(s);
-        ApiGateway apigateway = new ApiGateway(store, operations, endpoint);
+        this.apigateway = new ApiGateway(store, operations, endpoint, logs, cloudwatch.metrics());
         apigateway.services().forEach(operations::register);
         frontDoors.add(apigateway);
         for (AwsService s : extra) operations.register(s);
@@ -84,6 +85,7 @@ public final class ServiceSet implements AutoCloseable {
     @Override
     public void close() {
         lambda.close();
+        apigateway.close();
         cloudwatch.close();
         logs.close();
     }

@@ -5,6 +5,8 @@ import dev.nimbus.protocol.HttpResponse;
 import dev.nimbus.services.AwsService;
 import dev.nimbus.services.FrontDoor;
 import dev.nimbus.services.Operations;
+import dev.nimbus.services.cloudwatch.Metrics;
+import dev.nimbus.services.logs.LogsService;
 import dev.nimbus.store.Store;
 import java.time.Clock;
 import java.util.List;
@@ -19,18 +21,24 @@ import java.util.function.Supplier;
  * {@code /_aws/execute-api/{apiId}/{stage}/{path}} and LocalStack's
  * {@code /restapis/{apiId}/{stage}/_user_request_/{path}}.
  */
-public final class ApiGateway implements FrontDoor {
+public final class ApiGateway implements FrontDoor, AutoCloseable {
     private static final String PATH_STYLE = "/_aws/execute-api/";
     private final ApiStore apis;
     private final HttpApiService http;
     private final RestApiService rest;
     private final HttpGateway httpGateway;
     private final RestGateway restGateway;
+    private final Observability observability;
     private final Clock clock = Clock.systemUTC();
 
-    /** @param ops the registered operations, through which integrations invoke Lambda */
-    public ApiGateway(Store store, Operations ops, Supplier<String> endpoint) {
+    /**
+     * @param ops the registered operations, through which integrations invoke Lambda
+     * @param logs where stages' access logs go
+     * @param metrics where AWS/ApiGateway metrics go
+     */
+    public ApiGateway(Store store, Operations ops, Supplier<String> endpoint, LogsService logs, Metrics metrics) {
         this.apis = new ApiStore(store);
+        this.observability = new Observability(metrics, logs);
         this.http = new HttpApiService(apis, endpoint, clock);
         Templates templates = new Templates();
         this.rest = new RestApiService(apis, templates, clock);
@@ -76,6 +84,15 @@ public final class ApiGateway implements FrontDoor {
         GatewayRequest req = new GatewayRequest(request, apiId, path, domain, UUID.randomUUID().toString(), clock.instant());
         ApiStore.Entry entry = apis.get(apiId);
         if (entry == null) return GatewayRequest.message(404, "{\"message\":\"Not Found\"}");
-        return "REST".equals(entry.doc.path("_kind").asText()) ? restGateway.serve(entry, req) : httpGateway.serve(entry, req);
+        long started = System.nanoTime();
+        HttpResponse res = "REST".equals(entry.doc.path("_kind").asText()) ? restGateway.serve(entry, req) : httpGateway.serve(entry, req);
+        observability.served(entry, req, res, System.nanoTime() - started);
+        return res;
+    }
+
+    /** Writes the metrics still tallied; called before the store closes. */
+    @Override
+    public void close() {
+        observability.close();
     }
 }

@@ -27,6 +27,13 @@ final class GatewayRequest {
     final Instant time;
     final List<Map.Entry<String, String>> headers = new ArrayList<>();
     byte[] body;
+    // What the gateway found, for access logs and metrics: set as the request goes through.
+    String stage;
+    String resourcePath;
+    String resourceId;
+    String routeKey;
+    long integrationNanos = -1;
+    String errorMessage;
 
     GatewayRequest(HttpRequest http, String apiId, String path, String domainName, String requestId, Instant time) {
         this.http = http;

@@ -57,6 +57,7 @@ final class HttpGateway {
         } else {
             return notFound(req, cors);
         }
+        req.stage = stageName;
         if (cors != null && Cors.isPreflight(req)) return Cors.preflight(req, cors);
         JsonNode stage = stages.get(stageName);
         JsonNode deployment = doc.get("deployments").get(stage.path("DeploymentId").asText());
@@ -78,6 +79,7 @@ final class HttpGateway {
             params = Map.of();
         }
         if (matched == null) return notFound(req, cors);
+        req.routeKey = matched.route.get("RouteKey").asText();
         JsonNode integration = table.integrations.get(matched.route.path("Target").asText().replaceFirst("^integrations/", ""));
         if (integration == null) return notFound(req, cors);
         req.body = ProxyEvents.readBody(req.http, MAX_PAYLOAD);
@@ -90,7 +92,9 @@ final class HttpGateway {
             String fullPath = stageName.equals("$default") ? path : req.path;
             ProxyEvents.Route where = new ProxyEvents.Route(matched.pattern == null ? fullPath : matched.pattern.path(), routeKey, stageName,
                     fullPath, fullPath, params, variables, routeKey);
+            long started = System.nanoTime();
             res = integrate(doc, integration, req, where);
+            req.integrationNanos = System.nanoTime() - started;
         }
         res.header("apigw-requestid", req.requestId);
         if (cors != null) Cors.decorate(req, cors, res);
@@ -119,6 +123,7 @@ final class HttpGateway {
             LOG.info(() -> "HTTP API " + req.apiId + ": integration type " + type + " is not served");
             return internalError();
         } catch (ProxyEvents.Malformed e) {
+            req.errorMessage = "Malformed Lambda proxy response";
             LOG.info(() -> "HTTP API " + req.apiId + ": malformed Lambda proxy response: " + e.getMessage());
             return internalError();
         } catch (TimeoutException e) {

@@ -62,12 +62,15 @@ final class RestGateway {
         if (segments.isEmpty()) return GatewayResponses.of("MISSING_AUTHENTICATION_TOKEN");
         String stageName = segments.get(0);
         JsonNode stage = doc.get("stages").get(stageName);
+        if (stage != null) req.stage = stageName;
         if (stage == null) return GatewayResponses.of("FORBIDDEN");
         JsonNode deployment = doc.get("deployments").get(stage.path("deploymentId").asText());
         if (deployment == null) return GatewayResponses.of("FORBIDDEN");
         Node root = (Node) entry.derived.computeIfAbsent("rest:" + deployment.get("id").asText(), k -> compile(deployment.get("_snapshot")));
         Match match = match(root, segments.subList(1, segments.size()), 0, new LinkedHashMap<>());
         if (match == null) return GatewayResponses.of("MISSING_AUTHENTICATION_TOKEN");
+        req.resourcePath = match.node.resource.path("path").asText();
+        req.resourceId = match.node.resource.path("id").asText();
         JsonNode methods = match.node.resource.path("resourceMethods");
         JsonNode method = methods.get(req.method());
         if (method == null) method = methods.get("ANY");
@@ -77,11 +80,14 @@ final class RestGateway {
         String rest = "/" + String.join("/", segments.subList(1, segments.size()));
         Call call = new Call(doc, req, match.node.resource, (ObjectNode) method, stageName, match.params,
                 HttpGateway.variables(stage.get("variables")), rest);
+        long started = System.nanoTime();
         try {
             return integrate(call);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "REST API " + req.apiId + ": integration failed", e);
             return GatewayResponses.of("API_CONFIGURATION_ERROR");
+        } finally {
+            req.integrationNanos = System.nanoTime() - started;
         }
     }
 
@@ -146,6 +152,7 @@ final class RestGateway {
                     try {
                         return ProxyEvents.response(r.payload(), binary(call.doc, req.header("Accept")));
                     } catch (ProxyEvents.Malformed e) {
+                        req.errorMessage = "Malformed Lambda proxy response";
                         LOG.info(() -> "REST API " + req.apiId + ": malformed Lambda proxy response: " + e.getMessage());
                         return GatewayResponses.of("LAMBDA_PROXY_ERROR");
                     }
