@@ -26,6 +26,7 @@ public final class ApiGateway implements FrontDoor, AutoCloseable {
     private final ApiStore apis;
     private final HttpApiService http;
     private final RestApiService rest;
+    private final UsagePlans usagePlans;
     private final HttpGateway httpGateway;
     private final RestGateway restGateway;
     private final Observability observability;
@@ -45,12 +46,13 @@ public final class ApiGateway implements FrontDoor, AutoCloseable {
         LambdaCall lambda = new LambdaCall(ops);
         HttpForward forward = new HttpForward();
         this.httpGateway = new HttpGateway(lambda, forward);
-        this.restGateway = new RestGateway(lambda, forward, templates);
+        this.usagePlans = new UsagePlans(store, clock);
+        this.restGateway = new RestGateway(lambda, forward, templates, usagePlans);
     }
 
     /** The services to register: apigateway (REST APIs) and apigatewayv2. */
     public List<AwsService> services() {
-        return List.of(rest, http);
+        return List.of(rest, usagePlans, http);
     }
 
     @Override

@@ -34,6 +34,8 @@ final class GatewayRequest {
     String routeKey;
     long integrationNanos = -1;
     String errorMessage;
+    /** what a Lambda authorizer allowed the request with (principalId and its context), or null */
+    com.fasterxml.jackson.databind.node.ObjectNode authorizer;
 
     GatewayRequest(HttpRequest http, String apiId, String path, String domainName, String requestId, Instant time) {
         this.http = http;

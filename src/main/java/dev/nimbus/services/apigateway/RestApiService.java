@@ -208,6 +208,32 @@ final class RestApiService implements AwsService {
                     stage.set("lastUpdatedDate", now());
                     return stage;
                 }))
+                .add("CreateAuthorizer", (ctx, in) -> update(ctx, in, doc -> {
+                    String type = Values.text(in, "type");
+                    if ((type.equals("TOKEN") || type.equals("REQUEST")) && !in.hasNonNull("authorizerUri")) {
+                        throw new AwsException("BadRequestException", "Authorizer URI is required for " + type + " authorizers", 400);
+                    }
+                    String id = ApiStore.id(6);
+                    ObjectNode a = Values.object().put("id", id).put("name", Values.text(in, "name")).put("type", type)
+                            .put("authorizerResultTtlInSeconds", Values.integer(in, "authorizerResultTtlInSeconds", 300));
+                    if (type.equals("TOKEN")) a.put("identitySource", "method.request.header.Authorization");
+                    copy(in, a, "providerARNs", "authType", "authorizerUri", "authorizerCredentials", "identitySource", "identityValidationExpression");
+                    doc.with("authorizers").set(id, a);
+                    return a;
+                }))
+                .add("GetAuthorizer", (ctx, in) -> named(api(ctx, in).path("authorizers"), Values.text(in, "authorizerId"), "Invalid Authorizer identifier specified"))
+                .add("GetAuthorizers", (ctx, in) -> list(api(ctx, in).path("authorizers")))
+                .add("UpdateAuthorizer", (ctx, in) -> update(ctx, in, doc -> {
+                    ObjectNode a = named(doc.path("authorizers"), Values.text(in, "authorizerId"), "Invalid Authorizer identifier specified");
+                    Patch.apply(a, in.get("patchOperations"), Set.of("name", "authorizerUri", "identitySource", "identityValidationExpression",
+                            "authorizerResultTtlInSeconds", "authType", "authorizerCredentials", "providerARNs", "type"));
+                    return a;
+                }))
+                .add("DeleteAuthorizer", (ctx, in) -> update(ctx, in, doc -> {
+                    named(doc.path("authorizers"), Values.text(in, "authorizerId"), "Invalid Authorizer identifier specified");
+                    ((ObjectNode) doc.get("authorizers")).remove(in.get("authorizerId").asText());
+                    return null;
+                }))
                 .add("DeleteStage", (ctx, in) -> update(ctx, in, doc -> {
                     stageOf(doc, Values.text(in, "stageName"));
                     ((ObjectNode) doc.get("stages")).remove(in.get("stageName").asText());
@@ -431,6 +457,19 @@ final class RestApiService implements AwsService {
         JsonNode r = map.get(statusCode);
         if (r == null) throw notFound("Invalid Response status code specified");
         return (ObjectNode) r;
+    }
+
+    private static ObjectNode named(JsonNode map, String id, String missing) {
+        JsonNode n = map.get(id);
+        if (n == null) throw notFound(missing);
+        return (ObjectNode) n;
+    }
+
+    private static ObjectNode list(JsonNode map) {
+        ObjectNode out = Values.object();
+        ArrayNode items = out.putArray("items");
+        map.forEach(items::add);
+        return out;
     }
 
     static AwsException notFound(String message) {

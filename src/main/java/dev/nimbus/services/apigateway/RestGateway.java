@@ -49,11 +49,16 @@ final class RestGateway {
     private final LambdaCall lambda;
     private final HttpForward http;
     private final Templates templates;
+    private final Authorizers authorizers;
 
-    RestGateway(LambdaCall lambda, HttpForward http, Templates templates) {
+    private final UsagePlans usagePlans;
+
+    RestGateway(LambdaCall lambda, HttpForward http, Templates templates, UsagePlans usagePlans) {
+        this.usagePlans = usagePlans;
         this.lambda = lambda;
         this.http = http;
         this.templates = templates;
+        this.authorizers = new Authorizers(lambda);
     }
 
     HttpResponse serve(ApiStore.Entry entry, GatewayRequest req) {
@@ -80,6 +85,8 @@ final class RestGateway {
         String rest = "/" + String.join("/", segments.subList(1, segments.size()));
         Call call = new Call(doc, req, match.node.resource, (ObjectNode) method, stageName, match.params,
                 HttpGateway.variables(stage.get("variables")), rest);
+        HttpResponse refused = admit(call);
+        if (refused != null) return refused;
         long started = System.nanoTime();
         try {
             return integrate(call);
@@ -91,11 +98,35 @@ final class RestGateway {
         }
     }
 
+    /** The method's authorizer, when it has one: null when the request may go on, else the answer refusing it. */
+    private HttpResponse admit(Call call) {
+        GatewayRequest req = call.req;
+        if ("CUSTOM".equals(call.method.path("authorizationType").asText())) {
+            String methodArn = "arn:aws:execute-api:" + call.doc.get("_region").asText() + ":" + call.account() + ":" + req.apiId + "/" + call.stage
+                    + "/" + req.method() + call.path;
+            Authorizers.Decision d = authorizers.authorize(call.doc, call.doc.path("authorizers").get(call.method.path("authorizerId").asText()), req,
+                    call.where(), methodArn);
+            if (d.refusal() != null) return d.refusal();
+            req.authorizer = d.context();
+        }
+        if (call.method.path("apiKeyRequired").asBoolean()) {
+            String refusal = usagePlans.admit(call.account(), call.doc.get("_region").asText(), req.apiId, call.stage, req.header("x-api-key"));
+            if (refusal != null) return GatewayResponses.of(refusal);
+        }
+        return null;
+    }
+
     /** Everything about one matched request. */
     private record Call(ObjectNode doc, GatewayRequest req, ObjectNode resource, ObjectNode method, String stage, Map<String, String> pathParams,
                         Map<String, String> stageVariables, String path) {
         JsonNode integration() {
             return method.path("methodIntegration");
+        }
+
+        /** Where the request sits, for proxy and authorizer events. */
+        ProxyEvents.Route where() {
+            return new ProxyEvents.Route(resource.get("path").asText(), resource.get("id").asText(), stage, path, "/" + stage + path,
+                    pathParams, stageVariables, null);
         }
 
         String account() {
@@ -123,6 +154,7 @@ final class RestGateway {
             c.put("resourceId", resource.get("id").asText());
             c.put("resourcePath", resource.get("path").asText());
             c.put("stage", stage);
+            if (req.authorizer != null) c.put("authorizer", Templates.toJava(req.authorizer));
             return c;
         }
 
@@ -144,9 +176,7 @@ final class RestGateway {
         try {
             switch (type) {
                 case "AWS_PROXY" -> {
-                    ProxyEvents.Route where = new ProxyEvents.Route(call.resource.get("path").asText(), call.resource.get("id").asText(), call.stage,
-                            call.path, "/" + call.stage + call.path, call.pathParams, call.stageVariables, null);
-                    ObjectNode event = ProxyEvents.v1(req, call.account(), null, where, binary(call.doc, req.header("Content-Type")));
+                    ObjectNode event = ProxyEvents.v1(req, call.account(), null, call.where(), binary(call.doc, req.header("Content-Type")));
                     LambdaCall.Result r = lambda.invoke(call.account(), call.doc.get("_region").asText(), uri, Values.JSON.writeValueAsBytes(event), timeout);
                     if (r.functionError() != null) return GatewayResponses.of("LAMBDA_PROXY_ERROR");
                     try {
