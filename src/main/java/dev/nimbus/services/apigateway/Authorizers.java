@@ -40,24 +40,24 @@ final class Authorizers {
 
     /** Authorizes a request to a method whose authorizationType is CUSTOM. */
     Decision authorize(ObjectNode doc, JsonNode authorizer, GatewayRequest req, ProxyEvents.Route where, String methodArn) {
-        if (authorizer == null) return new Decision(GatewayResponses.of("AUTHORIZER_CONFIGURATION_ERROR"), null);
+        if (authorizer == null) return new Decision(GatewayResponses.of(req, "AUTHORIZER_CONFIGURATION_ERROR"), null);
         String type = authorizer.path("type").asText();
         if (!type.equals("TOKEN") && !type.equals("REQUEST")) {
             LOG.info(() -> "REST API " + req.apiId + ": authorizer type " + type + " is not served (Lambda authorizers are)");
-            return new Decision(GatewayResponses.of("AUTHORIZER_CONFIGURATION_ERROR"), null);
+            return new Decision(GatewayResponses.of(req, "AUTHORIZER_CONFIGURATION_ERROR"), null);
         }
         List<String> identity = new ArrayList<>();
         for (String source : authorizer.path("identitySource").asText(type.equals("TOKEN") ? "method.request.header.Authorization" : "").split(",")) {
             String s = source.trim();
             if (s.isEmpty()) continue;
             String value = identityValue(s, req, where);
-            if (value == null || value.isEmpty()) return new Decision(GatewayResponses.of("UNAUTHORIZED"), null);
+            if (value == null || value.isEmpty()) return new Decision(GatewayResponses.of(req, "UNAUTHORIZED"), null);
             identity.add(value);
         }
         if (type.equals("TOKEN")) {
             String expression = authorizer.path("identityValidationExpression").asText("");
             if (!expression.isEmpty() && !identity.isEmpty() && !Pattern.compile(expression).matcher(identity.get(0)).matches()) {
-                return new Decision(GatewayResponses.of("UNAUTHORIZED"), null);
+                return new Decision(GatewayResponses.of(req, "UNAUTHORIZED"), null);
             }
         }
         int ttl = authorizer.path("authorizerResultTtlInSeconds").asInt(300);
@@ -79,19 +79,19 @@ final class Authorizers {
                         Values.JSON.writeValueAsBytes(event), 30_000);
             } catch (TimeoutException | IOException | AwsException e) {
                 LOG.info(() -> "REST API " + req.apiId + ": authorizer failed: " + e.getMessage());
-                return new Decision(GatewayResponses.of("AUTHORIZER_FAILURE"), null);
+                return new Decision(GatewayResponses.of(req, "AUTHORIZER_FAILURE"), null);
             }
             JsonNode out = parse(r.payload());
             if (r.functionError() != null) {
                 // A function that fails with the message "Unauthorized" is the documented way to answer 401.
                 boolean unauthorized = out != null && "Unauthorized".equals(out.path("errorMessage").asText());
-                return new Decision(GatewayResponses.of(unauthorized ? "UNAUTHORIZED" : "AUTHORIZER_FAILURE"), null);
+                return new Decision(GatewayResponses.of(req, unauthorized ? "UNAUTHORIZED" : "AUTHORIZER_FAILURE"), null);
             }
-            if (out == null || !out.path("policyDocument").isObject()) return new Decision(GatewayResponses.of("AUTHORIZER_CONFIGURATION_ERROR"), null);
+            if (out == null || !out.path("policyDocument").isObject()) return new Decision(GatewayResponses.of(req, "AUTHORIZER_CONFIGURATION_ERROR"), null);
             result = new Cached(System.currentTimeMillis() + ttl * 1000L, out.path("principalId").asText(null), out.get("policyDocument"), out.get("context"));
             if (ttl > 0 && !identity.isEmpty()) cache.put(key, result);
         }
-        if (!allows(result.policy, methodArn)) return new Decision(GatewayResponses.of("ACCESS_DENIED"), null);
+        if (!allows(result.policy, methodArn)) return new Decision(GatewayResponses.of(req, "ACCESS_DENIED"), null);
         ObjectNode context = Values.object();
         if (result.principalId != null) context.put("principalId", result.principalId);
         if (result.context != null && result.context.isObject()) {

@@ -34,6 +34,8 @@ final class GatewayRequest {
     String routeKey;
     long integrationNanos = -1;
     String errorMessage;
+    /** the gateway response type the request was answered with, or null */
+    String responseType;
     /** what a Lambda authorizer allowed the request with (principalId and its context), or null */
     com.fasterxml.jackson.databind.node.ObjectNode authorizer;
 

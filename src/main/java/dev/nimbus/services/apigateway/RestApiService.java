@@ -234,6 +234,32 @@ final class RestApiService implements AwsService {
                     ((ObjectNode) doc.get("authorizers")).remove(in.get("authorizerId").asText());
                     return null;
                 }))
+                .add("PutGatewayResponse", (ctx, in) -> update(ctx, in, doc -> {
+                    String type = gatewayResponseType(in);
+                    ObjectNode r = Values.object().put("responseType", type).put("defaultResponse", false);
+                    copy(in, r, "statusCode", "responseParameters", "responseTemplates");
+                    checkTemplates(r.get("responseTemplates"));
+                    doc.with("gatewayResponses").set(type, r);
+                    return r;
+                }))
+                .add("GetGatewayResponse", (ctx, in) -> {
+                    String type = gatewayResponseType(in);
+                    JsonNode r = api(ctx, in).path("gatewayResponses").get(type);
+                    return r != null ? r : GatewayResponses.defaultOf(type);
+                })
+                .add("GetGatewayResponses", (ctx, in) -> {
+                    JsonNode custom = api(ctx, in).path("gatewayResponses");
+                    ObjectNode out = Values.object();
+                    ArrayNode items = out.putArray("items");
+                    for (String type : new java.util.TreeSet<>(GatewayResponses.TYPES)) items.add(custom.has(type) ? custom.get(type) : GatewayResponses.defaultOf(type));
+                    return out;
+                })
+                .add("DeleteGatewayResponse", (ctx, in) -> update(ctx, in, doc -> {
+                    String type = gatewayResponseType(in);
+                    if (!doc.path("gatewayResponses").has(type)) throw notFound("Invalid Gateway Response type specified");
+                    ((ObjectNode) doc.get("gatewayResponses")).remove(type);
+                    return null;
+                }))
                 .add("DeleteStage", (ctx, in) -> update(ctx, in, doc -> {
                     stageOf(doc, Values.text(in, "stageName"));
                     ((ObjectNode) doc.get("stages")).remove(in.get("stageName").asText());
@@ -457,6 +483,12 @@ final class RestApiService implements AwsService {
         JsonNode r = map.get(statusCode);
         if (r == null) throw notFound("Invalid Response status code specified");
         return (ObjectNode) r;
+    }
+
+    private static String gatewayResponseType(ObjectNode in) {
+        String type = Values.text(in, "responseType");
+        if (!GatewayResponses.TYPES.contains(type)) throw new AwsException("BadRequestException", "Invalid response type specified: " + type, 400);
+        return type;
     }
 
     private static ObjectNode named(JsonNode map, String id, String missing) {

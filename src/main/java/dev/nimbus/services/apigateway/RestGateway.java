@@ -62,26 +62,31 @@ final class RestGateway {
     }
 
     HttpResponse serve(ApiStore.Entry entry, GatewayRequest req) {
+        HttpResponse res = route(entry, req);
+        return req.responseType == null ? res : GatewayResponses.customize(entry.doc, req, res, templates);
+    }
+
+    private HttpResponse route(ApiStore.Entry entry, GatewayRequest req) {
         ObjectNode doc = entry.doc;
         List<String> segments = GatewayRequest.decodedSegments(req.path);
-        if (segments.isEmpty()) return GatewayResponses.of("MISSING_AUTHENTICATION_TOKEN");
+        if (segments.isEmpty()) return GatewayResponses.of(req, "MISSING_AUTHENTICATION_TOKEN");
         String stageName = segments.get(0);
         JsonNode stage = doc.get("stages").get(stageName);
         if (stage != null) req.stage = stageName;
-        if (stage == null) return GatewayResponses.of("FORBIDDEN");
+        if (stage == null) return GatewayResponses.of(req, "FORBIDDEN");
         JsonNode deployment = doc.get("deployments").get(stage.path("deploymentId").asText());
-        if (deployment == null) return GatewayResponses.of("FORBIDDEN");
+        if (deployment == null) return GatewayResponses.of(req, "FORBIDDEN");
         Node root = (Node) entry.derived.computeIfAbsent("rest:" + deployment.get("id").asText(), k -> compile(deployment.get("_snapshot")));
         Match match = match(root, segments.subList(1, segments.size()), 0, new LinkedHashMap<>());
-        if (match == null) return GatewayResponses.of("MISSING_AUTHENTICATION_TOKEN");
+        if (match == null) return GatewayResponses.of(req, "MISSING_AUTHENTICATION_TOKEN");
         req.resourcePath = match.node.resource.path("path").asText();
         req.resourceId = match.node.resource.path("id").asText();
         JsonNode methods = match.node.resource.path("resourceMethods");
         JsonNode method = methods.get(req.method());
         if (method == null) method = methods.get("ANY");
-        if (method == null) return GatewayResponses.of("MISSING_AUTHENTICATION_TOKEN");
+        if (method == null) return GatewayResponses.of(req, "MISSING_AUTHENTICATION_TOKEN");
         req.body = ProxyEvents.readBody(req.http, HttpGateway.MAX_PAYLOAD);
-        if (req.body == null) return GatewayResponses.of("REQUEST_TOO_LARGE");
+        if (req.body == null) return GatewayResponses.of(req, "REQUEST_TOO_LARGE");
         String rest = "/" + String.join("/", segments.subList(1, segments.size()));
         Call call = new Call(doc, req, match.node.resource, (ObjectNode) method, stageName, match.params,
                 HttpGateway.variables(stage.get("variables")), rest);
@@ -92,7 +97,7 @@ final class RestGateway {
             return integrate(call);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "REST API " + req.apiId + ": integration failed", e);
-            return GatewayResponses.of("API_CONFIGURATION_ERROR");
+            return GatewayResponses.of(req, "API_CONFIGURATION_ERROR");
         } finally {
             req.integrationNanos = System.nanoTime() - started;
         }
@@ -111,7 +116,7 @@ final class RestGateway {
         }
         if (call.method.path("apiKeyRequired").asBoolean()) {
             String refusal = usagePlans.admit(call.account(), call.doc.get("_region").asText(), req.apiId, call.stage, req.header("x-api-key"));
-            if (refusal != null) return GatewayResponses.of(refusal);
+            if (refusal != null) return GatewayResponses.of(req, refusal);
         }
         return null;
     }
@@ -178,13 +183,13 @@ final class RestGateway {
                 case "AWS_PROXY" -> {
                     ObjectNode event = ProxyEvents.v1(req, call.account(), null, call.where(), binary(call.doc, req.header("Content-Type")));
                     LambdaCall.Result r = lambda.invoke(call.account(), call.doc.get("_region").asText(), uri, Values.JSON.writeValueAsBytes(event), timeout);
-                    if (r.functionError() != null) return GatewayResponses.of("LAMBDA_PROXY_ERROR");
+                    if (r.functionError() != null) return GatewayResponses.of(req, "LAMBDA_PROXY_ERROR");
                     try {
                         return ProxyEvents.response(r.payload(), binary(call.doc, req.header("Accept")));
                     } catch (ProxyEvents.Malformed e) {
                         req.errorMessage = "Malformed Lambda proxy response";
                         LOG.info(() -> "REST API " + req.apiId + ": malformed Lambda proxy response: " + e.getMessage());
-                        return GatewayResponses.of("LAMBDA_PROXY_ERROR");
+                        return GatewayResponses.of(req, "LAMBDA_PROXY_ERROR");
                     }
                 }
                 case "HTTP_PROXY" -> {
@@ -196,21 +201,21 @@ final class RestGateway {
                     return mapped(call, type, uri, timeout);
                 }
                 default -> {
-                    return GatewayResponses.of("API_CONFIGURATION_ERROR");
+                    return GatewayResponses.of(req, "API_CONFIGURATION_ERROR");
                 }
             }
         } catch (TimeoutException e) {
-            return GatewayResponses.of("INTEGRATION_TIMEOUT");
+            return GatewayResponses.of(req, "INTEGRATION_TIMEOUT");
         } catch (IOException e) {
-            if (HttpForward.isTimeout(e)) return GatewayResponses.of("INTEGRATION_TIMEOUT");
+            if (HttpForward.isTimeout(e)) return GatewayResponses.of(req, "INTEGRATION_TIMEOUT");
             LOG.info(() -> "REST API " + req.apiId + ": HTTP integration failed: " + e);
-            return GatewayResponses.of("INTEGRATION_FAILURE");
+            return GatewayResponses.of(req, "INTEGRATION_FAILURE");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return GatewayResponses.of("API_CONFIGURATION_ERROR");
+            return GatewayResponses.of(req, "API_CONFIGURATION_ERROR");
         } catch (AwsException e) {
             LOG.info(() -> "REST API " + req.apiId + ": integration failed: " + e.code() + " " + e.getMessage());
-            return GatewayResponses.of("API_CONFIGURATION_ERROR");
+            return GatewayResponses.of(req, "API_CONFIGURATION_ERROR");
         }
     }
 
@@ -226,7 +231,7 @@ final class RestGateway {
         if (template != null && !template.isNull()) {
             body = templates.render(template.asText(), call.input(body), call.context(), call.stageVariables);
         } else if (passthrough.equals("NEVER") || passthrough.equals("WHEN_NO_TEMPLATES") && !requestTemplates.isEmpty()) {
-            return GatewayResponses.of("UNSUPPORTED_MEDIA_TYPE");
+            return GatewayResponses.of(req, "UNSUPPORTED_MEDIA_TYPE");
         }
         String selector;
         byte[] result;
@@ -251,7 +256,7 @@ final class RestGateway {
             default -> {
                 if (!uri.contains(":lambda:path/")) {
                     LOG.info(() -> "REST API " + req.apiId + ": AWS integration " + uri + " is not served (only Lambda)");
-                    return GatewayResponses.of("API_CONFIGURATION_ERROR");
+                    return GatewayResponses.of(req, "API_CONFIGURATION_ERROR");
                 }
                 LambdaCall.Result r = lambda.invoke(call.account(), call.doc.get("_region").asText(), uri,
                         body.isBlank() ? "{}".getBytes(StandardCharsets.UTF_8) : body.getBytes(StandardCharsets.UTF_8), timeout);
@@ -264,7 +269,7 @@ final class RestGateway {
             }
         }
         JsonNode chosen = select(integration.path("integrationResponses"), selector, type.equals("AWS"));
-        if (chosen == null) return GatewayResponses.of("API_CONFIGURATION_ERROR");
+        if (chosen == null) return GatewayResponses.of(req, "API_CONFIGURATION_ERROR");
         HttpResponse res = new HttpResponse();
         res.status = Integer.parseInt(chosen.path("statusCode").asText("200"));
         String resultText = new String(result, StandardCharsets.UTF_8);

@@ -262,4 +262,31 @@ class RestApiTest {
         assertEquals(404, notFound.status(), notFound.body());
         assertEquals("{\"error\": \"NotFound: no item 7\"}", notFound.body());
     }
+
+    @Test
+    void gatewayResponsesAreCustomizable() {
+        String[] a = newApi("custom-errors");
+        String id = a[0];
+        api.ok(201, "PUT", "/restapis/" + id + "/resources/" + a[1] + "/methods/GET", in("authorizationType", "NONE", "apiKeyRequired", true));
+        api.ok(201, "PUT", "/restapis/" + id + "/resources/" + a[1] + "/methods/GET/integration", in("type", "MOCK"));
+        api.ok(201, "POST", "/restapis/" + id + "/deployments", in("stageName", "prod"));
+        JsonNode standard = api.ok(200, "GET", "/restapis/" + id + "/gatewayresponses/MISSING_AUTHENTICATION_TOKEN", null);
+        assertTrue(standard.path("defaultResponse").asBoolean());
+        assertEquals("403", standard.path("statusCode").asText());
+        api.ok(201, "PUT", "/restapis/" + id + "/gatewayresponses/MISSING_AUTHENTICATION_TOKEN", in("statusCode", "404",
+                "responseParameters", Map.of("gatewayresponse.header.Access-Control-Allow-Origin", "'*'"),
+                "responseTemplates", Map.of("application/json", "{\"error\": $context.error.messageString, \"type\": \"$context.error.responseType\"}")));
+        api.ok(201, "PUT", "/restapis/" + id + "/gatewayresponses/DEFAULT_4XX", in(
+                "responseParameters", Map.of("gatewayresponse.header.X-Default", "'4xx'")));
+
+        ApiGatewayApi.Answer missing = api.invoke("GET", "/_aws/execute-api/" + id + "/prod/nothing", null);
+        assertEquals(404, missing.status());
+        assertEquals("*", missing.header("Access-Control-Allow-Origin"));
+        assertEquals("{\"error\": \"Missing Authentication Token\", \"type\": \"MISSING_AUTHENTICATION_TOKEN\"}", missing.body());
+        ApiGatewayApi.Answer noKey = api.invoke("GET", "/_aws/execute-api/" + id + "/prod/", null);
+        assertEquals(403, noKey.status());
+        assertEquals("4xx", noKey.header("X-Default"));
+        assertEquals("{\"message\":\"Forbidden\"}", noKey.body());
+        assertEquals(400, api.call("PUT", "/restapis/" + id + "/gatewayresponses/NOT_A_TYPE", in("statusCode", "400")).status());
+    }
 }
