@@ -96,6 +96,33 @@ final class HttpApiService implements AwsService {
                     ((ObjectNode) doc.get("integrations")).remove(id);
                     return null;
                 }))
+                .add("CreateAuthorizer", (ctx, in) -> apis.update(ctx, Values.text(in, "ApiId"), false, doc -> {
+                    String type = Values.text(in, "AuthorizerType");
+                    if (type.equals("JWT") && !in.path("JwtConfiguration").hasNonNull("Issuer")) {
+                        throw new AwsException("BadRequestException", "Issuer must be specified for JWT authorizers", 400);
+                    }
+                    if (type.equals("REQUEST") && !in.hasNonNull("AuthorizerUri")) {
+                        throw new AwsException("BadRequestException", "AuthorizerUri must be specified for REQUEST authorizers", 400);
+                    }
+                    String id = ApiStore.id(6);
+                    ObjectNode a = Values.object().put("AuthorizerId", id);
+                    if (type.equals("REQUEST")) a.put("AuthorizerResultTtlInSeconds", 0).put("AuthorizerPayloadFormatVersion", "2.0");
+                    merge(a, in, Set.of("ApiId"));
+                    doc.with("authorizers").set(id, a);
+                    return a;
+                }))
+                .add("GetAuthorizer", (ctx, in) -> child(api(ctx, in), "authorizers", Values.text(in, "AuthorizerId"), "Authorizer"))
+                .add("GetAuthorizers", (ctx, in) -> items(api(ctx, in), "authorizers"))
+                .add("UpdateAuthorizer", (ctx, in) -> apis.update(ctx, Values.text(in, "ApiId"), false, doc -> {
+                    ObjectNode a = child(doc, "authorizers", Values.text(in, "AuthorizerId"), "Authorizer");
+                    merge(a, in, Set.of("ApiId", "AuthorizerId"));
+                    return a;
+                }))
+                .add("DeleteAuthorizer", (ctx, in) -> apis.update(ctx, Values.text(in, "ApiId"), false, doc -> {
+                    child(doc, "authorizers", Values.text(in, "AuthorizerId"), "Authorizer");
+                    ((ObjectNode) doc.get("authorizers")).remove(in.get("AuthorizerId").asText());
+                    return null;
+                }))
                 .add("CreateStage", (ctx, in) -> apis.update(ctx, Values.text(in, "ApiId"), false, doc -> createStage(doc, in)))
                 .add("GetStage", (ctx, in) -> child(api(ctx, in), "stages", Values.text(in, "StageName"), "Stage"))
                 .add("GetStages", (ctx, in) -> items(api(ctx, in), "stages"))
@@ -287,7 +314,7 @@ final class HttpApiService implements AwsService {
     }
 
     private static ObjectNode child(JsonNode doc, String collection, String id, String type) {
-        JsonNode c = doc.get(collection).get(id);
+        JsonNode c = doc.path(collection).get(id);
         if (c == null) {
             throw new AwsException("NotFoundException", "Invalid " + type + " identifier specified " + id, 404).with("ResourceType", type);
         }
@@ -297,7 +324,7 @@ final class HttpApiService implements AwsService {
     private static ObjectNode items(JsonNode doc, String collection) {
         ObjectNode out = Values.object();
         ArrayNode items = out.putArray("Items");
-        doc.get(collection).forEach(items::add);
+        doc.path(collection).forEach(items::add);
         return out;
     }
 

@@ -34,10 +34,12 @@ final class HttpGateway {
 
     private final LambdaCall lambda;
     private final HttpForward http;
+    private final HttpAuthorizers authorizers;
 
     HttpGateway(LambdaCall lambda, HttpForward http) {
         this.lambda = lambda;
         this.http = http;
+        this.authorizers = new HttpAuthorizers(lambda);
     }
 
     HttpResponse serve(ApiStore.Entry entry, GatewayRequest req) {
@@ -92,6 +94,16 @@ final class HttpGateway {
             String fullPath = stageName.equals("$default") ? path : req.path;
             ProxyEvents.Route where = new ProxyEvents.Route(matched.pattern == null ? fullPath : matched.pattern.path(), routeKey, stageName,
                     fullPath, fullPath, params, variables, routeKey);
+            String authorization = matched.route.path("AuthorizationType").asText("NONE");
+            if (authorization.equals("JWT") || authorization.equals("CUSTOM")) {
+                HttpAuthorizers.Decision d = authorizers.authorize(doc, matched.route, req, where);
+                if (d.refusal() != null) {
+                    d.refusal().header("apigw-requestid", req.requestId);
+                    if (cors != null) Cors.decorate(req, cors, d.refusal());
+                    return d.refusal();
+                }
+                req.authorizer = d.authorizer();
+            }
             long started = System.nanoTime();
             res = integrate(doc, integration, req, where);
             req.integrationNanos = System.nanoTime() - started;

@@ -121,6 +121,7 @@ final class ProxyEvents {
         ObjectNode ctx = e.putObject("requestContext");
         ctx.put("accountId", account);
         ctx.put("apiId", req.apiId);
+        if (req.authorizer != null) ctx.set("authorizer", req.authorizer);
         ctx.put("domainName", req.domainName);
         ctx.put("domainPrefix", req.apiId);
         ctx.putObject("http")
