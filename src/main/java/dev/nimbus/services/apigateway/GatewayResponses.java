@@ -26,7 +26,7 @@ final class GatewayResponses {
             Map.entry("QUOTA_EXCEEDED", message(429, "LimitExceededException", "Limit Exceeded")),
             Map.entry("REQUEST_TOO_LARGE", message(413, "RequestTooLargeException", "Request Too Long")),
             Map.entry("UNSUPPORTED_MEDIA_TYPE", message(415, "UnsupportedMediaTypeException", "Unsupported Media Type")),
-            Map.entry("BAD_REQUEST_BODY", message(400, "BadRequestException", "Invalid request body")),
+            Map.entry("BAD_REQUEST_BODY", new Default(400, "BadRequestException", "{\"message\": \"Invalid request body\"}")),
             Map.entry("BAD_REQUEST_PARAMETERS", message(400, "BadRequestException", "Missing required request parameters")),
             Map.entry("INTEGRATION_TIMEOUT", new Default(504, "InternalServerErrorException", "{\"message\": \"Endpoint request timed out\"}")),
             Map.entry("INTEGRATION_FAILURE", new Default(504, "InternalServerErrorException", "{\"message\": \"Internal server error\"}")),

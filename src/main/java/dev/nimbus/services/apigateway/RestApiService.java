@@ -260,6 +260,44 @@ final class RestApiService implements AwsService {
                     ((ObjectNode) doc.get("gatewayResponses")).remove(type);
                     return null;
                 }))
+                .add("CreateModel", (ctx, in) -> update(ctx, in, doc -> {
+                    String name = Values.text(in, "name");
+                    if (!name.matches("[A-Za-z0-9]+")) throw new AwsException("BadRequestException", "Model name must be alphanumeric", 400);
+                    if (doc.path("models").has(name)) throw new AwsException("ConflictException", "Model name already exists for this REST API", 409);
+                    ObjectNode m = Values.object().put("id", ApiStore.id(6)).put("name", name).put("contentType", Values.text(in, "contentType"));
+                    copy(in, m, "description", "schema");
+                    if (m.hasNonNull("schema")) {
+                        try {
+                            if (!Values.JSON.readTree(m.get("schema").asText()).isObject()) throw new java.io.IOException("not an object");
+                        } catch (java.io.IOException e) {
+                            throw new AwsException("BadRequestException", "Invalid model specified: Validation Result: warnings : [], errors : [Invalid model schema specified]", 400);
+                        }
+                    }
+                    doc.with("models").set(name, m);
+                    return m;
+                }))
+                .add("GetModel", (ctx, in) -> named(api(ctx, in).path("models"), Values.text(in, "modelName"), "Invalid model name specified: " + in.path("modelName").asText()))
+                .add("GetModels", (ctx, in) -> list(api(ctx, in).path("models")))
+                .add("DeleteModel", (ctx, in) -> update(ctx, in, doc -> {
+                    named(doc.path("models"), Values.text(in, "modelName"), "Invalid model name specified: " + in.path("modelName").asText());
+                    ((ObjectNode) doc.get("models")).remove(in.get("modelName").asText());
+                    return null;
+                }))
+                .add("CreateRequestValidator", (ctx, in) -> update(ctx, in, doc -> {
+                    String id = ApiStore.id(6);
+                    ObjectNode v = Values.object().put("id", id).put("name", Values.text(in, "name", id))
+                            .put("validateRequestBody", in.path("validateRequestBody").asBoolean(false))
+                            .put("validateRequestParameters", in.path("validateRequestParameters").asBoolean(false));
+                    doc.with("requestValidators").set(id, v);
+                    return v;
+                }))
+                .add("GetRequestValidator", (ctx, in) -> named(api(ctx, in).path("requestValidators"), Values.text(in, "requestValidatorId"), "Invalid Request Validator identifier specified"))
+                .add("GetRequestValidators", (ctx, in) -> list(api(ctx, in).path("requestValidators")))
+                .add("DeleteRequestValidator", (ctx, in) -> update(ctx, in, doc -> {
+                    named(doc.path("requestValidators"), Values.text(in, "requestValidatorId"), "Invalid Request Validator identifier specified");
+                    ((ObjectNode) doc.get("requestValidators")).remove(in.get("requestValidatorId").asText());
+                    return null;
+                }))
                 .add("DeleteStage", (ctx, in) -> update(ctx, in, doc -> {
                     stageOf(doc, Values.text(in, "stageName"));
                     ((ObjectNode) doc.get("stages")).remove(in.get("stageName").asText());
@@ -302,6 +340,12 @@ final class RestApiService implements AwsService {
         resources.putObject(rootId).put("id", rootId).put("path", "/");
         doc.putObject("deployments");
         doc.putObject("stages");
+        // Every new REST API has these two models, as in AWS.
+        ObjectNode models = doc.putObject("models");
+        models.putObject("Empty").put("id", ApiStore.id(6)).put("name", "Empty").put("contentType", "application/json").put("description", "This is a default empty schema model")
+                .put("schema", "{\n  \"$schema\": \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Empty Schema\",\n  \"type\" : \"object\"\n}");
+        models.putObject("Error").put("id", ApiStore.id(6)).put("name", "Error").put("contentType", "application/json").put("description", "This is a default error schema model")
+                .put("schema", "{\n  \"$schema\" : \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"Error Schema\",\n  \"type\" : \"object\",\n  \"properties\" : {\n    \"message\" : { \"type\" : \"string\" }\n  }\n}");
         return doc;
     }
 

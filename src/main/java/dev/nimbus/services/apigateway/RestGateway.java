@@ -118,6 +118,54 @@ final class RestGateway {
             String refusal = usagePlans.admit(call.account(), call.doc.get("_region").asText(), req.apiId, call.stage, req.header("x-api-key"));
             if (refusal != null) return GatewayResponses.of(req, refusal);
         }
+        JsonNode validator = call.doc.path("requestValidators").get(call.method.path("requestValidatorId").asText(""));
+        if (validator != null) return validate(call, validator);
+        return null;
+    }
+
+    /** A request validator's checks: required parameters present, the body valid for the method's model of its content type. */
+    private HttpResponse validate(Call call, JsonNode validator) {
+        GatewayRequest req = call.req;
+        if (validator.path("validateRequestParameters").asBoolean()) {
+            List<String> missing = new java.util.ArrayList<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = call.method.path("requestParameters").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> p = it.next();
+                if (!p.getValue().asBoolean()) continue;
+                String[] parts = p.getKey().split("\\.", 4);
+                if (parts.length < 4) continue;
+                String value = switch (parts[2]) {
+                    case "path" -> call.pathParams.get(parts[3]);
+                    case "querystring" -> req.http.queryParam(parts[3]);
+                    case "header" -> req.header(parts[3]);
+                    default -> "";
+                };
+                if (value == null || value.isEmpty() && !parts[2].equals("querystring")) missing.add(parts[3]);
+            }
+            if (!missing.isEmpty()) {
+                HttpResponse res = GatewayResponses.of(req, "BAD_REQUEST_PARAMETERS");
+                req.errorMessage = "Missing required request parameters: [" + String.join(", ", missing) + "]";
+                res.body = ("{\"message\": \"" + req.errorMessage + "\"}").getBytes(StandardCharsets.UTF_8);
+                return res;
+            }
+        }
+        if (validator.path("validateRequestBody").asBoolean()) {
+            String contentType = mediaType(req.header("Content-Type"), "application/json");
+            JsonNode models = call.method.path("requestModels");
+            String modelName = models.has(contentType) ? models.get(contentType).asText() : models.path("$default").asText(null);
+            JsonNode model = modelName == null ? null : call.doc.path("models").get(modelName);
+            if (model != null && model.hasNonNull("schema")) {
+                JsonNode schema = parseOrNull(model.get("schema").asText());
+                JsonNode body = parseOrNull(new String(req.body, StandardCharsets.UTF_8));
+                String problem = schema == null ? null : body == null ? "instance: the body is not JSON" : JsonSchema.check(schema, body, name -> {
+                    JsonNode m = call.doc.path("models").get(name);
+                    return m == null ? null : parseOrNull(m.path("schema").asText());
+                });
+                if (problem != null) {
+                    LOG.fine(() -> "REST API " + req.apiId + ": request body does not match model " + modelName + ": " + problem);
+                    return GatewayResponses.of(req, "BAD_REQUEST_BODY");
+                }
+            }
+        }
         return null;
     }
 

@@ -289,4 +289,56 @@ class RestApiTest {
         assertEquals("{\"message\":\"Forbidden\"}", noKey.body());
         assertEquals(400, api.call("PUT", "/restapis/" + id + "/gatewayresponses/NOT_A_TYPE", in("statusCode", "400")).status());
     }
+
+    @Test
+    void requestValidatorsCheckParametersAndBodyAgainstTheModel() {
+        String[] a = newApi("validated");
+        String id = a[0];
+        assertEquals(2, api.ok(200, "GET", "/restapis/" + id + "/models", null).path("item").size(), "Empty and Error");
+        api.ok(201, "POST", "/restapis/" + id + "/models", in("name", "Pet", "contentType", "application/json", "schema",
+                "{\"type\":\"object\",\"required\":[\"name\"],\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1},"
+                        + "\"age\":{\"type\":\"integer\",\"minimum\":0}},\"additionalProperties\":false}"));
+        String validator = api.ok(201, "POST", "/restapis/" + id + "/requestvalidators", in("name", "all", "validateRequestBody", true,
+                "validateRequestParameters", true)).path("id").asText();
+        String pets = resource(id, a[1], "pets");
+        api.ok(201, "PUT", "/restapis/" + id + "/resources/" + pets + "/methods/POST", in("authorizationType", "NONE", "requestValidatorId", validator,
+                "requestParameters", Map.of("method.request.querystring.owner", true, "method.request.header.X-Trace", false),
+                "requestModels", Map.of("application/json", "Pet")));
+        api.ok(201, "PUT", "/restapis/" + id + "/resources/" + pets + "/methods/POST/integration", in("type", "MOCK",
+                "requestTemplates", Map.of("application/json", "{\"statusCode\": 200}")));
+        api.ok(201, "PUT", "/restapis/" + id + "/resources/" + pets + "/methods/POST/integration/responses/200", in("responseTemplates",
+                Map.of("application/json", "{\"created\": true}")));
+        api.ok(201, "POST", "/restapis/" + id + "/deployments", in("stageName", "v"));
+        String url = "/_aws/execute-api/" + id + "/v/pets";
+
+        ApiGatewayApi.Answer noOwner = api.invoke("POST", url, "{\"name\":\"rex\"}", "Content-Type", "application/json");
+        assertEquals(400, noOwner.status());
+        assertEquals("{\"message\": \"Missing required request parameters: [owner]\"}", noOwner.body());
+        ApiGatewayApi.Answer badBody = api.invoke("POST", url + "?owner=ana", "{\"name\":\"rex\",\"age\":-1}", "Content-Type", "application/json");
+        assertEquals(400, badBody.status());
+        assertEquals("{\"message\": \"Invalid request body\"}", badBody.body());
+        assertEquals(400, api.invoke("POST", url + "?owner=ana", "{\"age\":1}", "Content-Type", "application/json").status());
+        assertEquals(400, api.invoke("POST", url + "?owner=ana", "{\"name\":\"rex\",\"color\":\"red\"}", "Content-Type", "application/json").status());
+        ApiGatewayApi.Answer ok = api.invoke("POST", url + "?owner=ana", "{\"name\":\"rex\",\"age\":3}", "Content-Type", "application/json");
+        assertEquals(200, ok.status(), ok.body());
+        assertEquals("{\"created\": true}", ok.body());
+    }
+
+    @Test
+    void binaryMediaTypesReachLambdaProxyBase64Encoded() {
+        String[] a = newApi("binary");
+        String id = a[0];
+        api.ok(200, "PATCH", "/restapis/" + id, in("patchOperations", List.of(Map.of("op", "add", "path", "/binaryMediaTypes/image~1*"))));
+        String res = resource(id, a[1], "upload");
+        api.ok(201, "PUT", "/restapis/" + id + "/resources/" + res + "/methods/POST", in("authorizationType", "NONE"));
+        api.ok(201, "PUT", "/restapis/" + id + "/resources/" + res + "/methods/POST/integration", in("type", "AWS_PROXY", "httpMethod", "POST",
+                "uri", uri("proxy")));
+        api.ok(201, "POST", "/restapis/" + id + "/deployments", in("stageName", "v"));
+        JsonNode png = api.invoke("POST", "/_aws/execute-api/" + id + "/v/upload", "PNGDATA", "Content-Type", "image/png").json();
+        assertTrue(png.path("isBase64Encoded").asBoolean());
+        assertEquals(java.util.Base64.getEncoder().encodeToString("PNGDATA".getBytes()), png.path("body").asText());
+        JsonNode text = api.invoke("POST", "/_aws/execute-api/" + id + "/v/upload", "plain", "Content-Type", "text/plain").json();
+        assertFalse(text.path("isBase64Encoded").asBoolean());
+        assertEquals("plain", text.path("body").asText());
+    }
 }
