@@ -35,6 +35,7 @@ final class HttpGateway {
     private final LambdaCall lambda;
     private final HttpForward http;
     private final HttpAuthorizers authorizers;
+    private final TokenBuckets throttles = new TokenBuckets();
 
     HttpGateway(LambdaCall lambda, HttpForward http) {
         this.lambda = lambda;
@@ -82,6 +83,12 @@ final class HttpGateway {
         }
         if (matched == null) return notFound(req, cors);
         req.routeKey = matched.route.get("RouteKey").asText();
+        if (!admitted(req, stage, stageName)) {
+            HttpResponse res = GatewayRequest.message(429, "{\"message\":\"Too Many Requests\"}");
+            res.header("apigw-requestid", req.requestId);
+            if (cors != null) Cors.decorate(req, cors, res);
+            return res;
+        }
         JsonNode integration = table.integrations.get(matched.route.path("Target").asText().replaceFirst("^integrations/", ""));
         if (integration == null) return notFound(req, cors);
         req.body = ProxyEvents.readBody(req.http, MAX_PAYLOAD);
@@ -111,6 +118,15 @@ final class HttpGateway {
         res.header("apigw-requestid", req.requestId);
         if (cors != null) Cors.decorate(req, cors, res);
         return res;
+    }
+
+    /** The stage's throttling (the route's settings, else the stage's defaults): a token bucket per route. */
+    private boolean admitted(GatewayRequest req, JsonNode stage, String stageName) {
+        JsonNode settings = stage.path("RouteSettings").path(req.routeKey);
+        if (!settings.has("ThrottlingRateLimit")) settings = stage.path("DefaultRouteSettings");
+        if (!settings.has("ThrottlingRateLimit")) return true;
+        return throttles.take(req.apiId + "/" + stageName + "/" + req.routeKey, settings.path("ThrottlingRateLimit").asDouble(),
+                settings.path("ThrottlingBurstLimit").asDouble(1));
     }
 
     private HttpResponse integrate(ObjectNode doc, JsonNode integration, GatewayRequest req, ProxyEvents.Route where) {

@@ -34,7 +34,7 @@ final class UsagePlans implements AwsService {
     private final Clock clock;
     /** "account/region/value" -> key id, rebuilt after any write */
     private volatile Map<String, String> byValue;
-    private final Map<String, double[]> buckets = new ConcurrentHashMap<>();
+    private final TokenBuckets buckets = new TokenBuckets();
     private final Map<String, long[]> quotas = new ConcurrentHashMap<>();
 
     UsagePlans(Store store, Clock clock) {
@@ -160,7 +160,7 @@ final class UsagePlans implements AwsService {
             JsonNode quota = plan.path("quota");
             if (quota.has("limit") && !withinQuota(slot, quota)) return "QUOTA_EXCEEDED";
             JsonNode throttle = plan.path("throttle");
-            if (throttle.has("rateLimit") && !take(slot, throttle.path("rateLimit").asDouble(), throttle.path("burstLimit").asDouble(1))) return "THROTTLED";
+            if (throttle.has("rateLimit") && !buckets.take(slot, throttle.path("rateLimit").asDouble(), throttle.path("burstLimit").asDouble(1))) return "THROTTLED";
             return null;
         }
         return "INVALID_API_KEY";
@@ -169,23 +169,6 @@ final class UsagePlans implements AwsService {
     private static boolean covers(JsonNode plan, String apiId, String stage) {
         for (JsonNode s : plan.path("apiStages")) if (s.path("apiId").asText().equals(apiId) && s.path("stage").asText().equals(stage)) return true;
         return false;
-    }
-
-    /** A token bucket: {@code burst} tokens at most, refilled at {@code rate} a second; one per request. */
-    private boolean take(String slot, double rate, double burst) {
-        long now = System.nanoTime();
-        boolean[] ok = new boolean[1];
-        buckets.compute(slot, (k, b) -> {
-            if (b == null) b = new double[] {Math.max(burst, 1), now};
-            b[0] = Math.min(Math.max(burst, 1), b[0] + (now - (long) b[1]) / 1e9 * rate);
-            b[1] = now;
-            if (b[0] >= 1) {
-                b[0] -= 1;
-                ok[0] = true;
-            }
-            return b;
-        });
-        return ok[0];
     }
 
     /** Requests counted per calendar period (UTC); the quota's limit is the period's allowance. */

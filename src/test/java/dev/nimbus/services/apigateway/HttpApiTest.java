@@ -227,4 +227,22 @@ class HttpApiTest {
         assertEquals(404, r.status());
         assertEquals("{\"message\":\"Not Found\"}", Values.NODES.textNode(r.body()).asText());
     }
+
+    @Test
+    void stageThrottlingAnswers429() {
+        String id = api.ok(201, "POST", "/v2/apis", in("name", "throttled", "protocolType", "HTTP")).path("apiId").asText();
+        String integration = api.ok(201, "POST", "/v2/apis/" + id + "/integrations", in("integrationType", "HTTP_PROXY",
+                "integrationMethod", "GET", "integrationUri", "http://127.0.0.1:" + nimbus.port() + "/_nimbus/health", "payloadFormatVersion", "1.0"))
+                .path("integrationId").asText();
+        api.ok(201, "POST", "/v2/apis/" + id + "/routes", in("routeKey", "GET /slow", "target", "integrations/" + integration));
+        api.ok(201, "POST", "/v2/apis/" + id + "/routes", in("routeKey", "GET /free", "target", "integrations/" + integration));
+        api.ok(201, "POST", "/v2/apis/" + id + "/stages", in("stageName", "$default", "autoDeploy", true,
+                "routeSettings", Map.of("GET /slow", Map.of("throttlingRateLimit", 0.001, "throttlingBurstLimit", 1))));
+        assertEquals(200, api.invoke("GET", "/_aws/execute-api/" + id + "/slow", null).status());
+        ApiGatewayApi.Answer throttled = api.invoke("GET", "/_aws/execute-api/" + id + "/slow", null);
+        assertEquals(429, throttled.status());
+        assertEquals("{\"message\":\"Too Many Requests\"}", throttled.body());
+        assertEquals(200, api.invoke("GET", "/_aws/execute-api/" + id + "/free", null).status());
+        assertEquals(200, api.invoke("GET", "/_aws/execute-api/" + id + "/free", null).status());
+    }
 }
