@@ -41,6 +41,36 @@ final class HttpApiService implements AwsService {
     @Override
     public void register(Operations ops) {
         ops.add("CreateApi", this::createApi)
+                .add("ImportApi", (ctx, in) -> {
+                    JsonNode definition = OpenApi.parse(Values.text(in, "Body").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    ObjectNode doc = newApi(Values.object().put("Name", definition.path("info").path("title").asText("imported")).put("ProtocolType", "HTTP"));
+                    HttpOpenApi.apply(this, doc, definition);
+                    String apiId = doc.path("api").path("ApiId").asText();
+                    apis.create(ctx, apiId, "HTTP", doc);
+                    return doc.get("api");
+                })
+                .add("ReimportApi", (ctx, in) -> change(ctx, in, doc -> {
+                    HttpOpenApi.apply(this, doc, OpenApi.parse(Values.text(in, "Body").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    return doc.get("api");
+                }))
+                .add("ExportApi", (ctx, in) -> {
+                    ObjectNode doc = api(ctx, in);
+                    if (!Values.text(in, "Specification").equals("OAS30")) {
+                        throw new AwsException("BadRequestException", "Unsupported specification " + in.get("Specification").asText() + "; OAS30 is", 400);
+                    }
+                    String stage = Values.text(in, "StageName", null);
+                    JsonNode source = doc;
+                    if (stage != null) {
+                        JsonNode deployment = doc.path("deployments").get(child(doc, "stages", stage, "Stage").path("DeploymentId").asText());
+                        if (deployment == null) throw new AwsException("NotFoundException", "The stage has no deployment", 404);
+                        source = deployment.get("_snapshot");
+                    }
+                    ObjectNode definition = HttpOpenApi.export(doc, source.get("routes"), source.get("integrations"), stage,
+                            in.path("IncludeExtensions").asBoolean(true));
+                    byte[] body = "YAML".equals(Values.text(in, "OutputType", "JSON")) ? OpenApi.yaml(definition)
+                            : definition.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    return Values.object().set("body", Values.NODES.binaryNode(body));
+                })
                 .add("GetApi", (ctx, in) -> api(ctx, in).get("api"))
                 .add("GetApis", (ctx, in) -> {
                     ArrayNode items = Values.array();
@@ -165,6 +195,34 @@ final class HttpApiService implements AwsService {
     }
 
     private JsonNode createApi(RequestContext ctx, ObjectNode in) {
+        ObjectNode doc = newApi(in);
+        ObjectNode api = (ObjectNode) doc.get("api");
+        String protocol = api.get("ProtocolType").asText();
+        String target = Values.text(in, "Target", null);
+        if (target != null) {
+            // Quick create: the target's integration, one route to it, and an auto-deployed $default stage.
+            if (!protocol.equals("HTTP")) throw new AwsException("BadRequestException", "Quick create is only supported for HTTP APIs", 400);
+            boolean http = target.startsWith("http://") || target.startsWith("https://");
+            ObjectNode integration = createIntegration(doc, Values.object()
+                    .put("IntegrationType", http ? "HTTP_PROXY" : "AWS_PROXY")
+                    .put("IntegrationUri", target)
+                    .put("IntegrationMethod", http ? "ANY" : "POST")
+                    .put("PayloadFormatVersion", http ? "1.0" : "2.0"));
+            integration.put("ApiGatewayManaged", true);
+            ObjectNode route = createRoute(doc, Values.object().put("RouteKey", Values.text(in, "RouteKey", "$default"))
+                    .put("Target", "integrations/" + integration.get("IntegrationId").asText()));
+            route.put("ApiGatewayManaged", true);
+            createStage(doc, Values.object().put("StageName", "$default").put("AutoDeploy", true)).put("ApiGatewayManaged", true);
+            api.put("ApiGatewayManaged", true);
+        } else if (in.has("RouteKey")) {
+            throw new AwsException("BadRequestException", "RouteKey is only supported with Target (quick create)", 400);
+        }
+        apis.create(ctx, api.get("ApiId").asText(), protocol, doc);
+        return api;
+    }
+
+    /** A new API document, without routes yet, from CreateApi's members. */
+    private ObjectNode newApi(ObjectNode in) {
         String protocol = Values.text(in, "ProtocolType");
         String apiId = ApiStore.id(10);
         ObjectNode api = Values.object()
@@ -187,27 +245,7 @@ final class HttpApiService implements AwsService {
         doc.putObject("integrations");
         doc.putObject("stages");
         doc.putObject("deployments");
-        String target = Values.text(in, "Target", null);
-        if (target != null) {
-            // Quick create: the target's integration, one route to it, and an auto-deployed $default stage.
-            if (!protocol.equals("HTTP")) throw new AwsException("BadRequestException", "Quick create is only supported for HTTP APIs", 400);
-            boolean http = target.startsWith("http://") || target.startsWith("https://");
-            ObjectNode integration = createIntegration(doc, Values.object()
-                    .put("IntegrationType", http ? "HTTP_PROXY" : "AWS_PROXY")
-                    .put("IntegrationUri", target)
-                    .put("IntegrationMethod", http ? "ANY" : "POST")
-                    .put("PayloadFormatVersion", http ? "1.0" : "2.0"));
-            integration.put("ApiGatewayManaged", true);
-            ObjectNode route = createRoute(doc, Values.object().put("RouteKey", Values.text(in, "RouteKey", "$default"))
-                    .put("Target", "integrations/" + integration.get("IntegrationId").asText()));
-            route.put("ApiGatewayManaged", true);
-            createStage(doc, Values.object().put("StageName", "$default").put("AutoDeploy", true)).put("ApiGatewayManaged", true);
-            api.put("ApiGatewayManaged", true);
-        } else if (in.has("RouteKey")) {
-            throw new AwsException("BadRequestException", "RouteKey is only supported with Target (quick create)", 400);
-        }
-        apis.create(ctx, apiId, protocol, doc);
-        return api;
+        return doc;
     }
 
     /** Where the API answers: this server's invoke URL for the API (AWS's is https://{id}.execute-api.{region}.amazonaws.com). */
@@ -219,7 +257,7 @@ final class HttpApiService implements AwsService {
         return (protocol.equals("WEBSOCKET") ? "ws://" : "http://") + apiId + ".execute-api.localhost" + port;
     }
 
-    private ObjectNode createRoute(ObjectNode doc, ObjectNode in) {
+    ObjectNode createRoute(ObjectNode doc, ObjectNode in) {
         String key = Values.text(in, "RouteKey");
         checkRouteKey(doc, key, null);
         String id = ApiStore.id(7);
@@ -242,7 +280,7 @@ final class HttpApiService implements AwsService {
         }
     }
 
-    private ObjectNode createIntegration(ObjectNode doc, ObjectNode in) {
+    ObjectNode createIntegration(ObjectNode doc, ObjectNode in) {
         String type = Values.text(in, "IntegrationType");
         boolean http = "HTTP".equals(doc.path("api").path("ProtocolType").asText());
         if (http && type.equals("AWS_PROXY") && !in.hasNonNull("PayloadFormatVersion")) {

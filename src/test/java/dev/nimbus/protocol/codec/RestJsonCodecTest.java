@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.nimbus.protocol.Values;
 import dev.nimbus.testing.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
