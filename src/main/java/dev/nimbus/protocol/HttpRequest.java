@@ -28,6 +28,8 @@ public final class HttpRequest {
     private Map<String, List<String>> query;
     private byte[] bytes;
     public final long maxBodyBytes;
+    /** the client's IP address (API Gateway's sourceIp), or null when not known */
+    public String sourceIp;
 
     public HttpRequest(String method, String rawPath, String rawQuery, Function<String, String> headerLookup,
                        Iterable<Map.Entry<String, String>> allHeaders, InputStream body, long contentLength, long maxBodyBytes) {

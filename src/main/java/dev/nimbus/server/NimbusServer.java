@@ -158,6 +158,7 @@ public final class NimbusServer implements AutoCloseable {
             HttpRequest request = new HttpRequest(method, rawPath, req.query().rawValue(),
                     name -> headers.first(HeaderNames.create(name)).orElse(null), () -> headerIterator(headers),
                     new ClientBody(req), headers.contentLength().orElse(-1), config.maxBodyBytes());
+            request.sourceIp = req.remotePeer().host();
             out = frontDoor(request, requestId);
             if (out == null) {
                 out = Cors.preflight(request);
@@ -172,7 +173,7 @@ public final class NimbusServer implements AutoCloseable {
         res.status(out.status);
         res.header(REQUEST_ID, requestId);
         res.header(S3_REQUEST_ID, requestId);
-        // Added, not set: a header may repeat (a function URL's Set-Cookie per cookie).
+        // Added, not set: a header may repeat (Set-Cookie from a function URL or an API Gateway integration).
         for (String[] h : out.headers) res.headers().add(HeaderValues.create(h[0], h[1]));
         try {
             if (out.stream != null) {

@@ -1,6 +1,7 @@
 package dev.nimbus.services;
 
 import dev.nimbus.protocol.Identity;
+import dev.nimbus.services.apigateway.ApiGateway;
 import dev.nimbus.services.cloudwatch.CloudWatchService;
 import dev.nimbus.services.cloudwatch.Metrics;
 import dev.nimbus.services.dynamodb.DynamoDbService;
@@ -36,6 +37,7 @@ public final class ServiceSet implements AutoCloseable {
     private final S3Service s3;
     private final DynamoDbService dynamodb;
     private final SqsService sqs;
+    private final ApiGateway apigateway;
 
     public ServiceSet(Store store) {
         this(store, List.of(), () -> "http://127.0.0.1:4566", null);
@@ -74,6 +76,9 @@ public final class ServiceSet implements AutoCloseable {
         lambda.readQueues(sqs.messages());
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, sns, s3,
                 dynamodb, ddbStreams, sqs)) operations.register(s);
+        this.apigateway = new ApiGateway(store, operations, endpoint, logs, cloudwatch.metrics());
+        apigateway.services().forEach(operations::register);
+        addFrontDoor(apigateway);
         for (AwsService s : extra) operations.register(s);
     }
 
@@ -116,6 +121,7 @@ public final class ServiceSet implements AutoCloseable {
         lambda.close();
         s3.close();
         sqs.close();
+        apigateway.close();
         cloudwatch.close();
         logs.close();
         dynamodb.close();

@@ -32,7 +32,7 @@ import java.util.UUID;
 public final class Metrics {
     /** One aggregate: what a bucket or a period holds. */
     public record Stats(double count, double sum, double min, double max, TreeMap<Double, Double> values) {
-        static Stats of(double value, double count) {
+        public static Stats of(double value, double count) {
             TreeMap<Double, Double> v = new TreeMap<>();
             v.put(value, count);
             return new Stats(count, value * count, value, value, v);
@@ -120,8 +120,8 @@ public final class Metrics {
         store.transaction(puts);
     }
 
-    /** Adds data to the metric's bucket, creating the metric on first use. */
-    void record(String account, String region, String namespace, String name, SortedMap<String, String> dims, Stats s, String unit,
+    /** Adds data to the metric's bucket, creating the metric on first use (services publishing tallies: AWS/ApiGateway). */
+    public void record(String account, String region, String namespace, String name, SortedMap<String, String> dims, Stats s, String unit,
                 Instant timestamp, int resolution) {
         String key = metricKey(account, region, namespace, name, dims);
         long bucket = Math.floorDiv(timestamp.getEpochSecond(), resolution) * resolution;

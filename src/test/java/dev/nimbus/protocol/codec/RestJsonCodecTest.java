@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.nimbus.protocol.Values;
 import dev.nimbus.testing.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -29,18 +27,17 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
- * rest-json through the real Lambda SDK against the built-in operations, and
- * API Gateway's wire format over raw HTTP (no API Gateway SDK is among the test dependencies).
+ * rest-json through the real Lambda SDK against the built-in operations (API Gateway's wire format
+ * is exercised by its own tests in services/apigateway).
  */
 class RestJsonCodecTest {
-    static final String SIGNED_APIGW = "Authorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=00";
     static final String SIGNED_LAMBDA = "Authorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00";
     static TestServer nimbus;
     static LambdaClient lambda;
 
     @BeforeAll
     static void start() {
-        nimbus = TestServer.start(new EchoApiGateway.V1(), new EchoApiGateway.V2());
+        nimbus = TestServer.start();
         lambda = nimbus.client(LambdaClient.builder());
     }
 
@@ -175,61 +172,5 @@ class RestJsonCodecTest {
         RawHttp.Response badQuery = RawHttp.exchange(nimbus.port(), "GET", "/2015-03-31/functions?MaxItems=ten", "localhost", null, SIGNED_LAMBDA);
         assertEquals(400, badQuery.status());
         assertEquals("SerializationException", badQuery.header("x-amzn-ErrorType"));
-    }
-
-    @Test
-    void apiGatewayV2UsesCamelCaseWireNamesAndIso8601() throws Exception {
-        RawHttp.Response raw = RawHttp.exchange(nimbus.port(), "POST", "/v2/apis", "localhost",
-                "{\"name\":\"shop\",\"protocolType\":\"HTTP\",\"tags\":{\"env\":\"dev\"},\"corsConfiguration\":{\"allowOrigins\":[\"*\"],\"maxAge\":60},\"Name\":\"ignored\"}",
-                SIGNED_APIGW, "Content-Type: application/json");
-        assertEquals(201, raw.status(), raw.body());
-        JsonNode body = Values.JSON.readTree(raw.body());
-        assertEquals("shop", body.path("name").asText());
-        assertEquals("HTTP", body.path("protocolType").asText());
-        assertEquals("a1b2c3", body.path("apiId").asText());
-        assertEquals("dev", body.path("tags").path("env").asText());
-        assertEquals(60, body.path("corsConfiguration").path("maxAge").asInt());
-        assertEquals("*", body.path("corsConfiguration").path("allowOrigins").get(0).asText());
-        assertEquals("2024-05-01T12:30:45.250Z", body.path("createdDate").asText());
-        assertTrue(body.path("Name").isMissingNode(), raw.body());
-
-        RawHttp.Response invalid = RawHttp.exchange(nimbus.port(), "POST", "/v2/apis", "localhost", "{\"name\":\"x\"}", SIGNED_APIGW);
-        assertEquals(400, invalid.status());
-        assertEquals("ValidationException", invalid.header("x-amzn-ErrorType"));
-        assertTrue(invalid.body().contains("'protocolType' failed to satisfy constraint: Member must not be null"), invalid.body());
-    }
-
-    @Test
-    void apiGatewayV2ErrorUsesTheShapesWireNames() {
-        RawHttp.Response raw = RawHttp.exchange(nimbus.port(), "GET", "/v2/apis/nope", "localhost", null, SIGNED_APIGW);
-        assertEquals(404, raw.status());
-        assertEquals("NotFoundException", raw.header("x-amzn-ErrorType"));
-        assertEquals("{\"message\":\"Invalid API identifier specified 000000000000:nope\",\"resourceType\":\"Api\"}", raw.body());
-    }
-
-    @Test
-    void apiGatewayV1QueryMapsListsAndBlobPayload() throws Exception {
-        RawHttp.Response export = RawHttp.exchange(nimbus.port(), "GET", "/restapis/r1/stages/prod/exports/oas30?extensions=postman&version=2",
-                "localhost", null, SIGNED_APIGW, "Accept: application/yaml");
-        assertEquals(200, export.status(), export.body());
-        assertEquals("application/yaml", export.header("Content-Type"));
-        assertEquals("attachment; filename=\"export.json\"", export.header("Content-Disposition"));
-        JsonNode body = Values.JSON.readTree(export.body());
-        assertEquals("r1", body.path("api").asText());
-        assertEquals("oas30", body.path("type").asText());
-        assertEquals("{\"extensions\":\"postman\",\"version\":\"2\"}", body.path("parameters").toString());
-
-        RawHttp.Response deployment = RawHttp.exchange(nimbus.port(), "GET", "/restapis/r1/deployments/d9?embed=apisummary&embed=other",
-                "localhost", null, SIGNED_APIGW);
-        JsonNode d = Values.JSON.readTree(deployment.body());
-        assertEquals("d9", d.path("id").asText());
-        assertEquals("[\"apisummary\",\"other\"]", d.path("description").asText());
-        assertEquals(1714566645.25, d.path("createdDate").asDouble());
-
-        // The list member "items" is "item" on the wire.
-        RawHttp.Response apis = RawHttp.exchange(nimbus.port(), "GET", "/restapis?limit=2", "localhost", null, SIGNED_APIGW);
-        JsonNode list = Values.JSON.readTree(apis.body());
-        assertEquals(2, list.path("item").size(), apis.body());
-        assertEquals("next", list.path("position").asText());
     }
 }

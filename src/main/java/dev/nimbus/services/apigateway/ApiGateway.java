@@ -1,0 +1,100 @@
+package dev.nimbus.services.apigateway;
+
+import dev.nimbus.protocol.HttpRequest;
+import dev.nimbus.protocol.HttpResponse;
+import dev.nimbus.services.AwsService;
+import dev.nimbus.services.FrontDoor;
+import dev.nimbus.services.Operations;
+import dev.nimbus.services.cloudwatch.Metrics;
+import dev.nimbus.services.logs.LogsService;
+import dev.nimbus.store.Store;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * API Gateway: the management APIs (apigateway for REST APIs, apigatewayv2 for HTTP and WebSocket
+ * APIs) over one store of API documents, and the invoke URLs that serve them:
+ * {@code http://{apiId}.execute-api.localhost:4566/{stage}/{path}},
+ * {@code /_aws/execute-api/{apiId}/{stage}/{path}} and LocalStack's
+ * {@code /restapis/{apiId}/{stage}/_user_request_/{path}}.
+ */
+public final class ApiGateway implements FrontDoor, AutoCloseable {
+    private static final String PATH_STYLE = "/_aws/execute-api/";
+    private final ApiStore apis;
+    private final HttpApiService http;
+    private final RestApiService rest;
+    private final UsagePlans usagePlans;
+    private final HttpGateway httpGateway;
+    private final RestGateway restGateway;
+    private final Observability observability;
+    private final Clock clock = Clock.systemUTC();
+
+    /**
+     * @param ops the registered operations, through which integrations invoke Lambda
+     * @param logs where stages' access logs go
+     * @param metrics where AWS/ApiGateway metrics go
+     */
+    public ApiGateway(Store store, Operations ops, Supplier<String> endpoint, LogsService logs, Metrics metrics) {
+        this.apis = new ApiStore(store);
+        this.observability = new Observability(metrics, logs);
+        this.http = new HttpApiService(apis, endpoint, clock);
+        Templates templates = new Templates();
+        this.rest = new RestApiService(apis, templates, clock);
+        LambdaCall lambda = new LambdaCall(ops);
+        HttpForward forward = new HttpForward();
+        this.httpGateway = new HttpGateway(lambda, forward);
+        this.usagePlans = new UsagePlans(store, clock);
+        this.restGateway = new RestGateway(lambda, forward, templates, usagePlans);
+    }
+
+    /** The services to register: apigateway (REST APIs) and apigatewayv2. */
+    public List<AwsService> services() {
+        return List.of(rest, usagePlans, http);
+    }
+
+    @Override
+    public HttpResponse serve(HttpRequest request) {
+        String apiId;
+        String path;
+        String domain;
+        String host = request.header("Host");
+        String hostName = host == null ? "" : host.toLowerCase(Locale.ROOT).replaceFirst(":\\d+$", "");
+        int marker = hostName.indexOf(".execute-api.");
+        if (marker > 0) {
+            apiId = hostName.substring(0, marker);
+            path = request.rawPath;
+            domain = hostName;
+        } else if (request.rawPath.startsWith(PATH_STYLE)) {
+            String rest = request.rawPath.substring(PATH_STYLE.length());
+            int slash = rest.indexOf('/');
+            apiId = slash < 0 ? rest : rest.substring(0, slash);
+            path = slash < 0 ? "/" : rest.substring(slash);
+            domain = apiId + ".execute-api.localhost";
+        } else if (request.rawPath.startsWith("/restapis/") && request.rawPath.contains("/_user_request_")) {
+            // LocalStack's form: /restapis/{apiId}/{stage}/_user_request_/{path}
+            String[] parts = request.rawPath.split("/", 5);
+            if (parts.length < 5 || !parts[4].startsWith("_user_request_")) return null;
+            apiId = parts[2];
+            path = "/" + parts[3] + parts[4].substring("_user_request_".length());
+            domain = apiId + ".execute-api.localhost";
+        } else {
+            return null;
+        }
+        GatewayRequest req = new GatewayRequest(request, apiId, path, domain, UUID.randomUUID().toString(), clock.instant());
+        ApiStore.Entry entry = apis.get(apiId);
+        if (entry == null) return GatewayRequest.message(404, "{\"message\":\"Not Found\"}");
+        long started = System.nanoTime();
+        HttpResponse res = "REST".equals(entry.doc.path("_kind").asText()) ? restGateway.serve(entry, req) : httpGateway.serve(entry, req);
+        observability.served(entry, req, res, System.nanoTime() - started);
+        return res;
+    }
+
+    /** Writes the metrics still tallied; called before the store closes. */
+    @Override
+    public void close() {
+        observability.close();
+    }
+}
