@@ -86,7 +86,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     private final FunctionUrls urls;
     private final ProvisionedConcurrency provisioned;
     private volatile LambdaLimits limits = LambdaLimits.defaults();
-    private final RegionalConcurrency regional = new RegionalConcurrency(limits);
+    private final RegionalConcurrency regional = new RegionalConcurrency(limits, this::reservations);
     private final EventSourceMappings eventSourceMappings = new EventSourceMappings(this);
 
     /** Where invocations publish their AWS/Lambda metrics (CloudWatch), once set. */
@@ -366,6 +366,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
         String arn = record.get("Configuration").get("FunctionArn").asText();
         compute().drain(arn, null);
         running.remove(arn);
+        if (record.has("ReservedConcurrentExecutions")) regional.reservationsChanged(ctx.accountId(), ctx.region());
         eventInvokeConfigs.forget(ctx.accountId(), ctx.region(), ref.name());
         dropCode(record.get("CodeId").asText());
         return Values.object().put("StatusCode", 204);
@@ -432,6 +433,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
             }
             functions.putJson(key, record.put("ReservedConcurrentExecutions", reserved));
         });
+        regional.reservationsChanged(ctx.accountId(), ctx.region());
         return Values.object().put("ReservedConcurrentExecutions", reserved);
     }
 
@@ -450,6 +452,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
             record.remove("ReservedConcurrentExecutions");
             functions.putJson(key, record);
         });
+        regional.reservationsChanged(ctx.accountId(), ctx.region());
         return null;
     }
 
@@ -470,7 +473,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
             if (count.compareAndSet(n, n + 1)) break;
         }
         try {
-            regional.acquire(ctx.accountId(), ctx.region(), memoryMb);
+            regional.acquire(ctx.accountId(), ctx.region(), memoryMb, record.has("ReservedConcurrentExecutions"));
         } catch (AwsException e) {
             count.decrementAndGet();
             throw e;
@@ -608,7 +611,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
                     clientContext, trace, qualifier == null ? null : function.get("Configuration").get("FunctionArn").asText() + ":" + qualifier));
         } finally {
             admitted.decrementAndGet();
-            regional.release(ctx.accountId(), ctx.region(), spec.memoryMb());
+            regional.release(ctx.accountId(), ctx.region(), spec.memoryMb(), function.has("ReservedConcurrentExecutions"));
         }
         if (metrics != null) metrics.invoked(ctx.accountId(), ctx.region(), spec.functionName(), System.nanoTime() - started, r.functionError() != null);
         shipLogs(ctx, record.get("Configuration"), r);
@@ -866,11 +869,16 @@ public final class LambdaService implements AwsService, AutoCloseable {
 
     /** UnreservedConcurrentExecutions: the regional limit less every function's reservation. */
     int unreserved(RequestContext ctx) {
+        return regional.limit() - reservations(ctx.accountId() + "/" + ctx.region());
+    }
+
+    /** The reserved concurrency of all functions of an "account/region". */
+    private int reservations(String accountRegion) {
         int reserved = 0;
-        for (Table.Entry e : functions.scan(ctx.accountId() + "/" + ctx.region() + "/", null, Integer.MAX_VALUE)) {
+        for (Table.Entry e : functions.scan(accountRegion + "/", null, Integer.MAX_VALUE)) {
             reserved += e.json().path("ReservedConcurrentExecutions").asInt(0);
         }
-        return regional.limit() - reserved;
+        return reserved;
     }
 
     int concurrencyLimit() {
