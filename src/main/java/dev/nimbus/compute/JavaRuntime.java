@@ -35,14 +35,17 @@ final class JavaRuntime {
 
     private final List<Path> searched;
     private final ConcurrentHashMap<Integer, Jdk> chosen = new ConcurrentHashMap<>();
+    private final java.util.function.Function<String, String> settings;
     private volatile String compiled;
 
-    JavaRuntime() {
-        this(defaultSearch());
+    /** @param settings where NIMBUS_RUNTIME_JAVA21 (a JDK home for java21, say) is read: the environment */
+    JavaRuntime(java.util.function.Function<String, String> settings) {
+        this(defaultSearch(), settings);
     }
 
-    JavaRuntime(List<Path> searched) {
+    JavaRuntime(List<Path> searched, java.util.function.Function<String, String> settings) {
         this.searched = searched;
+        this.settings = settings;
     }
 
     private static List<Path> defaultSearch() {
@@ -62,9 +65,23 @@ final class JavaRuntime {
         return Integer.parseInt(runtime.substring("java".length()));
     }
 
-    /** The newest JDK of at least {@code min}, or an IllegalStateException saying what was found. */
+    /**
+     * The JDK NIMBUS_RUNTIME_JAVA{min} names, else the newest of at least {@code min}, or an
+     * IllegalStateException saying what was found.
+     */
     Jdk jdk(int min) {
         return chosen.computeIfAbsent(min, m -> {
+            String configured = Sandbox.configured(settings, "java" + m);
+            if (configured != null) {
+                try {
+                    Path home = Path.of(configured).toRealPath();
+                    int major = major(home);
+                    if (major > 0 && Files.isExecutable(home.resolve("bin/java"))) return new Jdk(home, major);
+                } catch (IOException e) {
+                    // reported below
+                }
+                throw new IllegalStateException("NIMBUS_RUNTIME_JAVA" + m + " names " + configured + ", which is not a JDK home");
+            }
             Jdk best = null;
             List<String> seen = new ArrayList<>();
             for (Jdk j : installed()) {

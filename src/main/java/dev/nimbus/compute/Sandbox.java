@@ -7,8 +7,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * How an environment's process is started: inside bubblewrap when {@code bwrap} is on the PATH
@@ -38,7 +41,7 @@ final class Sandbox {
     }
 
     static Sandbox detect() {
-        return new Sandbox(Interpreters.onPath("bwrap"), new Interpreters(), new JavaRuntime(), Cgroups.detect());
+        return new Sandbox(Interpreters.onPath("bwrap"), new Interpreters(System::getenv), new JavaRuntime(System::getenv), Cgroups.detect());
     }
 
     boolean isolated() {
@@ -106,8 +109,8 @@ final class Sandbox {
     List<String> command(FunctionSpec spec, Path runtimes) throws IOException {
         String runtimeDir = runtimeDir(runtimes);
         List<String> runtime = switch (family(spec.runtime())) {
-            case "python" -> List.of(interpreters.python().executable(), "-u", runtimeDir + "/python/bootstrap.py");
-            case "node" -> List.of(interpreters.node().executable(), runtimeDir + "/node/bootstrap.mjs");
+            case "python" -> List.of(interpreters.python(spec.runtime()).executable(), "-u", runtimeDir + "/python/bootstrap.py");
+            case "node" -> List.of(interpreters.node(spec.runtime()).executable(), runtimeDir + "/node/bootstrap.mjs");
             case "java" -> java.command(spec, runtimes, runtimeDir);
             default -> List.of(taskRoot(spec) + "/bootstrap");
         };
@@ -115,8 +118,8 @@ final class Sandbox {
         List<String> cmd = new ArrayList<>(List.of(bwrap.toString(), "--die-with-parent", "--unshare-pid", "--new-session"));
         for (String dir : SYSTEM_DIRS) bindReadOnly(cmd, Path.of(dir));
         Interpreters.Interpreter interpreter = switch (family(spec.runtime())) {
-            case "python" -> interpreters.python();
-            case "node" -> interpreters.node();
+            case "python" -> interpreters.python(spec.runtime());
+            case "node" -> interpreters.node(spec.runtime());
             case "java" -> {
                 Path home = java.jdk(JavaRuntime.version(spec.runtime())).home();
                 yield new Interpreters.Interpreter(home.resolve("bin/java").toString(), home.toString());
@@ -149,6 +152,12 @@ final class Sandbox {
         }
     }
 
+    /** The interpreter NIMBUS_RUNTIME_<RUNTIME> maps a runtime to (python3.12 -> NIMBUS_RUNTIME_PYTHON3_12), or null. */
+    static String configured(Function<String, String> settings, String runtime) {
+        String v = settings.apply("NIMBUS_RUNTIME_" + runtime.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"));
+        return v == null || v.isBlank() ? null : v;
+    }
+
     /** python, node, java or provided (the zip's own bootstrap). */
     static String family(String runtime) {
         if (runtime.startsWith("python")) return "python";
@@ -158,31 +167,40 @@ final class Sandbox {
     }
 
     /**
-     * The host's interpreters, resolved once: python3 and node as found on the PATH, through
-     * version-manager shims (pyenv's python3 is a shell script) to the real executable and the
-     * installation prefix a sandbox must be able to see.
+     * The host's interpreters, resolved once each: by default python3 and node as found on the
+     * PATH, through version-manager shims (pyenv's python3 is a shell script) to the real
+     * executable and the installation prefix a sandbox must be able to see. A runtime can be mapped
+     * to another interpreter with {@code NIMBUS_RUNTIME_<RUNTIME>} (NIMBUS_RUNTIME_PYTHON3_12=
+     * /usr/bin/python3.12), a family with NIMBUS_RUNTIME_PYTHON or NIMBUS_RUNTIME_NODE.
      */
     static final class Interpreters {
         record Interpreter(String executable, String prefix) {}
 
-        private volatile Interpreter python;
-        private volatile Interpreter node;
+        private final Function<String, String> settings;
+        private final ConcurrentHashMap<String, Interpreter> resolved = new ConcurrentHashMap<>();
 
-        Interpreter python() {
-            Interpreter p = python;
-            if (p == null) python = p = ask("python3", "import sys; print(sys.executable); print(sys.base_prefix)", "-c");
-            return p;
+        /** @param settings where the NIMBUS_RUNTIME_* mappings are read (the environment) */
+        Interpreters(Function<String, String> settings) {
+            this.settings = settings;
         }
 
-        Interpreter node() {
-            Interpreter n = node;
-            if (n == null) node = n = ask("node", "console.log(process.execPath); console.log(require('path').resolve(process.execPath, '../..'))", "-e");
-            return n;
+        Interpreter python(String runtime) {
+            return resolve(runtime, "PYTHON", "python3", "import sys; print(sys.executable); print(sys.base_prefix)", "-c");
+        }
+
+        Interpreter node(String runtime) {
+            return resolve(runtime, "NODE", "node", "console.log(process.execPath); console.log(require('path').resolve(process.execPath, '../..'))", "-e");
+        }
+
+        private Interpreter resolve(String runtime, String family, String standard, String script, String flag) {
+            String name = configured(settings, runtime);
+            if (name == null) name = settings.apply("NIMBUS_RUNTIME_" + family);
+            return resolved.computeIfAbsent(name == null ? standard : name, n -> ask(n, script, flag));
         }
 
         private static Interpreter ask(String name, String script, String flag) {
-            Path found = onPath(name);
-            if (found == null) throw new IllegalStateException(name + " is not on the PATH");
+            Path found = name.contains("/") ? (Files.isExecutable(Path.of(name)) ? Path.of(name) : null) : onPath(name);
+            if (found == null) throw new IllegalStateException(name + (name.contains("/") ? " is not an executable file" : " is not on the PATH"));
             try {
                 Process p = new ProcessBuilder(found.toString(), flag, script).redirectErrorStream(true).start();
                 String[] lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip().split("\n");
