@@ -6,6 +6,7 @@ import dev.nimbus.compute.Invocation;
 import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.Targets;
+import dev.nimbus.services.Workers;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.io.IOException;
@@ -254,13 +255,6 @@ final class AsyncInvoker implements AutoCloseable {
             closed = true;
             w = worker;
         }
-        if (w == null) return;
-        w.interrupt();
-        try {
-            w.join(Duration.ofSeconds(5));
-            if (running.tryAcquire(WORKERS, 10, TimeUnit.SECONDS)) running.release(WORKERS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Workers.stop(w, running, WORKERS);
     }
 }

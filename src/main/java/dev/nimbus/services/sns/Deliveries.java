@@ -7,6 +7,7 @@ import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.HttpResponse;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.Targets;
+import dev.nimbus.services.Workers;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.net.URI;
@@ -514,13 +515,6 @@ final class Deliveries implements AutoCloseable {
             closed = true;
             w = worker;
         }
-        if (w == null) return;
-        w.interrupt();
-        try {
-            w.join(Duration.ofSeconds(5));
-            if (http.tryAcquire(HTTP_WORKERS, 10, TimeUnit.SECONDS)) http.release(HTTP_WORKERS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Workers.stop(w, http, HTTP_WORKERS);
     }
 }
