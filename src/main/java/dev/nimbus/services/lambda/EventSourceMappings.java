@@ -96,9 +96,9 @@ final class EventSourceMappings implements AutoCloseable {
         }
         ObjectNode function = lambda.load(ctx, new LambdaService.Ref(ref.name(), null));
         String uuid = UUID.randomUUID().toString();
-        ObjectNode m = Values.object().put("UUID", uuid).put("BatchSize", Values.integer(in, "BatchSize", 10))
-                .put("MaximumBatchingWindowInSeconds", Values.integer(in, "MaximumBatchingWindowInSeconds", 0))
-                .put("EventSourceArn", sourceArn)
+        ObjectNode m = Values.object().put("UUID", uuid);
+        m.setAll(source.defaults());
+        m.put("EventSourceArn", sourceArn)
                 .put("FunctionArn", function.get("Configuration").get("FunctionArn").asText());
         apply(in, m);
         m.put("State", in.path("Enabled").asBoolean(true) ? "Enabled" : "Disabled").put("StateTransitionReason", "USER_INITIATED")
@@ -121,7 +121,10 @@ final class EventSourceMappings implements AutoCloseable {
 
     /** The settings Create and Update share. */
     private static void apply(ObjectNode in, ObjectNode m) {
-        for (String field : List.of("BatchSize", "MaximumBatchingWindowInSeconds")) if (in.hasNonNull(field)) m.put(field, in.get(field).asInt());
+        for (String field : List.of("BatchSize", "MaximumBatchingWindowInSeconds", "StartingPosition", "StartingPositionTimestamp", "BisectBatchOnFunctionError",
+                "MaximumRetryAttempts", "MaximumRecordAgeInSeconds", "DestinationConfig")) {
+            if (in.hasNonNull(field)) m.set(field, in.get(field));
+        }
         if (in.has("FilterCriteria")) {
             EventFilter.of(in.get("FilterCriteria"));
             if (in.get("FilterCriteria").path("Filters").isEmpty()) m.remove("FilterCriteria");
@@ -231,7 +234,7 @@ final class EventSourceMappings implements AutoCloseable {
         if (m == null) return;
         String arn = m.get("EventSourceArn").asText();
         EventSource source = sourceOf(arn);
-        int concurrency = m.path("ScalingConfig").path("MaximumConcurrency").asInt(DEFAULT_CONCURRENCY);
+        int concurrency = source.ordered() ? 1 : m.path("ScalingConfig").path("MaximumConcurrency").asInt(DEFAULT_CONCURRENCY);
         Semaphore invocations = new Semaphore(concurrency);
         long backoff = 0;
         while (running(key)) {
@@ -243,7 +246,7 @@ final class EventSourceMappings implements AutoCloseable {
             }
             List<EventSource.Item> batch;
             try {
-                batch = gather(key, m, source, arn);
+                batch = gather(key, m, source);
                 backoff = 0;
             } catch (RuntimeException e) {
                 // The queue was deleted, or another failure to read: try again later, as Lambda's pollers do.
@@ -258,7 +261,7 @@ final class EventSourceMappings implements AutoCloseable {
             }
             Thread.ofVirtual().name("lambda-esm-batch").start(() -> {
                 try {
-                    deliver(m, source, arn, batch);
+                    deliver(m, source, batch);
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "event source mapping " + m.get("UUID").asText() + " failed in Nimbus; the batch is retried by its source", e);
                 } finally {
@@ -269,7 +272,7 @@ final class EventSourceMappings implements AutoCloseable {
     }
 
     /** One batch: up to BatchSize records, waiting for more up to the batching window once the first arrived. */
-    private List<EventSource.Item> gather(String key, JsonNode m, EventSource source, String arn) {
+    private List<EventSource.Item> gather(String key, JsonNode m, EventSource source) {
         int batchSize = m.path("BatchSize").asInt(10);
         long window = m.path("MaximumBatchingWindowInSeconds").asInt(0) * 1000L;
         EventFilter filter = EventFilter.of(m.get("FilterCriteria"));
@@ -280,7 +283,7 @@ final class EventSourceMappings implements AutoCloseable {
             long now = System.currentTimeMillis();
             if (!items.isEmpty() && now >= deadline) break;
             int wait = items.isEmpty() ? 20 : (int) Math.max(1, (deadline - now + 999) / 1000);
-            List<EventSource.Item> got = source.poll(arn, Math.min(10, batchSize - items.size()), wait);
+            List<EventSource.Item> got = source.poll(m, batchSize - items.size(), wait);
             List<EventSource.Item> rejected = new ArrayList<>();
             for (EventSource.Item i : got) {
                 if (!filter.matches(i.filterView())) rejected.add(i);
@@ -289,14 +292,14 @@ final class EventSourceMappings implements AutoCloseable {
                     bytes += i.record().toString().length();
                 }
             }
-            if (!rejected.isEmpty()) source.done(arn, rejected); // Lambda deletes the messages its filters reject
+            if (!rejected.isEmpty()) source.done(m, rejected); // Lambda deletes the messages its filters reject
             if (!items.isEmpty() && deadline == 0) deadline = System.currentTimeMillis() + window;
             if (bytes > MAX_BATCH_BYTES || (window == 0 && !items.isEmpty())) break;
         }
         return items;
     }
 
-    private void deliver(JsonNode m, EventSource source, String arn, List<EventSource.Item> batch) {
+    private void deliver(JsonNode m, EventSource source, List<EventSource.Item> batch) {
         String fn = m.get("FunctionArn").asText();
         String[] p = fn.split(":");
         ObjectNode event = Values.object();
@@ -308,24 +311,24 @@ final class EventSourceMappings implements AutoCloseable {
                     event.toString().getBytes(StandardCharsets.UTF_8));
             r = executed == null ? null : executed.result();
         } catch (AwsException e) {
-            source.failed(arn, batch); // throttled: the records come back after their visibility timeout
+            source.failed(m, batch, null); // throttled: the source retries the records
             return;
         }
         if (r == null || r.functionError() != null) {
-            source.failed(arn, batch);
+            source.failed(m, batch, r);
             return;
         }
         boolean partial = false;
         for (JsonNode t : m.path("FunctionResponseTypes")) partial |= t.asText().equals("ReportBatchItemFailures");
         Set<String> failedIds = partial ? failedItems(r.payload(), batch) : Set.of();
         if (failedIds == null) {
-            source.failed(arn, batch);
+            source.failed(m, batch, r);
             return;
         }
         List<EventSource.Item> ok = new ArrayList<>(), failed = new ArrayList<>();
         for (EventSource.Item i : batch) (failedIds.contains(i.id()) ? failed : ok).add(i);
-        source.done(arn, ok);
-        if (!failed.isEmpty()) source.failed(arn, failed);
+        source.done(m, ok);
+        if (!failed.isEmpty()) source.failed(m, failed, r);
     }
 
     /**
