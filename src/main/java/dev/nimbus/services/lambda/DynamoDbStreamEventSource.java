@@ -208,6 +208,12 @@ final class DynamoDbStreamEventSource implements EventSource {
         if (after != null) after.run();
     }
 
+    @Override
+    public void forget(JsonNode m) {
+        positions.remove(m.get("UUID").asText());
+        store.table(TABLE).delete(m.get("UUID").asText());
+    }
+
     /** What Lambda sends to a stream mapping's on-failure destination about a batch it gave up on. */
     private ObjectNode failureRecord(JsonNode m, List<Item> batch, String condition, int invocations, Invocation.Result result) {
         ObjectNode r = Values.object();

@@ -42,4 +42,7 @@ interface EventSource {
      * timeout, then its redrive policy; streams: the mapping's retry settings).
      */
     void failed(JsonNode mapping, List<Item> items, Invocation.Result result);
+
+    /** The mapping was deleted: whatever the source keeps for it goes. */
+    default void forget(JsonNode mapping) {}
 }

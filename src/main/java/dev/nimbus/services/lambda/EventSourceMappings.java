@@ -180,6 +180,7 @@ final class EventSourceMappings implements AutoCloseable {
         JsonNode m = mappings().getJson(key);
         if (m == null || !mappings().delete(key)) throw notFound();
         stopPoller(key);
+        sourceOf(m.get("EventSourceArn").asText()).forget(m);
         return shown(m, "Deleting");
     }
 

@@ -84,7 +84,7 @@ class LambdaDynamoDbStreamTest {
     /**
      * A function that forwards each record to {@code out} (in order), and fails: never when
      * {@code mode} is "ok", always when "raise", and for records whose new image has v = "bad"
-     * when "report" (as batch item failures).
+     * when "report" (as batch item failures), for a batch holding such a record when "bisect".
      */
     static void function(String name, String out, String mode) {
         lambda.createFunction(b -> b.functionName(name).role(ROLE).runtime(Runtime.PYTHON3_12).handler("app.handler").timeout(10)
@@ -98,10 +98,10 @@ class LambdaDynamoDbStreamTest {
                                                  MessageDeduplicationId=context.aws_request_id + str(i))
                                 if r['dynamodb'].get('NewImage', {}).get('v', {}).get('S') == 'bad':
                                     failures.append({'itemIdentifier': r['dynamodb']['SequenceNumber']})
-                            if '%s' == 'raise':
+                            if '%s' == 'raise' or (failures and '%s' == 'bisect'):
                                 raise Exception('boom')
                             return {'batchItemFailures': failures}
-                        """.formatted(out, mode)))));
+                        """.formatted(out, mode, mode)))));
     }
 
     /** Long-polls until {@code n} messages came (bounded), deleting them; their bodies in arrival order. */
@@ -220,6 +220,23 @@ class LambdaDynamoDbStreamTest {
         assertEquals(2, info.path("batchSize").asInt());
         assertEquals(got.get(1).path("dynamodb").path("SequenceNumber").asText(), info.path("startSequenceNumber").asText());
         assertEquals(got.get(2).path("dynamodb").path("SequenceNumber").asText(), info.path("endSequenceNumber").asText());
+    }
+
+    @Test
+    void bisectionIsolatesTheBadRecord() throws Exception {
+        String stream = table("esm-bisect");
+        String seen = fifo("ddb-bisect-seen");
+        String failures = queue("ddb-bisect-failures");
+        function("ddb-bisect", seen, "bisect");
+        for (String[] kv : new String[][] {{"b1", "ok"}, {"b2", "ok"}, {"b3", "bad"}, {"b4", "ok"}}) put("esm-bisect", kv[0], kv[1]);
+        lambda.createEventSourceMapping(b -> b.functionName("ddb-bisect").eventSourceArn(stream).startingPosition(EventSourcePosition.TRIM_HORIZON)
+                .bisectBatchOnFunctionError(true).maximumRetryAttempts(0).destinationConfig(c -> c.onFailure(f -> f.destination(arn(failures)))));
+
+        JsonNode info = take(failures, 1).get(0).path("DDBStreamBatchInfo");
+        // All four fail; the first half passes; the second half fails and is split; b3 alone fails (no retries left) and is given up; b4 passes.
+        List<String> got = take(seen, 10).stream().map(LambdaDynamoDbStreamTest::key).toList();
+        assertEquals(List.of("b1", "b2", "b3", "b4", "b1", "b2", "b3", "b4", "b3", "b4"), got);
+        assertEquals(1, info.path("batchSize").asInt());
     }
 
     @Test
