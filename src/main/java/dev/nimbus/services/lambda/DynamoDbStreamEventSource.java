@@ -38,6 +38,8 @@ final class DynamoDbStreamEventSource implements EventSource {
 
     /** A mapping's reading state, guarded by itself. */
     private static final class Position {
+        /** The mapping's LastModified it was read for: an updated (or re-enabled) mapping starts again from its stored position. */
+        final String version;
         long next;
         /** Records handed out and not settled yet. */
         final TreeSet<Long> inFlight = new TreeSet<>();
@@ -50,6 +52,10 @@ final class DynamoDbStreamEventSource implements EventSource {
         int attempts;
         /** Retries back off: nothing is handed out before this time. */
         long notBefore;
+
+        Position(String version) {
+            this.version = version;
+        }
     }
 
     DynamoDbStreamEventSource(StreamRecords streams, Store store, Targets targets) {
@@ -94,9 +100,15 @@ final class DynamoDbStreamEventSource implements EventSource {
         return i.record().get("dynamodb").get("ApproximateCreationDateTime").asLong();
     }
 
+    /**
+     * The poller's state of the mapping as it reads it now. A poller stopped by an update may have
+     * left records handed out and never settled: the next one starts from the stored position.
+     */
     private Position position(JsonNode m, String arn) {
-        return positions.computeIfAbsent(m.get("UUID").asText(), uuid -> {
-            Position p = new Position();
+        String version = m.path("LastModified").asText();
+        return positions.compute(m.get("UUID").asText(), (uuid, known) -> {
+            if (known != null && known.version.equals(version)) return known;
+            Position p = new Position(version);
             JsonNode saved = store.table(TABLE).getJson(uuid);
             if (saved != null) p.next = saved.get("Next").asLong();
             else {
@@ -105,6 +117,12 @@ final class DynamoDbStreamEventSource implements EventSource {
             }
             return p;
         });
+    }
+
+    /** The state a batch of the mapping was read with, or null when the mapping changed since (its new poller reads the batch again). */
+    private Position current(JsonNode m) {
+        Position p = positions.get(m.get("UUID").asText());
+        return p != null && p.version.equals(m.path("LastModified").asText()) ? p : null;
     }
 
     private void save(String uuid, long next) {
@@ -147,7 +165,8 @@ final class DynamoDbStreamEventSource implements EventSource {
 
     @Override
     public void done(JsonNode m, List<Item> items) {
-        Position p = position(m, m.get("EventSourceArn").asText());
+        Position p = current(m);
+        if (p == null) return;
         synchronized (p) {
             items.forEach(i -> p.inFlight.remove(sequence(i)));
             if (!p.inFlight.isEmpty()) return; // settled with the rest of its batch
@@ -161,8 +180,8 @@ final class DynamoDbStreamEventSource implements EventSource {
 
     @Override
     public void failed(JsonNode m, List<Item> items, Invocation.Result result) {
-        String arn = m.get("EventSourceArn").asText();
-        Position p = position(m, arn);
+        Position p = current(m);
+        if (p == null) return;
         Runnable after;
         synchronized (p) {
             long first = Long.MAX_VALUE;
