@@ -109,8 +109,11 @@ final class EventSourceMappings implements AutoCloseable {
             for (Table.Entry e : mappings().scan(ctx.accountId() + "/" + ctx.region() + "/", null, Integer.MAX_VALUE)) {
                 JsonNode other = e.json();
                 if (other.get("EventSourceArn").asText().equals(sourceArn) && other.get("FunctionArn").asText().equals(m.get("FunctionArn").asText())) {
-                    throw new AwsException("ResourceConflictException", "An event source mapping with SQS arn (\" " + sourceArn + " \") and function (\" "
-                            + ref.name() + " \") already exists. Please update or delete the existing mapping with UUID " + other.get("UUID").asText(), 409);
+                    // Lambda words it one way for queues, another for streams.
+                    String named = sourceArn.split(":")[2].equals("sqs") ? "An event source mapping with SQS arn (\" " + sourceArn + " \") and function (\" "
+                            + ref.name() + " \") already exists." : "The event source arn (\" " + sourceArn + " \") and function (\" " + ref.name()
+                            + " \") provided mapping already exists.";
+                    throw new AwsException("ResourceConflictException", named + " Please update or delete the existing mapping with UUID " + other.get("UUID").asText(), 409);
                 }
             }
             mappings().putJson(key, m);

@@ -27,6 +27,7 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.EventSourcePosition;
 import software.amazon.awssdk.services.lambda.model.FunctionResponseType;
 import software.amazon.awssdk.services.lambda.model.InvalidParameterValueException;
+import software.amazon.awssdk.services.lambda.model.ResourceConflictException;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -140,6 +141,10 @@ class LambdaDynamoDbStreamTest {
         assertEquals(-1, m.maximumRetryAttempts());
         assertEquals(-1, m.maximumRecordAgeInSeconds());
         assertEquals(EventSourcePosition.TRIM_HORIZON, m.startingPosition());
+        ResourceConflictException twice = assertThrows(ResourceConflictException.class, () -> lambda.createEventSourceMapping(b -> b.functionName("ddb-consumer")
+                .eventSourceArn(stream).startingPosition(EventSourcePosition.LATEST)));
+        assertEquals("The event source arn (\" " + stream + " \") and function (\" ddb-consumer \") provided mapping already exists. Please update or delete the existing mapping with UUID "
+                + m.uuid(), twice.awsErrorDetails().errorMessage());
 
         put("esm-orders", "skip", "x");
         ddb.updateItem(b -> b.tableName("esm-orders").key(Map.of("k", AttributeValue.fromS("a")))
