@@ -197,11 +197,13 @@ final class DynamoDbStreamEventSource implements EventSource {
                 p.attempts = 0;
             }
             p.attempts++;
-            boolean bisect = m.path("BisectBatchOnFunctionError").asBoolean(false) && retried.size() > 1;
+            // Bisection and the retry quota are about function errors; a batch that could not be invoked (throttled) waits for its records' age limit.
+            boolean invoked = result != null;
+            boolean bisect = invoked && m.path("BisectBatchOnFunctionError").asBoolean(false) && retried.size() > 1;
             int maxRetries = m.path("MaximumRetryAttempts").asInt(-1);
             int maxAge = m.path("MaximumRecordAgeInSeconds").asInt(-1);
             String condition = maxAge >= 0 && Instant.now().getEpochSecond() - created(retried.get(0)) > maxAge ? "RecordAgeExceeded"
-                    : !bisect && maxRetries >= 0 && p.attempts > maxRetries ? "RetryAttemptsExhausted" : null;
+                    : invoked && !bisect && maxRetries >= 0 && p.attempts > maxRetries ? "RetryAttemptsExhausted" : null;
             ObjectNode record = condition == null ? null : failureRecord(m, retried, condition, p.attempts, result);
             int invocations = p.attempts;
             p.batch.clear();
