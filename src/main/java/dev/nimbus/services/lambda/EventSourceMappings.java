@@ -29,8 +29,9 @@ import java.util.logging.Logger;
  * records FilterCriteria rejects, and invokes the function's $LATEST with {"Records": [...]},
  * up to ScalingConfig.MaximumConcurrency batches at once (one at a time for a source that keeps
  * order: streams). Records of a successful batch are settled; on a function error all of them (or,
- * with ReportBatchItemFailures, those the function names) are left to the source's retry policy. Mappings live in table {@code lambda.esm}, key
- * account/region/UUID, and their pollers start again with the server.
+ * with ReportBatchItemFailures, those the function names) are left to the source's retry policy.
+ * Mappings live in table {@code lambda.esm}, key account/region/UUID, and their pollers start
+ * again with the server.
  */
 final class EventSourceMappings implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EventSourceMappings.class.getName());
