@@ -175,6 +175,12 @@ class LambdaDynamoDbStreamTest {
             assertTrue(seq > previous, "sequence numbers increase: " + seen);
             previous = seq;
         }
+
+        // Disabled, the mapping reads nothing; enabled again, it goes on after what it delivered.
+        lambda.updateEventSourceMapping(b -> b.uuid(m.uuid()).enabled(false));
+        put("esm-orders", "c", "4");
+        lambda.updateEventSourceMapping(b -> b.uuid(m.uuid()).enabled(true));
+        assertEquals("c", key(take(out, 1).get(0)));
     }
 
     @Test
