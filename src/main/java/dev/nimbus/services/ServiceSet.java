@@ -74,6 +74,7 @@ public final class ServiceSet implements AutoCloseable {
         sqs.publishMetricsTo(cloudwatch.metrics());
         targets.register("sqs", sqs::accept);
         lambda.readQueues(sqs.messages());
+        lambda.readStreams(ddbStreams, targets);
         for (AwsService s : List.<AwsService>of(new StsService(iam), new IamService(iam), logs, lambda, cloudwatch, sns, s3,
                 dynamodb, ddbStreams, sqs)) operations.register(s);
         this.apigateway = new ApiGateway(store, operations, endpoint, logs, cloudwatch.metrics());

@@ -8,10 +8,12 @@ import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.AwsService;
 import dev.nimbus.services.Operations;
+import dev.nimbus.services.StreamRecords;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -19,14 +21,15 @@ import java.util.UUID;
 /**
  * DynamoDB Streams (dynamodbstreams 2012-08-10): a table's changes as records in AWS's format,
  * written by {@link #record} in the same store transaction as the item change, and read with
- * ListStreams, DescribeStream, GetShardIterator and GetRecords. Each stream has one shard; its
- * records are numbered in write order.
+ * ListStreams, DescribeStream, GetShardIterator and GetRecords, or inside Nimbus as
+ * {@link StreamRecords} (Lambda's event source mappings). Each stream has one shard; its records
+ * are numbered in write order.
  *
  * Store: "dynamodb.streams" holds each stream's description under account/region/table/label
  * (kept after the stream or table goes, as AWS keeps a stream readable for 24 hours);
  * "dynamodb.records" its records under streamArn/sequence-number.
  */
-public final class Streams implements AwsService {
+public final class Streams implements AwsService, StreamRecords {
     private static final String SEQUENCE_FORMAT = "%021d";
 
     private final Table streams;
@@ -148,6 +151,28 @@ public final class Streams implements AwsService {
         return dropped;
     }
 
+    @Override
+    public String shardId(String streamArn) {
+        String key = key(streamArn);
+        JsonNode s = key == null ? null : streams.getJson(key);
+        return s == null ? null : s.get("ShardId").asText();
+    }
+
+    @Override
+    public long end(String streamArn) {
+        List<Table.Entry> last = records.range(streamArn + "/", true, Queries.successor(streamArn + "/"), false, true, 1);
+        return last.isEmpty() ? 0 : Long.parseLong(last.get(0).key().substring(streamArn.length() + 1)) + 1;
+    }
+
+    @Override
+    public List<StreamRecords.Entry> read(String streamArn, long from, int max) {
+        List<StreamRecords.Entry> out = new ArrayList<>();
+        for (Table.Entry e : records.range(streamArn + "/" + String.format(SEQUENCE_FORMAT, from), true, Queries.successor(streamArn + "/"), false, false, max)) {
+            out.add(new StreamRecords.Entry(Long.parseLong(e.key().substring(streamArn.length() + 1)), Items.decode(e.value())));
+        }
+        return out;
+    }
+
     private JsonNode listStreams(RequestContext ctx, ObjectNode in) {
         String table = Values.text(in, "TableName", null);
         int limit = Values.integer(in, "Limit", 100);
@@ -193,10 +218,7 @@ public final class Streams implements AwsService {
         String type = Values.text(in, "ShardIteratorType");
         long next = switch (type) {
             case "TRIM_HORIZON" -> 0;
-            case "LATEST" -> {
-                List<Table.Entry> last = records.range(arn + "/", true, Queries.successor(arn + "/"), false, true, 1);
-                yield last.isEmpty() ? 0 : Long.parseLong(last.get(0).key().substring(arn.length() + 1)) + 1;
-            }
+            case "LATEST" -> end(arn);
             default -> {
                 String seq = Values.text(in, "SequenceNumber", null);
                 if (seq == null) throw AwsException.validation("Must specify a sequence number with iterator type " + type);

@@ -27,10 +27,11 @@ import java.util.logging.Logger;
  * Create/Get/Update/Delete/ListEventSourceMappings, and a poller per enabled mapping: it gathers
  * a batch (BatchSize records, or what arrived within MaximumBatchingWindowInSeconds), drops the
  * records FilterCriteria rejects, and invokes the function's $LATEST with {"Records": [...]},
- * up to ScalingConfig.MaximumConcurrency batches at once. Records of a successful batch are
- * settled; on a function error all of them (or, with ReportBatchItemFailures, those the function
- * names) are left to the source's retry policy. Mappings live in table {@code lambda.esm}, key
- * account/region/UUID, and their pollers start again with the server.
+ * up to ScalingConfig.MaximumConcurrency batches at once (one at a time for a source that keeps
+ * order: streams). Records of a successful batch are settled; on a function error all of them (or,
+ * with ReportBatchItemFailures, those the function names) are left to the source's retry policy.
+ * Mappings live in table {@code lambda.esm}, key account/region/UUID, and their pollers start
+ * again with the server.
  */
 final class EventSourceMappings implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EventSourceMappings.class.getName());
@@ -96,9 +97,9 @@ final class EventSourceMappings implements AutoCloseable {
         }
         ObjectNode function = lambda.load(ctx, new LambdaService.Ref(ref.name(), null));
         String uuid = UUID.randomUUID().toString();
-        ObjectNode m = Values.object().put("UUID", uuid).put("BatchSize", Values.integer(in, "BatchSize", 10))
-                .put("MaximumBatchingWindowInSeconds", Values.integer(in, "MaximumBatchingWindowInSeconds", 0))
-                .put("EventSourceArn", sourceArn)
+        ObjectNode m = Values.object().put("UUID", uuid);
+        m.setAll(source.defaults());
+        m.put("EventSourceArn", sourceArn)
                 .put("FunctionArn", function.get("Configuration").get("FunctionArn").asText());
         apply(in, m);
         m.put("State", in.path("Enabled").asBoolean(true) ? "Enabled" : "Disabled").put("StateTransitionReason", "USER_INITIATED")
@@ -109,8 +110,11 @@ final class EventSourceMappings implements AutoCloseable {
             for (Table.Entry e : mappings().scan(ctx.accountId() + "/" + ctx.region() + "/", null, Integer.MAX_VALUE)) {
                 JsonNode other = e.json();
                 if (other.get("EventSourceArn").asText().equals(sourceArn) && other.get("FunctionArn").asText().equals(m.get("FunctionArn").asText())) {
-                    throw new AwsException("ResourceConflictException", "An event source mapping with SQS arn (\" " + sourceArn + " \") and function (\" "
-                            + ref.name() + " \") already exists. Please update or delete the existing mapping with UUID " + other.get("UUID").asText(), 409);
+                    // Lambda words it one way for queues, another for streams.
+                    String named = sourceArn.split(":")[2].equals("sqs") ? "An event source mapping with SQS arn (\" " + sourceArn + " \") and function (\" "
+                            + ref.name() + " \") already exists." : "The event source arn (\" " + sourceArn + " \") and function (\" " + ref.name()
+                            + " \") provided mapping already exists.";
+                    throw new AwsException("ResourceConflictException", named + " Please update or delete the existing mapping with UUID " + other.get("UUID").asText(), 409);
                 }
             }
             mappings().putJson(key, m);
@@ -121,7 +125,10 @@ final class EventSourceMappings implements AutoCloseable {
 
     /** The settings Create and Update share. */
     private static void apply(ObjectNode in, ObjectNode m) {
-        for (String field : List.of("BatchSize", "MaximumBatchingWindowInSeconds")) if (in.hasNonNull(field)) m.put(field, in.get(field).asInt());
+        for (String field : List.of("BatchSize", "MaximumBatchingWindowInSeconds", "StartingPosition", "StartingPositionTimestamp", "BisectBatchOnFunctionError",
+                "MaximumRetryAttempts", "MaximumRecordAgeInSeconds", "DestinationConfig")) {
+            if (in.hasNonNull(field)) m.set(field, in.get(field));
+        }
         if (in.has("FilterCriteria")) {
             EventFilter.of(in.get("FilterCriteria"));
             if (in.get("FilterCriteria").path("Filters").isEmpty()) m.remove("FilterCriteria");
@@ -177,6 +184,7 @@ final class EventSourceMappings implements AutoCloseable {
         JsonNode m = mappings().getJson(key);
         if (m == null || !mappings().delete(key)) throw notFound();
         stopPoller(key);
+        sourceOf(m.get("EventSourceArn").asText()).forget(m);
         return shown(m, "Deleting");
     }
 
@@ -231,7 +239,7 @@ final class EventSourceMappings implements AutoCloseable {
         if (m == null) return;
         String arn = m.get("EventSourceArn").asText();
         EventSource source = sourceOf(arn);
-        int concurrency = m.path("ScalingConfig").path("MaximumConcurrency").asInt(DEFAULT_CONCURRENCY);
+        int concurrency = source.ordered() ? 1 : m.path("ScalingConfig").path("MaximumConcurrency").asInt(DEFAULT_CONCURRENCY);
         Semaphore invocations = new Semaphore(concurrency);
         long backoff = 0;
         while (running(key)) {
@@ -243,7 +251,7 @@ final class EventSourceMappings implements AutoCloseable {
             }
             List<EventSource.Item> batch;
             try {
-                batch = gather(key, m, source, arn);
+                batch = gather(key, m, source);
                 backoff = 0;
             } catch (RuntimeException e) {
                 // The queue was deleted, or another failure to read: try again later, as Lambda's pollers do.
@@ -258,7 +266,7 @@ final class EventSourceMappings implements AutoCloseable {
             }
             Thread.ofVirtual().name("lambda-esm-batch").start(() -> {
                 try {
-                    deliver(m, source, arn, batch);
+                    deliver(m, source, batch);
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "event source mapping " + m.get("UUID").asText() + " failed in Nimbus; the batch is retried by its source", e);
                 } finally {
@@ -269,7 +277,7 @@ final class EventSourceMappings implements AutoCloseable {
     }
 
     /** One batch: up to BatchSize records, waiting for more up to the batching window once the first arrived. */
-    private List<EventSource.Item> gather(String key, JsonNode m, EventSource source, String arn) {
+    private List<EventSource.Item> gather(String key, JsonNode m, EventSource source) {
         int batchSize = m.path("BatchSize").asInt(10);
         long window = m.path("MaximumBatchingWindowInSeconds").asInt(0) * 1000L;
         EventFilter filter = EventFilter.of(m.get("FilterCriteria"));
@@ -280,7 +288,7 @@ final class EventSourceMappings implements AutoCloseable {
             long now = System.currentTimeMillis();
             if (!items.isEmpty() && now >= deadline) break;
             int wait = items.isEmpty() ? 20 : (int) Math.max(1, (deadline - now + 999) / 1000);
-            List<EventSource.Item> got = source.poll(arn, Math.min(10, batchSize - items.size()), wait);
+            List<EventSource.Item> got = source.poll(m, batchSize - items.size(), wait);
             List<EventSource.Item> rejected = new ArrayList<>();
             for (EventSource.Item i : got) {
                 if (!filter.matches(i.filterView())) rejected.add(i);
@@ -289,14 +297,14 @@ final class EventSourceMappings implements AutoCloseable {
                     bytes += i.record().toString().length();
                 }
             }
-            if (!rejected.isEmpty()) source.done(arn, rejected); // Lambda deletes the messages its filters reject
+            if (!rejected.isEmpty()) source.done(m, rejected); // Lambda deletes the messages its filters reject
             if (!items.isEmpty() && deadline == 0) deadline = System.currentTimeMillis() + window;
             if (bytes > MAX_BATCH_BYTES || (window == 0 && !items.isEmpty())) break;
         }
         return items;
     }
 
-    private void deliver(JsonNode m, EventSource source, String arn, List<EventSource.Item> batch) {
+    private void deliver(JsonNode m, EventSource source, List<EventSource.Item> batch) {
         String fn = m.get("FunctionArn").asText();
         String[] p = fn.split(":");
         ObjectNode event = Values.object();
@@ -308,24 +316,24 @@ final class EventSourceMappings implements AutoCloseable {
                     event.toString().getBytes(StandardCharsets.UTF_8));
             r = executed == null ? null : executed.result();
         } catch (AwsException e) {
-            source.failed(arn, batch); // throttled: the records come back after their visibility timeout
+            source.failed(m, batch, null); // throttled: the source retries the records
             return;
         }
         if (r == null || r.functionError() != null) {
-            source.failed(arn, batch);
+            source.failed(m, batch, r);
             return;
         }
         boolean partial = false;
         for (JsonNode t : m.path("FunctionResponseTypes")) partial |= t.asText().equals("ReportBatchItemFailures");
         Set<String> failedIds = partial ? failedItems(r.payload(), batch) : Set.of();
         if (failedIds == null) {
-            source.failed(arn, batch);
+            source.failed(m, batch, r);
             return;
         }
         List<EventSource.Item> ok = new ArrayList<>(), failed = new ArrayList<>();
         for (EventSource.Item i : batch) (failedIds.contains(i.id()) ? failed : ok).add(i);
-        source.done(arn, ok);
-        if (!failed.isEmpty()) source.failed(arn, failed);
+        source.done(m, ok);
+        if (!failed.isEmpty()) source.failed(m, failed, r);
     }
 
     /**

@@ -154,6 +154,11 @@ public final class LambdaService implements AwsService, AutoCloseable {
         eventSourceMappings.source("sqs", new SqsEventSource(sqs));
     }
 
+    /** DynamoDB streams as sources of event source mappings; failed batches' descriptions go out through {@code targets}. */
+    public void readStreams(dev.nimbus.services.StreamRecords streams, Targets targets) {
+        eventSourceMappings.source("dynamodb", new DynamoDbStreamEventSource(streams, store, targets));
+    }
+
     /** Starts running stored asynchronous events; called once the server listens, as functions call back into it. */
     public void start() {
         async.start();

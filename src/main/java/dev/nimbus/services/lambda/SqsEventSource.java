@@ -2,6 +2,7 @@ package dev.nimbus.services.lambda;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nimbus.compute.Invocation;
 import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.QueueMessages;
@@ -40,7 +41,8 @@ final class SqsEventSource implements EventSource {
     }
 
     @Override
-    public List<Item> poll(String arn, int max, int waitSeconds) {
+    public List<Item> poll(JsonNode mapping, int max, int waitSeconds) {
+        String arn = mapping.get("EventSourceArn").asText();
         String region = arn.split(":")[3];
         List<Item> out = new ArrayList<>();
         for (QueueMessages.Received m : queues.receive(arn, Math.min(max, 10), waitSeconds)) {
@@ -78,12 +80,12 @@ final class SqsEventSource implements EventSource {
     }
 
     @Override
-    public void done(String arn, List<Item> items) {
-        for (Item i : items) queues.delete(arn, i.handle());
+    public void done(JsonNode mapping, List<Item> items) {
+        for (Item i : items) queues.delete(mapping.get("EventSourceArn").asText(), i.handle());
     }
 
     @Override
-    public void failed(String arn, List<Item> items) {
+    public void failed(JsonNode mapping, List<Item> items, Invocation.Result result) {
         // Nothing to do: they become visible again when their visibility timeout ends, and the queue's redrive policy counts the receive.
     }
 }
