@@ -96,6 +96,11 @@ public final class LambdaService implements AwsService, AutoCloseable {
         this.metrics = new dev.nimbus.services.cloudwatch.LambdaMetrics(m);
     }
 
+    /** Where asynchronous invocation publishes its metrics, or null. */
+    dev.nimbus.services.cloudwatch.LambdaMetrics metrics() {
+        return metrics;
+    }
+
     /**
      * @param endpoint how functions reach Nimbus (AWS_ENDPOINT_URL), known once the server listens
      * @param dataDir  where unpacked code lives, or null for a temporary directory removed on close
@@ -598,9 +603,10 @@ public final class LambdaService implements AwsService, AutoCloseable {
         try {
             admitted = admit(ctx, function.get("Configuration").get("FunctionArn").asText(), function, spec.memoryMb());
         } catch (AwsException e) {
-            if (metrics != null) metrics.throttled(ctx.accountId(), ctx.region(), spec.functionName());
+            if (metrics != null) metrics.throttled(ctx.accountId(), ctx.region(), spec.functionName(), qualifier, spec.version());
             throw e;
         }
+        int concurrent = admitted.get(), accountConcurrent = metrics == null ? 0 : regional.running(ctx.accountId(), ctx.region());
         long started = System.nanoTime();
         Invocation.Result r;
         try {
@@ -610,7 +616,8 @@ public final class LambdaService implements AwsService, AutoCloseable {
             admitted.decrementAndGet();
             regional.release(ctx.accountId(), ctx.region(), spec.memoryMb());
         }
-        if (metrics != null) metrics.invoked(ctx.accountId(), ctx.region(), spec.functionName(), System.nanoTime() - started, r.functionError() != null);
+        if (metrics != null) metrics.invoked(ctx.accountId(), ctx.region(), spec.functionName(), qualifier, spec.version(), System.nanoTime() - started,
+                r.functionError() != null, concurrent, accountConcurrent);
         shipLogs(ctx, record.get("Configuration"), r);
         return r;
     }

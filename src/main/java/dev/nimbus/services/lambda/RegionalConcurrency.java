@@ -42,6 +42,12 @@ final class RegionalConcurrency {
         }
     }
 
+    /** Invocations of the account running in the region now (AWS/Lambda ConcurrentExecutions without dimensions). */
+    int running(String account, String region) {
+        AtomicInteger count = running.get(account + "/" + region);
+        return count == null ? 0 : count.get();
+    }
+
     void release(String account, String region, int memoryMb) {
         memoryInUse.addAndGet(-memoryMb);
         running.get(account + "/" + region).decrementAndGet();
