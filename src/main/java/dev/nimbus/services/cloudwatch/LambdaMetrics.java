@@ -16,7 +16,8 @@ import java.util.logging.Logger;
  * under {FunctionName}, {FunctionName, Resource} (Resource: the name, or name:qualifier when the
  * caller named a version or alias), {FunctionName, ExecutedVersion} (invocations of a version or
  * alias) and no dimension (all functions); ConcurrentExecutions (the most running at once in the
- * minute: view it with Maximum) under {FunctionName} and no dimension; the asynchronous-invocation
+ * minute: view it with Maximum) under {FunctionName} and no dimension, UnreservedConcurrentExecutions
+ * (the same for the functions without reserved concurrency) under no dimension; the asynchronous-invocation
  * metrics AsyncEventsReceived, AsyncEventAge (milliseconds from queueing to each invoke),
  * AsyncEventsDropped, DeadLetterErrors and DestinationDeliveryFailures under {FunctionName} and
  * {FunctionName, Resource}.
@@ -43,8 +44,11 @@ public final class LambdaMetrics implements AutoCloseable {
         double durationSum, durationMin = Double.POSITIVE_INFINITY, durationMax = Double.NEGATIVE_INFINITY;
         /** duration -> how many; null once there are more distinct ones than Stats keeps (percentiles are then not exact). */
         TreeMap<Double, Double> durations = new TreeMap<>();
-        /** The most invocations running at once seen at an invocation's start: of the function, of the account in the region. */
-        int concurrent, accountConcurrent;
+        /**
+         * The most invocations running at once seen at an invocation's start: of the function, of the
+         * account in the region, and of the account's functions without reserved concurrency.
+         */
+        int concurrent, accountConcurrent, unreservedConcurrent;
         double asyncReceived, asyncDropped, deadLetterErrors, destinationFailures;
         double ageCount, ageSum, ageMin = Double.POSITIVE_INFINITY, ageMax = Double.NEGATIVE_INFINITY;
 
@@ -73,12 +77,13 @@ public final class LambdaMetrics implements AutoCloseable {
     }
 
     /**
-     * A finished invocation (errors included): Invocations, Errors, Duration and ConcurrentExecutions.
-     * {@code concurrent} and {@code accountConcurrent} are the invocations of the function and of the
-     * account that were running once this one was admitted: the peak is always at some start.
+     * A finished invocation (errors included): Invocations, Errors, Duration, ConcurrentExecutions and
+     * UnreservedConcurrentExecutions. {@code concurrent}, {@code accountConcurrent} and
+     * {@code unreservedConcurrent} are the invocations of the function, of the account, and of the
+     * account's functions without reserved concurrency, running once this one was admitted: the peak is always at some start.
      */
     public void invoked(String account, String region, String function, String qualifier, String version, long nanos, boolean error,
-                        int concurrent, int accountConcurrent) {
+                        int concurrent, int accountConcurrent, int unreservedConcurrent) {
         pending.compute(key(account, region, function, qualifier, version), (k, t) -> {
             if (t == null) t = new Tally();
             t.invocations++;
@@ -86,6 +91,7 @@ public final class LambdaMetrics implements AutoCloseable {
             t.duration(nanos / 1e6);
             t.concurrent = Math.max(t.concurrent, concurrent);
             t.accountConcurrent = Math.max(t.accountConcurrent, accountConcurrent);
+            t.unreservedConcurrent = Math.max(t.unreservedConcurrent, unreservedConcurrent);
             return t;
         });
     }
@@ -174,6 +180,7 @@ public final class LambdaMetrics implements AutoCloseable {
         if (t.concurrent > 0) {
             record(k, "ConcurrentExecutions", byName, Metrics.Stats.of(t.concurrent, 1), "Count", at);
             record(k, "ConcurrentExecutions", Map.of(), Metrics.Stats.of(t.accountConcurrent, 1), "Count", at);
+            record(k, "UnreservedConcurrentExecutions", Map.of(), Metrics.Stats.of(t.unreservedConcurrent, 1), "Count", at);
         }
         for (Map<String, String> dims : List.of(byName, byResource)) {
             if (t.asyncReceived > 0) record(k, "AsyncEventsReceived", dims, Metrics.Stats.of(1, t.asyncReceived), "Count", at);

@@ -475,7 +475,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
             if (count.compareAndSet(n, n + 1)) break;
         }
         try {
-            regional.acquire(ctx.accountId(), ctx.region(), memoryMb);
+            regional.acquire(ctx.accountId(), ctx.region(), memoryMb, record.has("ReservedConcurrentExecutions"));
         } catch (AwsException e) {
             count.decrementAndGet();
             throw e;
@@ -606,7 +606,9 @@ public final class LambdaService implements AwsService, AutoCloseable {
             if (metrics != null) metrics.throttled(ctx.accountId(), ctx.region(), spec.functionName(), qualifier, spec.version());
             throw e;
         }
-        int concurrent = admitted.get(), accountConcurrent = metrics == null ? 0 : regional.running(ctx.accountId(), ctx.region());
+        boolean reserved = function.has("ReservedConcurrentExecutions");
+        int concurrent = admitted.get(), accountConcurrent = metrics == null ? 0 : regional.running(ctx.accountId(), ctx.region(), false);
+        int unreservedConcurrent = metrics == null ? 0 : regional.running(ctx.accountId(), ctx.region(), true);
         long started = System.nanoTime();
         Invocation.Result r;
         try {
@@ -614,10 +616,10 @@ public final class LambdaService implements AwsService, AutoCloseable {
                     clientContext, trace, qualifier == null ? null : function.get("Configuration").get("FunctionArn").asText() + ":" + qualifier));
         } finally {
             admitted.decrementAndGet();
-            regional.release(ctx.accountId(), ctx.region(), spec.memoryMb());
+            regional.release(ctx.accountId(), ctx.region(), spec.memoryMb(), reserved);
         }
         if (metrics != null) metrics.invoked(ctx.accountId(), ctx.region(), spec.functionName(), qualifier, spec.version(), System.nanoTime() - started,
-                r.functionError() != null, concurrent, accountConcurrent);
+                r.functionError() != null, concurrent, accountConcurrent, unreservedConcurrent);
         shipLogs(ctx, record.get("Configuration"), r);
         return r;
     }

@@ -12,7 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * AWS throttles past the regional limit.
  */
 final class RegionalConcurrency {
-    private final ConcurrentHashMap<String, AtomicInteger> running = new ConcurrentHashMap<>();
+    /** Invocations running in one account and region: all of them, and those of functions without reserved concurrency. */
+    private record Running(AtomicInteger all, AtomicInteger unreserved) {}
+
+    private final ConcurrentHashMap<String, Running> running = new ConcurrentHashMap<>();
     private final AtomicLong memoryInUse = new AtomicLong();
     private volatile LambdaLimits limits;
 
@@ -28,9 +31,13 @@ final class RegionalConcurrency {
         return limits.concurrency();
     }
 
-    /** Counts an invocation in, or throws AWS's 429; a successful call must be paired with {@link #release}. */
-    void acquire(String account, String region, int memoryMb) {
-        AtomicInteger count = running.computeIfAbsent(account + "/" + region, k -> new AtomicInteger());
+    /**
+     * Counts an invocation of a function with ({@code reserved}) or without reserved concurrency in,
+     * or throws AWS's 429; a successful call must be paired with {@link #release} with the same arguments.
+     */
+    void acquire(String account, String region, int memoryMb, boolean reserved) {
+        Running r = running.computeIfAbsent(account + "/" + region, k -> new Running(new AtomicInteger(), new AtomicInteger()));
+        AtomicInteger count = r.all();
         if (count.incrementAndGet() > limits.concurrency()) {
             count.decrementAndGet();
             throw throttled();
@@ -40,17 +47,23 @@ final class RegionalConcurrency {
             count.decrementAndGet();
             throw throttled();
         }
+        if (!reserved) r.unreserved().incrementAndGet();
     }
 
-    /** Invocations of the account running in the region now (AWS/Lambda ConcurrentExecutions without dimensions). */
-    int running(String account, String region) {
-        AtomicInteger count = running.get(account + "/" + region);
-        return count == null ? 0 : count.get();
+    /**
+     * Invocations of the account running in the region now, all of them ({@code unreserved} false:
+     * AWS/Lambda ConcurrentExecutions) or those of functions without reserved concurrency (UnreservedConcurrentExecutions).
+     */
+    int running(String account, String region, boolean unreserved) {
+        Running r = running.get(account + "/" + region);
+        return r == null ? 0 : unreserved ? r.unreserved().get() : r.all().get();
     }
 
-    void release(String account, String region, int memoryMb) {
+    void release(String account, String region, int memoryMb, boolean reserved) {
         memoryInUse.addAndGet(-memoryMb);
-        running.get(account + "/" + region).decrementAndGet();
+        Running r = running.get(account + "/" + region);
+        r.all().decrementAndGet();
+        if (!reserved) r.unreserved().decrementAndGet();
     }
 
     private static AwsException throttled() {

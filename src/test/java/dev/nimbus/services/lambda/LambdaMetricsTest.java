@@ -148,6 +148,7 @@ class LambdaMetricsTest {
         // One at a time: the most running at once was 1, for the function and (nothing else running) for the account.
         awaitData("ConcurrentExecutions", "Maximum", Map.of("FunctionName", "aliased"), 1);
         awaitData("ConcurrentExecutions", "Maximum", Map.of(), 1);
+        awaitData("UnreservedConcurrentExecutions", "Maximum", Map.of(), 1);
         // All functions of the account, this test's and the others'.
         assertTrue(data("Invocations", "Sum", Map.of()) >= 3);
         assertTrue(data("Duration", "SampleCount", Map.of()) >= 3);
