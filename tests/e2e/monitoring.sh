@@ -84,12 +84,12 @@ suite() {
     timeout 60 "$CLI" --endpoint-url "$ENDPOINT" logs tail "/aws/lambda/$fn" --follow --since 10m >"$WORK/tail" 2>"$WORK/tail.err" &
     tailer=$!
     found=""
-    for ((i = 0; i < 100; i++)); do grep -q 'order placed: 1' "$WORK/tail" && { found=yes; break; }; sleep 0.2; done
+    for ((i = 0; i < 100; i++)); do grep -qs 'order placed: 1' "$WORK/tail" && { found=yes; break; }; sleep 0.2; done
     expect "$v: logs tail --follow prints the earlier output" "$found" yes
     invoke "$fn" '{"order": 4}'
     invocations=4
     found=""
-    for ((i = 0; i < 150; i++)); do grep -q 'order placed: 4' "$WORK/tail" && { found=yes; break; }; sleep 0.2; done
+    for ((i = 0; i < 150; i++)); do grep -qs 'order placed: 4' "$WORK/tail" && { found=yes; break; }; sleep 0.2; done
     kill "$tailer" 2>/dev/null
     wait "$tailer" 2>/dev/null
     if [[ -n "$found" ]]; then pass "$v: logs tail --follow streams a new invocation's line"; else fail "$v: logs tail --follow" "$WORK/tail" "$WORK/tail.err"; fi
