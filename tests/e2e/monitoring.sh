@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end: the CloudWatch monitoring lab with the AWS CLI (v1 and v2, each one found): a Python
 # function that logs and sometimes fails, its log group and output (filter-log-events), a metric
-# filter counting its error lines, the AWS/Lambda Errors metric, an alarm on it that goes to ALARM
+# filter counting its error lines, `logs tail --follow` streaming a new line (CLI v2), the AWS/Lambda Errors metric, an alarm on it that goes to ALARM
 # after the errors, and a Logs Insights query (start-query / get-query-results).
 # Prints one line per check and a closing "N passed, N failed" line.
 # Exit status: 0 all passed, 1 a check failed, 77 no AWS CLI or no python3 here (reported as a skip).
@@ -35,7 +35,7 @@ invoke() {
 }
 
 suite() {
-  local v fn role arn i found start
+  local v fn role arn i found start invocations=3
   v="$("$CLI" --version 2>&1 | cut -d' ' -f1)"
   fn="shop-${v//[^A-Za-z0-9]/-}"
   role="shop-role-${v//[^A-Za-z0-9]/-}"
@@ -78,6 +78,23 @@ suite() {
   done
   if [[ -n "$found" ]]; then pass "$v: logs filter-log-events finds both error lines"; else fail "$v: logs filter-log-events" "$WORK/out" "$WORK/err"; fi
 
+  # `aws logs tail --follow` (CLI v2 only) prints what is there, then streams new events as they come.
+  if [[ "$v" == aws-cli/2* ]]; then
+    local tailer
+    timeout 60 "$CLI" --endpoint-url "$ENDPOINT" logs tail "/aws/lambda/$fn" --follow --since 10m >"$WORK/tail" 2>"$WORK/tail.err" &
+    tailer=$!
+    found=""
+    for ((i = 0; i < 100; i++)); do grep -qs 'order placed: 1' "$WORK/tail" && { found=yes; break; }; sleep 0.2; done
+    expect "$v: logs tail --follow prints the earlier output" "$found" yes
+    invoke "$fn" '{"order": 4}'
+    invocations=4
+    found=""
+    for ((i = 0; i < 150; i++)); do grep -qs 'order placed: 4' "$WORK/tail" && { found=yes; break; }; sleep 0.2; done
+    kill "$tailer" 2>/dev/null
+    wait "$tailer" 2>/dev/null
+    if [[ -n "$found" ]]; then pass "$v: logs tail --follow streams a new invocation's line"; else fail "$v: logs tail --follow" "$WORK/tail" "$WORK/tail.err"; fi
+  fi
+
   # Data sits in minute buckets, and the hour-long periods counted from start-3600 may split the run's
   # minutes in two: the figure is the sum over the periods.
   cli cloudwatch get-metric-statistics --namespace "Shop-$fn" --metric-name DeclinedPayments --statistics Sum --period 3600 \
@@ -108,7 +125,7 @@ suite() {
   cli logs start-query --log-group-name "/aws/lambda/$fn" --start-time "$((start - 60))" --end-time "$(($(date +%s) + 60))" \
     --query-string 'filter @type = "REPORT" | stats count() as invocations, max(@duration) as slowest'
   cli logs get-query-results --query-id "$(field queryId 2>/dev/null)"
-  expect "$v: Insights reads the REPORT lines" "$(field results.0.0.value 2>/dev/null)" 3
+  expect "$v: Insights reads the REPORT lines" "$(field results.0.0.value 2>/dev/null)" "$invocations"
 }
 
 if start_server ephemeral --ephemeral; then

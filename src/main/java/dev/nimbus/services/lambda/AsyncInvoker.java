@@ -110,7 +110,11 @@ final class AsyncInvoker implements AutoCloseable {
                 .put("enqueued", clock.millis()).put("due", now).put("errors", 0).put("throttles", 0).put("invokes", 0);
         String id = UUID.randomUUID().toString();
         events.putJson(id, event);
-        return () -> schedule(id, now);
+        return () -> {
+            schedule(id, now);
+            var metrics = lambda.metrics();
+            if (metrics != null) metrics.asyncReceived(account, region, function, qualifier);
+        };
     }
 
     private void schedule(String id, long at) {
@@ -153,6 +157,7 @@ final class AsyncInvoker implements AutoCloseable {
             return;
         }
         byte[] payload = Base64.getDecoder().decode(event.get("payload").asText());
+        long age = clock.millis() - event.get("enqueued").asLong();
         LambdaService.Executed executed;
         try {
             executed = lambda.invokeAsync(account, region, function, qualifier, event.get("requestId").asText(), payload);
@@ -171,6 +176,8 @@ final class AsyncInvoker implements AutoCloseable {
                     + (qualifier == null ? "" : ":" + qualifier) + " no longer exists");
             return;
         }
+        var metrics = lambda.metrics();
+        if (metrics != null) metrics.asyncInvoked(account, region, function, qualifier, age);
         Invocation.Result result = executed.result();
         event.put("invokes", event.get("invokes").asInt() + 1).put("executedVersion", executed.version());
         if (result.functionError() == null) {
@@ -208,11 +215,23 @@ final class AsyncInvoker implements AutoCloseable {
                     event.path("qualifier").asText(null));
         }
         String dlq = deadLetter;
+        String account = event.get("account").asText(), region = event.get("region").asText(), function = event.get("function").asText();
+        String qualifier = event.path("qualifier").asText(null);
+        var metrics = lambda.metrics();
+        if (metrics != null && !condition.equals("Success")) metrics.asyncDropped(account, region, function, qualifier);
         List<Runnable> afterCommit = new ArrayList<>();
         store.transaction(() -> {
             events.delete(id);
-            if (dlq != null) afterCommit.add(Destinations.deadLetter(targets, dlq, event, condition, result));
-            if (!destination.isEmpty()) afterCommit.add(Destinations.send(targets, destination, record(event, condition, result)));
+            if (dlq != null) {
+                afterCommit.add(Destinations.deadLetter(targets, dlq, event, condition, result, () -> {
+                    if (metrics != null) metrics.deadLetterError(account, region, function, qualifier);
+                }));
+            }
+            if (!destination.isEmpty()) {
+                afterCommit.add(Destinations.send(targets, destination, record(event, condition, result), () -> {
+                    if (metrics != null) metrics.destinationDeliveryFailure(account, region, function, qualifier);
+                }));
+            }
         });
         afterCommit.stream().filter(r -> r != null).forEach(Runnable::run);
     }

@@ -223,7 +223,7 @@ final class DynamoDbStreamEventSource implements EventSource {
             String destination = m.path("DestinationConfig").path("OnFailure").path("Destination").asText(null);
             after = store.transaction(() -> {
                 save(m.get("UUID").asText(), next);
-                return record != null && destination != null ? Destinations.send(targets, destination, record) : null;
+                return record != null && destination != null ? Destinations.send(targets, destination, record, () -> {}) : null; // a refusal is logged there
             });
         }
         if (after != null) after.run();

@@ -96,6 +96,11 @@ public final class LambdaService implements AwsService, AutoCloseable {
         this.metrics = new dev.nimbus.services.cloudwatch.LambdaMetrics(m);
     }
 
+    /** Where asynchronous invocation publishes its metrics, or null. */
+    dev.nimbus.services.cloudwatch.LambdaMetrics metrics() {
+        return metrics;
+    }
+
     /**
      * @param endpoint how functions reach Nimbus (AWS_ENDPOINT_URL), known once the server listens
      * @param dataDir  where unpacked code lives, or null for a temporary directory removed on close
@@ -606,9 +611,12 @@ public final class LambdaService implements AwsService, AutoCloseable {
         try {
             admitted = admit(ctx, function.get("Configuration").get("FunctionArn").asText(), function, spec.memoryMb());
         } catch (AwsException e) {
-            if (metrics != null) metrics.throttled(ctx.accountId(), ctx.region(), spec.functionName());
+            if (metrics != null) metrics.throttled(ctx.accountId(), ctx.region(), spec.functionName(), qualifier, spec.version());
             throw e;
         }
+        boolean reserved = function.has("ReservedConcurrentExecutions");
+        int concurrent = admitted.get(), accountConcurrent = metrics == null ? 0 : regional.running(ctx.accountId(), ctx.region(), false);
+        int unreservedConcurrent = metrics == null ? 0 : regional.running(ctx.accountId(), ctx.region(), true);
         long started = System.nanoTime();
         Invocation.Result r;
         try {
@@ -616,9 +624,10 @@ public final class LambdaService implements AwsService, AutoCloseable {
                     clientContext, trace, qualifier == null ? null : function.get("Configuration").get("FunctionArn").asText() + ":" + qualifier));
         } finally {
             admitted.decrementAndGet();
-            regional.release(ctx.accountId(), ctx.region(), spec.memoryMb(), function.has("ReservedConcurrentExecutions"));
+            regional.release(ctx.accountId(), ctx.region(), spec.memoryMb(), reserved);
         }
-        if (metrics != null) metrics.invoked(ctx.accountId(), ctx.region(), spec.functionName(), System.nanoTime() - started, r.functionError() != null);
+        if (metrics != null) metrics.invoked(ctx.accountId(), ctx.region(), spec.functionName(), qualifier, spec.version(), System.nanoTime() - started,
+                r.functionError() != null, concurrent, accountConcurrent, unreservedConcurrent);
         shipLogs(ctx, record.get("Configuration"), r);
         return r;
     }

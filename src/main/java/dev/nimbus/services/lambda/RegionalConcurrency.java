@@ -15,8 +15,10 @@ import java.util.function.ToIntFunction;
  * its function, as in AWS.
  */
 final class RegionalConcurrency {
-    private final ConcurrentHashMap<String, AtomicInteger> running = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, AtomicInteger> unreservedRunning = new ConcurrentHashMap<>();
+    /** Invocations running in one account and region: all of them, and those of functions without reserved concurrency. */
+    private record Running(AtomicInteger all, AtomicInteger unreserved) {}
+
+    private final ConcurrentHashMap<String, Running> running = new ConcurrentHashMap<>();
     /** The sum of reservations per account/region, read from the store on first use and after each change. */
     private final ConcurrentHashMap<String, Integer> reservations = new ConcurrentHashMap<>();
     private final ToIntFunction<String> sumReservations;
@@ -43,25 +45,21 @@ final class RegionalConcurrency {
     }
 
     /**
-     * Counts an invocation in, or throws AWS's 429; a successful call must be paired with
-     * {@link #release} with the same arguments.
-     *
-     * @param reserved whether the function has reserved concurrency (its own limit is checked by the caller)
+     * Counts an invocation of a function with ({@code reserved}) or without reserved concurrency in,
+     * or throws AWS's 429; a successful call must be paired with {@link #release} with the same arguments.
+     * The caller checks a reserved function's own limit.
      */
     void acquire(String account, String region, int memoryMb, boolean reserved) {
         String key = account + "/" + region;
-        AtomicInteger count = running.computeIfAbsent(key, k -> new AtomicInteger());
-        if (count.incrementAndGet() > limits.concurrency()) {
-            count.decrementAndGet();
+        Running r = running.computeIfAbsent(key, k -> new Running(new AtomicInteger(), new AtomicInteger()));
+        if (r.all().incrementAndGet() > limits.concurrency()) {
+            r.all().decrementAndGet();
             throw throttled();
         }
-        if (!reserved) {
-            AtomicInteger shared = unreservedRunning.computeIfAbsent(key, k -> new AtomicInteger());
-            if (shared.incrementAndGet() > limits.concurrency() - reservations.computeIfAbsent(key, sumReservations::applyAsInt)) {
-                shared.decrementAndGet();
-                count.decrementAndGet();
-                throw throttled();
-            }
+        if (!reserved && r.unreserved().incrementAndGet() > limits.concurrency() - reservations.computeIfAbsent(key, sumReservations::applyAsInt)) {
+            r.unreserved().decrementAndGet();
+            r.all().decrementAndGet();
+            throw throttled();
         }
         if (memoryInUse.addAndGet(memoryMb) > limits.memoryBudgetMb()) {
             release(account, region, memoryMb, reserved);
@@ -69,11 +67,20 @@ final class RegionalConcurrency {
         }
     }
 
+    /**
+     * Invocations of the account running in the region now, all of them ({@code unreserved} false:
+     * AWS/Lambda ConcurrentExecutions) or those of functions without reserved concurrency (UnreservedConcurrentExecutions).
+     */
+    int running(String account, String region, boolean unreserved) {
+        Running r = running.get(account + "/" + region);
+        return r == null ? 0 : unreserved ? r.unreserved().get() : r.all().get();
+    }
+
     void release(String account, String region, int memoryMb, boolean reserved) {
-        String key = account + "/" + region;
         memoryInUse.addAndGet(-memoryMb);
-        running.get(key).decrementAndGet();
-        if (!reserved) unreservedRunning.get(key).decrementAndGet();
+        Running r = running.get(account + "/" + region);
+        r.all().decrementAndGet();
+        if (!reserved) r.unreserved().decrementAndGet();
     }
 
     private static AwsException throttled() {
