@@ -115,12 +115,17 @@ public final class S3Service implements AwsService, AutoCloseable {
         new Configs(buckets).register(ops);
         ops.add("PutObjectTagging", (ctx, in) -> {
             ObjectNode tags = Tagging.fromTagSet(in.get("Tagging"));
-            update(bucket(in), Values.text(in, "Key"), r -> r.set("tags", tags));
+            update(in, r -> r.set("tags", tags));
             return null;
         });
-        ops.add("GetObjectTagging", (ctx, in) -> Tagging.toTagSet(find(bucket(in), Values.text(in, "Key")).get("tags")));
+        ops.add("GetObjectTagging", (ctx, in) -> {
+            JsonNode r = version(in);
+            ObjectNode out = Tagging.toTagSet(r.get("tags"));
+            if (r.has("seq")) out.put("VersionId", Versions.vid(r));
+            return out;
+        });
         ops.add("DeleteObjectTagging", (ctx, in) -> {
-            update(bucket(in), Values.text(in, "Key"), r -> r.remove("tags"));
+            update(in, r -> r.remove("tags"));
             return null;
         });
         ops.add("GetObjectAttributes", this::getObjectAttributes);
@@ -630,17 +635,25 @@ public final class S3Service implements AwsService, AutoCloseable {
         if (noneMatch == null && modifiedSince != null && !modified.isAfter(modifiedSince)) throw S3Errors.preconditionFailed("x-amz-copy-source-If-Modified-Since");
     }
 
-    /** Changes an object's record in place (tags, ACL), in one transaction. */
-    private void update(String bucket, String key, java.util.function.Consumer<ObjectNode> change) {
+    /** The object (or its version VersionId) that a request on one object names. */
+    private JsonNode version(JsonNode in) {
+        return find(bucket(in), Values.text(in, "Key"), Values.text(in, "VersionId", null));
+    }
+
+    /** Changes the record of the object (or its version VersionId) in place (tags, ACL), in one transaction. */
+    private void update(JsonNode in, java.util.function.Consumer<ObjectNode> change) {
+        String bucket = bucket(in), key = Values.text(in, "Key"), versionId = Values.text(in, "VersionId", null);
         store.transaction(() -> {
-            ObjectNode r = (ObjectNode) find(bucket, key);
+            ObjectNode r = (ObjectNode) find(bucket, key, versionId);
             change.accept(r);
-            objects.putJson(objectKey(bucket, key), r);
+            JsonNode current = objects.getJson(objectKey(bucket, key));
+            if (versionId == null || Versions.vid(current).equals(versionId)) objects.putJson(objectKey(bucket, key), r);
+            else versions.versions.putJson(versions.find(bucket, key, versionId).key(), r);
         });
     }
 
     private JsonNode getObjectAttributes(RequestContext ctx, ObjectNode in) {
-        JsonNode r = find(bucket(in), Values.text(in, "Key"));
+        JsonNode r = version(in);
         List<String> wanted = new ArrayList<>();
         for (JsonNode a : in.path("ObjectAttributes")) wanted.add(a.asText());
         ObjectNode out = Values.object();
@@ -662,16 +675,14 @@ public final class S3Service implements AwsService, AutoCloseable {
     // ---- ACLs: stored and returned (enforcement belongs to the IAM work) ----
 
     private JsonNode putObjectAcl(RequestContext ctx, ObjectNode in) {
-        String bucket = bucket(in);
-        String key = Values.text(in, "Key");
         JsonNode policy = in.get("AccessControlPolicy");
         JsonNode acl = policy != null ? policy : Acls.canned(ctx.accountId(), Values.text(in, "ACL", "private"));
-        update(bucket, key, r -> r.set("acl", acl));
+        update(in, r -> r.set("acl", acl));
         return null;
     }
 
     private JsonNode getObjectAcl(RequestContext ctx, ObjectNode in) {
-        JsonNode r = find(bucket(in), Values.text(in, "Key"));
+        JsonNode r = version(in);
         return r.has("acl") ? r.get("acl") : Acls.canned(ctx.accountId(), "private");
     }
 }

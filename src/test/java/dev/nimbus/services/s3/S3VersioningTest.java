@@ -184,6 +184,18 @@ class S3VersioningTest {
     }
 
     @Test
+    void tagsBelongToEachVersion() {
+        versioned("tags", BucketVersioningStatus.ENABLED);
+        String v1 = put("tags", "t", "1");
+        String v2 = put("tags", "t", "2");
+        s3.putObjectTagging(b -> b.bucket("tags").key("t").versionId(v1).tagging(g -> g.tagSet(x -> x.key("age").value("old"))));
+        assertEquals("old", s3.getObjectTagging(b -> b.bucket("tags").key("t").versionId(v1)).tagSet().get(0).value());
+        assertTrue(s3.getObjectTagging(b -> b.bucket("tags").key("t")).tagSet().isEmpty());
+        assertEquals(v2, s3.getObjectTagging(b -> b.bucket("tags").key("t")).versionId());
+        assertEquals("1", get("tags", "t", v1), "the tagged version keeps its bytes");
+    }
+
+    @Test
     void deleteObjectsWithVersions() {
         versioned("batch", BucketVersioningStatus.ENABLED);
         String v1 = put("batch", "one", "1");
