@@ -183,6 +183,7 @@ final class Versions {
         if (url) out.put("EncodingType", "url");
         ArrayNode versionsOut = Values.array(), markersOut = Values.array(), prefixesOut = Values.array();
         String owner = bucket.path("account").asText();
+        boolean everVersioned = bucket.has("versioning");
         int count = 0;
         String nextKey = null, nextId = null;
         boolean truncated = false;
@@ -215,7 +216,8 @@ final class Versions {
             List<JsonNode> all = new ArrayList<>();
             if (item.withCurrent) all.add(item.current);
             String cursor = item.afterRow;
-            while (all.size() <= max - count) {
+            // a bucket that never had versioning has no noncurrent versions to read
+            while (everVersioned && all.size() <= max - count) {
                 List<Table.Entry> rows = of(name, item.key, cursor, max + 1);
                 for (Table.Entry r : rows) all.add(r.json());
                 if (rows.isEmpty()) break;

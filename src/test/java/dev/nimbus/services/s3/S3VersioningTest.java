@@ -69,6 +69,9 @@ class S3VersioningTest {
         assertNull(s3.getBucketVersioning(b -> b.bucket("plain")).status());
         assertNull(put("plain", "k", "x"), "an unversioned bucket gives no version id");
         assertNull(s3.headObject(b -> b.bucket("plain").key("k")).versionId());
+        ObjectVersion only = s3.listObjectVersions(b -> b.bucket("plain")).versions().get(0);
+        assertEquals("null", only.versionId());
+        assertTrue(only.isLatest());
 
         versioned("ver", BucketVersioningStatus.ENABLED);
         assertEquals(BucketVersioningStatus.ENABLED, s3.getBucketVersioning(b -> b.bucket("ver")).status());
