@@ -68,6 +68,26 @@ suite() {
   cli s3 presign "s3://$b/docs/small.txt" --expires-in 300
   expect "$v: s3 presign URL is served" "$(python3 -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode().strip())' "$(cat "$WORK/out")" 2>&1)" "small file"
 
+  # versioning, in a bucket of its own: rb --force removes current objects only, not versions
+  cli s3 mb "s3://$b-ver"
+  cli s3api put-bucket-versioning --bucket "$b-ver" --versioning-configuration Status=Enabled
+  expect "$v: s3api put-bucket-versioning" "$RC" 0
+  cli s3api get-bucket-versioning --bucket "$b-ver"
+  expect "$v: s3api get-bucket-versioning" "$(field Status)" Enabled
+  echo "first" >"$WORK/v1.txt"
+  cli s3api put-object --bucket "$b-ver" --key doc.txt --body "$WORK/v1.txt"
+  local first
+  first="$(field VersionId)"
+  cli s3api put-object --bucket "$b-ver" --key doc.txt --body "$WORK/small.txt"
+  cli s3api list-object-versions --bucket "$b-ver"
+  expect "$v: s3api list-object-versions lists the older version second" "$(field Versions.1.VersionId) $(field Versions.0.IsLatest)" "$first true"
+  cli s3api get-object --bucket "$b-ver" --key doc.txt --version-id "$first" "$WORK/down/v1.txt"
+  expect "$v: s3api get-object --version-id" "$(cat "$WORK/down/v1.txt")" first
+  cli s3api delete-object --bucket "$b-ver" --key doc.txt
+  expect "$v: s3api delete-object makes a delete marker" "$(field DeleteMarker)" true
+  cli s3api get-object --bucket "$b-ver" --key doc.txt "$WORK/down/gone.txt"
+  expect_error "$v: s3api get-object behind a delete marker" NoSuchKey
+
   cli s3 rm "s3://$b/site" --recursive
   expect "$v: s3 rm --recursive" "$(grep -c '^delete:' "$WORK/out")" 2
   cli s3 rb "s3://$b"

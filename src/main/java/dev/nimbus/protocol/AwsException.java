@@ -16,6 +16,8 @@ public class AwsException extends RuntimeException {
     private final Map<String, String> fields = new LinkedHashMap<>();
     /** structured error members of JSON protocols (DynamoDB's CancellationReasons, Item) */
     private final Map<String, JsonNode> documents = new LinkedHashMap<>();
+    /** response headers that belong to the error (S3's x-amz-delete-marker on a GET of a deleted key) */
+    private final Map<String, String> headers = new LinkedHashMap<>();
 
     public AwsException(String code, String message, int status) {
         this(code, message, status, status < 500);
@@ -55,6 +57,15 @@ public class AwsException extends RuntimeException {
 
     public AwsException with(String field, JsonNode value) {
         documents.put(field, value);
+        return this;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    public AwsException withHeader(String name, String value) {
+        headers.put(name, value);
         return this;
     }
 

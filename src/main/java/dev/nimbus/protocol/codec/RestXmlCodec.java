@@ -139,6 +139,7 @@ public final class RestXmlCodec extends RestCodec {
         res.status = e.status();
         String hostId = hostId(requestId);
         res.header("x-amz-id-2", hostId);
+        e.headers().forEach(res::header);
         // 304 Not Modified and 1xx/204 must not carry a body (conditional GETs answer NotModified).
         if (e.status() == 304 || e.status() == 204) return;
         XmlWriter w = new XmlWriter().declaration()

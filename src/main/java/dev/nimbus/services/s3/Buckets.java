@@ -24,8 +24,10 @@ final class Buckets {
 
     final Table buckets;
     final Table config;
+    private final Store store;
 
     Buckets(Store store) {
+        this.store = store;
         this.buckets = store.table("s3.buckets");
         this.config = store.table("s3.config");
     }
@@ -43,6 +45,15 @@ final class Buckets {
         JsonNode b = buckets.getJson(name);
         if (b == null) throw S3Errors.noSuchBucket(name);
         return (ObjectNode) b;
+    }
+
+    /** Changes the bucket record (an existing bucket, else NoSuchBucket) in one transaction. */
+    void update(String name, java.util.function.Consumer<ObjectNode> change) {
+        store.transaction(() -> {
+            ObjectNode b = get(name);
+            change.accept(b);
+            buckets.putJson(name, b);
+        });
     }
 
     JsonNode config(String bucket, String kind) {

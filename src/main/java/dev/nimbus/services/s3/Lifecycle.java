@@ -15,7 +15,8 @@ import java.util.logging.Logger;
 
 /**
  * Lifecycle expiration: a background sweep deletes the objects that enabled rules with an
- * Expiration (Days or Date) have expired, as S3's daily lifecycle run does. Days count from the
+ * Expiration (Days or Date) have expired, noncurrent versions past NoncurrentDays and delete
+ * markers left alone (ExpiredObjectDeleteMarker), as S3's daily lifecycle run does. Days count from the
  * object's creation and round up to the next midnight UTC, as in S3.
  */
 final class Lifecycle implements AutoCloseable {
@@ -64,21 +65,52 @@ final class Lifecycle implements AutoCloseable {
             RequestContext ctx = new RequestContext("lifecycle-" + UUID.randomUUID(), Identity.ofUnknownKey(bucket.path("account").asText()),
                     bucket.path("region").asText(), null);
             for (JsonNode rule : config.path("Rules")) {
-                if (!rule.path("Status").asText().equals("Enabled") || !rule.has("Expiration")) continue;
-                JsonNode exp = rule.get("Expiration");
-                if (!exp.has("Days") && !exp.has("Date")) continue;
-                List<String> expired = new ArrayList<>();
-                String base = name + "/";
-                for (var objects = s3.objects.iterate(base + prefix(rule), null, 1000); objects.hasNext(); ) {
-                    Table.Entry e = objects.next();
-                    JsonNode r = e.json();
-                    if (tagsMatch(rule, r) && due(exp, Instant.ofEpochMilli(r.path("modified").asLong()), now)) expired.add(e.key().substring(base.length()));
-                }
-                for (String key : expired) s3.remove(ctx, name, key, "LifecycleExpiration:Delete");
-                deleted += expired.size();
+                if (!rule.path("Status").asText().equals("Enabled")) continue;
+                deleted += expireCurrent(ctx, name, rule, now) + expireNoncurrent(ctx, name, rule, now);
             }
         }
         return deleted;
+    }
+
+    /**
+     * Expiration Days/Date: the current object is deleted (a versioned bucket gets a delete marker
+     * instead). ExpiredObjectDeleteMarker: a delete marker with no versions left behind it goes.
+     */
+    private int expireCurrent(RequestContext ctx, String name, JsonNode rule, Instant now) {
+        JsonNode exp = rule.path("Expiration");
+        boolean byAge = exp.has("Days") || exp.has("Date");
+        boolean markers = exp.path("ExpiredObjectDeleteMarker").asBoolean(false);
+        if (!byAge && !markers) return 0;
+        List<String[]> expired = new ArrayList<>();
+        String base = name + "/";
+        for (var objects = s3.objects.iterate(base + prefix(rule), null, 1000); objects.hasNext(); ) {
+            Table.Entry e = objects.next();
+            JsonNode r = e.json();
+            String key = e.key().substring(base.length());
+            if (Versions.isMarker(r)) {
+                if (markers && s3.versions.of(name, key, null, 1).isEmpty()) expired.add(new String[] {key, Versions.vid(r)});
+            } else if (byAge && tagsMatch(rule, r) && due(exp, Instant.ofEpochMilli(r.path("modified").asLong()), now)) {
+                expired.add(new String[] {key, null});
+            }
+        }
+        for (String[] k : expired) s3.remove(ctx, name, k[0], k[1], "LifecycleExpiration");
+        return expired.size();
+    }
+
+    /** NoncurrentVersionExpiration: NoncurrentDays count from when a version stopped being current. */
+    private int expireNoncurrent(RequestContext ctx, String name, JsonNode rule, Instant now) {
+        JsonNode exp = rule.path("NoncurrentVersionExpiration");
+        if (!exp.has("NoncurrentDays")) return 0;
+        List<String[]> expired = new ArrayList<>();
+        for (var rows = s3.versions.versions.iterate(name + "/" + prefix(rule), null, 1000); rows.hasNext(); ) {
+            Table.Entry e = rows.next();
+            JsonNode r = e.json();
+            if (tagsMatch(rule, r) && dueAfter(exp.get("NoncurrentDays").asLong(), Instant.ofEpochMilli(r.path("until").asLong()), now)) {
+                expired.add(new String[] {Versions.keyOf(name, e.key()), Versions.vid(r)});
+            }
+        }
+        for (String[] k : expired) s3.remove(ctx, name, k[0], k[1], "LifecycleExpiration");
+        return expired.size();
     }
 
     private static String prefix(JsonNode rule) {
@@ -100,7 +132,12 @@ final class Lifecycle implements AutoCloseable {
 
     static boolean due(JsonNode expiration, Instant created, Instant now) {
         if (expiration.has("Date")) return !now.isBefore(dev.nimbus.protocol.Values.instant(expiration.get("Date")));
-        Instant at = created.atZone(ZoneOffset.UTC).toLocalDate().plusDays(expiration.get("Days").asLong() + 1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        return dueAfter(expiration.get("Days").asLong(), created, now);
+    }
+
+    /** {@code days} after {@code from}, rounded up to the next midnight UTC. */
+    static boolean dueAfter(long days, Instant from, Instant now) {
+        Instant at = from.atZone(ZoneOffset.UTC).toLocalDate().plusDays(days + 1).atStartOfDay(ZoneOffset.UTC).toInstant();
         return !now.isBefore(at);
     }
 }

@@ -36,8 +36,20 @@ final class Listing {
 
     record Page(List<Entry> contents, List<String> prefixes, boolean truncated, String last) {}
 
-    /** Keys under {@code prefix} after {@code after} (null: from the start), common prefixes rolled up by {@code delimiter}. */
+    /** The key's current record (an object or a delete marker), or null. */
+    JsonNode current(String bucket, String key) {
+        return objects.getJson(bucket + "/" + key);
+    }
+
     Page list(String bucket, String prefix, String delimiter, String after, int max) {
+        return list(bucket, prefix, delimiter, after, max, false);
+    }
+
+    /**
+     * Keys under {@code prefix} after {@code after} (null: from the start), common prefixes rolled
+     * up by {@code delimiter}; keys whose current version is a delete marker only {@code withMarkers}.
+     */
+    Page list(String bucket, String prefix, String delimiter, String after, int max, boolean withMarkers) {
         String base = bucket + "/";
         List<Entry> contents = new ArrayList<>();
         List<String> prefixes = new ArrayList<>();
@@ -49,6 +61,11 @@ final class Listing {
             boolean sought = false;
             for (Table.Entry e : page) {
                 String key = e.key().substring(base.length());
+                JsonNode record = e.json();
+                if (!withMarkers && Versions.isMarker(record)) {
+                    cursor = e.key();
+                    continue;
+                }
                 int d = delimited ? key.indexOf(delimiter, prefix.length()) : -1;
                 if (d >= 0) {
                     String common = key.substring(0, d + delimiter.length());
@@ -61,7 +78,7 @@ final class Listing {
                     break;
                 }
                 if (contents.size() + prefixes.size() >= max) return new Page(contents, prefixes, true, last);
-                contents.add(new Entry(key, e.json()));
+                contents.add(new Entry(key, record));
                 last = key;
                 cursor = e.key();
             }
@@ -129,14 +146,14 @@ final class Listing {
         }
     }
 
-    private static boolean encoding(JsonNode in) {
+    static boolean encoding(JsonNode in) {
         String e = Values.text(in, "EncodingType", null);
         if (e == null) return false;
         if (!e.equals("url")) throw S3Errors.invalidArgument("Invalid Encoding Method specified in Request", "encoding-type", e);
         return true;
     }
 
-    private static int maxKeys(JsonNode in) {
+    static int maxKeys(JsonNode in) {
         int max = Values.integer(in, "MaxKeys", 1000);
         if (max < 0) throw S3Errors.invalidArgument("Argument maxKeys must be an integer between 0 and 2147483647", "maxKeys", String.valueOf(max));
         return Math.min(max, 1000);

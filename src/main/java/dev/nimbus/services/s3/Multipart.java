@@ -138,7 +138,7 @@ final class Multipart {
         int n = partNumber(in);
         upload(bucket, Values.text(in, "Key"), uploadId);
         String[] source = S3Service.copySource(Values.text(in, "CopySource"));
-        JsonNode src = s3.find(source[0], source[1]);
+        JsonNode src = s3.find(source[0], source[1], source[2]);
         S3Service.checkCopyConditions(in, src);
         long size = src.path("size").asLong();
         long start = 0, length = size;
@@ -212,7 +212,7 @@ final class Multipart {
         record.put("partsCount", listed.size());
         if (u.has("tags")) record.set("tags", u.get("tags"));
         List<String> unused = new ArrayList<>();
-        s3.publish(ctx, bucket, key, record, in, "ObjectCreated:CompleteMultipartUpload", () -> {
+        String versionId = s3.publish(ctx, bucket, key, record, in, "ObjectCreated:CompleteMultipartUpload", () -> {
             if (uploads.get(bucket + "/" + uploadId) == null) throw S3Errors.noSuchUpload(uploadId);
             uploads.delete(bucket + "/" + uploadId);
             for (Table.Entry e : parts.scan(uploadId + "/", null, MAX_PART_NUMBER + 1)) {
@@ -222,7 +222,9 @@ final class Multipart {
             }
         });
         unused.forEach(id -> s3.blobs().delete(id));
-        return Values.object().put("Location", "/" + bucket + "/" + key).put("Bucket", bucket).put("Key", key).put("ETag", etag);
+        ObjectNode out = Values.object().put("Location", "/" + bucket + "/" + key).put("Bucket", bucket).put("Key", key).put("ETag", etag);
+        if (versionId != null) out.put("VersionId", versionId);
+        return out;
     }
 
     /** A CompletedPart's checksums, where given, must be the part's. */

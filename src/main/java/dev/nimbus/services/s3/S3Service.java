@@ -40,6 +40,7 @@ public final class S3Service implements AwsService, AutoCloseable {
     private final Blobs blobs;
     private final Buckets buckets;
     final Table objects;
+    final Versions versions;
     private final Notifications notifications;
     private final Listing listing;
     private final Multipart multipart;
@@ -51,6 +52,7 @@ public final class S3Service implements AwsService, AutoCloseable {
         this.blobs = store.blobs();
         this.buckets = new Buckets(store);
         this.objects = store.table("s3.objects");
+        this.versions = new Versions(store.table("s3.versions"));
         this.notifications = new Notifications(store, targets, buckets);
         this.listing = new Listing(objects);
         this.multipart = new Multipart(store, this);
@@ -101,6 +103,7 @@ public final class S3Service implements AwsService, AutoCloseable {
         ops.add("CopyObject", this::copyObject);
         ops.add("ListObjects", (ctx, in) -> listing.v1(buckets.get(bucket(in)), in));
         ops.add("ListObjectsV2", (ctx, in) -> listing.v2(buckets.get(bucket(in)), in));
+        ops.add("ListObjectVersions", (ctx, in) -> versions.list(listing, buckets.get(bucket(in)), in));
         ops.add("PutBucketNotificationConfiguration", (ctx, in) -> {
             notifications.put(ctx, bucket(in), in.get("NotificationConfiguration"));
             return null;
@@ -112,12 +115,17 @@ public final class S3Service implements AwsService, AutoCloseable {
         new Configs(buckets).register(ops);
         ops.add("PutObjectTagging", (ctx, in) -> {
             ObjectNode tags = Tagging.fromTagSet(in.get("Tagging"));
-            update(bucket(in), Values.text(in, "Key"), r -> r.set("tags", tags));
+            update(in, r -> r.set("tags", tags));
             return null;
         });
-        ops.add("GetObjectTagging", (ctx, in) -> Tagging.toTagSet(find(bucket(in), Values.text(in, "Key")).get("tags")));
+        ops.add("GetObjectTagging", (ctx, in) -> {
+            JsonNode r = version(in);
+            ObjectNode out = Tagging.toTagSet(r.get("tags"));
+            if (r.has("seq")) out.put("VersionId", Versions.vid(r));
+            return out;
+        });
         ops.add("DeleteObjectTagging", (ctx, in) -> {
-            update(bucket(in), Values.text(in, "Key"), r -> r.remove("tags"));
+            update(in, r -> r.remove("tags"));
             return null;
         });
         ops.add("GetObjectAttributes", this::getObjectAttributes);
@@ -274,8 +282,9 @@ public final class S3Service implements AwsService, AutoCloseable {
             record.putObject("checksum").put("alg", first.getKey()).put("value", first.getValue());
         }
         if (in.hasNonNull("Tagging")) record.set("tags", Tagging.parseHeader(in.get("Tagging").asText()));
-        publish(ctx, bucket, key, record, in, "ObjectCreated:Put", null);
+        String versionId = publish(ctx, bucket, key, record, in, "ObjectCreated:Put", null);
         ObjectNode out = Values.object().put("ETag", up.etag());
+        if (versionId != null) out.put("VersionId", versionId);
         up.checksums().forEach((alg, v) -> out.put(Checksums.member(alg), v));
         if (record.has("checksum")) out.put("ChecksumType", "FULL_OBJECT");
         return out;
@@ -285,27 +294,39 @@ public final class S3Service implements AwsService, AutoCloseable {
      * Makes a record the key's current object in one transaction (conditions checked inside it),
      * fires the bucket's notifications, and deletes the replaced object's blobs once committed.
      * If anything fails, nothing was published; the new blobs are deleted unless {@code alsoInTransaction}
-     * is given (completing a multipart upload: its parts stay with the upload).
+     * is given (completing a multipart upload: its parts stay with the upload). On a versioned
+     * bucket the replaced object becomes a noncurrent version; returns the new version id (null
+     * when the bucket never had versioning).
      */
-    void publish(RequestContext ctx, String bucket, String key, ObjectNode record, JsonNode conditions, String event, Runnable alsoInTransaction) {
+    String publish(RequestContext ctx, String bucket, String key, ObjectNode record, JsonNode conditions, String event, Runnable alsoInTransaction) {
         List<Runnable> after = new ArrayList<>();
-        JsonNode[] replaced = new JsonNode[1];
+        List<JsonNode> dropped = new ArrayList<>();
+        String versionId;
         try {
-            store.transaction(() -> {
-                buckets.get(bucket);
+            versionId = store.transaction(() -> {
+                after.clear();
+                dropped.clear();
+                String status = buckets.get(bucket).path("versioning").asText(null);
                 JsonNode old = objects.getJson(objectKey(bucket, key));
-                checkWriteConditions(conditions, old, key);
+                checkWriteConditions(conditions, Versions.isMarker(old) ? null : old, key);
+                String id = null;
+                if (status == null) {
+                    if (old != null) dropped.add(old);
+                } else {
+                    id = versions.stack(bucket, key, record, old, status.equals("Enabled"), dropped);
+                }
                 objects.putJson(objectKey(bucket, key), record);
-                replaced[0] = old;
                 if (alsoInTransaction != null) alsoInTransaction.run();
-                after.addAll(notifications.fire(ctx, bucket, event, key, record.path("size").asLong(), record.path("etag").asText(), null));
+                after.addAll(notifications.fire(ctx, bucket, event, key, record.path("size").asLong(), record.path("etag").asText(), id));
+                return id;
             });
         } catch (RuntimeException e) {
             if (alsoInTransaction == null) deleteBlobs(record);
             throw e;
         }
-        if (replaced[0] != null) deleteBlobs(replaced[0]);
+        dropped.forEach(this::deleteBlobs);
         after.forEach(Runnable::run);
+        return versionId;
     }
 
     /** Conditional writes (If-None-Match: *, If-Match: etag) on PutObject and CompleteMultipartUpload. */
@@ -326,7 +347,7 @@ public final class S3Service implements AwsService, AutoCloseable {
 
     /** An object's bytes whole, for Lambda's code from S3 (deployment packages are bounded, so never a large object). */
     public byte[] readObject(String bucket, String key, String versionId) {
-        JsonNode r = find(bucket, key);
+        JsonNode r = find(bucket, key, versionId);
         long size = r.path("size").asLong();
         if (size > MAX_CODE_BYTES) {
             throw new AwsException("EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.", 400);
@@ -347,17 +368,41 @@ public final class S3Service implements AwsService, AutoCloseable {
     }
 
     JsonNode find(String bucket, String key) {
+        return find(bucket, key, null);
+    }
+
+    /**
+     * The key's current object, or the version {@code versionId} (null: the current one). A key
+     * whose current version is a delete marker is NoSuchKey; a delete marker asked for by its
+     * version id is MethodNotAllowed; both say x-amz-delete-marker, as S3 does.
+     */
+    JsonNode find(String bucket, String key, String versionId) {
         buckets.get(bucket);
         JsonNode r = objects.getJson(objectKey(bucket, key));
-        if (r == null) throw S3Errors.noSuchKey(key);
+        if (versionId == null) {
+            if (r == null) throw S3Errors.noSuchKey(key);
+            if (Versions.isMarker(r)) throw S3Errors.noSuchKey(key).withHeader("x-amz-delete-marker", "true").withHeader("x-amz-version-id", Versions.vid(r));
+            return r;
+        }
+        if (r == null || !Versions.vid(r).equals(versionId)) {
+            Table.Entry e = versions.find(bucket, key, versionId);
+            r = e == null ? null : e.json();
+        }
+        if (r == null) {
+            throw new AwsException("NoSuchVersion", "The specified version does not exist.", 404).with("Key", key).with("VersionId", versionId);
+        }
+        if (Versions.isMarker(r)) {
+            throw new AwsException("MethodNotAllowed", "The specified method is not allowed against this resource.", 405).with("Method", "GET")
+                    .with("ResourceType", "DeleteMarker").withHeader("x-amz-delete-marker", "true").withHeader("x-amz-version-id", versionId)
+                    .withHeader("Allow", "DELETE");
+        }
         return r;
     }
 
     private JsonNode getObject(ObjectNode in, boolean withBody) {
         String bucket = bucket(in);
         String key = Values.text(in, "Key");
-        checkVersionId(in);
-        JsonNode r = find(bucket, key);
+        JsonNode r = find(bucket, key, Values.text(in, "VersionId", null));
         checkReadConditions(in, r);
         long size = r.path("size").asLong();
         ObjectNode out = headers(r);
@@ -393,12 +438,6 @@ public final class S3Service implements AwsService, AutoCloseable {
         return out;
     }
 
-    /** Objects have no versions here (no bucket can enable versioning): "null" is the version of every object, as in S3. */
-    static void checkVersionId(JsonNode in) {
-        String v = Values.text(in, "VersionId", null);
-        if (v != null && !v.equals("null")) throw S3Errors.invalidArgument("Invalid version id specified", "versionId", v);
-    }
-
     /** The headers GetObject and HeadObject answer with, from the record. */
     static ObjectNode headers(JsonNode r) {
         ObjectNode out = Values.object().put("ContentType", r.path("type").asText()).put("ETag", r.path("etag").asText()).put("AcceptRanges", "bytes");
@@ -409,6 +448,7 @@ public final class S3Service implements AwsService, AutoCloseable {
         String storage = r.path("storage").asText("STANDARD");
         if (!storage.equals("STANDARD")) out.put("StorageClass", storage);
         if (r.path("tags").size() > 0) out.put("TagCount", r.path("tags").size());
+        if (r.has("seq")) out.put("VersionId", Versions.vid(r));
         return out;
     }
 
@@ -447,30 +487,61 @@ public final class S3Service implements AwsService, AutoCloseable {
     }
 
     private JsonNode deleteObject(RequestContext ctx, ObjectNode in) {
-        String bucket = bucket(in);
-        String key = Values.text(in, "Key");
-        remove(ctx, bucket, key);
-        return null;
+        Removed r = remove(ctx, bucket(in), Values.text(in, "Key"), Values.text(in, "VersionId", null), "ObjectRemoved");
+        ObjectNode out = Values.object();
+        if (r.marker) out.put("DeleteMarker", true);
+        if (r.versionId != null) out.put("VersionId", r.versionId);
+        return out;
     }
 
-    /** Deletes the key if present (deleting nothing is a success in S3) and tells the bucket's listeners. */
+    /** What a delete did: the version it removed or the delete marker it created (null: an unversioned delete). */
+    record Removed(String versionId, boolean marker) {}
+
+    /** Deletes the key's current object (or the version {@code versionId}) and tells the bucket's listeners. */
     void remove(RequestContext ctx, String bucket, String key) {
-        remove(ctx, bucket, key, "ObjectRemoved:Delete");
+        remove(ctx, bucket, key, null, "ObjectRemoved");
     }
 
-    void remove(RequestContext ctx, String bucket, String key, String event) {
+    /**
+     * Without a version id: on an unversioned bucket deletes the object if present (deleting nothing
+     * is a success in S3), on a versioned one stacks a delete marker ({@code event}:DeleteMarkerCreated).
+     * With one: deletes that version for good, the newest remaining one becoming current.
+     */
+    Removed remove(RequestContext ctx, String bucket, String key, String versionId, String event) {
         List<Runnable> after = new ArrayList<>();
-        JsonNode old = store.transaction(() -> {
-            buckets.get(bucket);
-            JsonNode r = objects.getJson(objectKey(bucket, key));
-            if (r != null) {
-                objects.delete(objectKey(bucket, key));
-                after.addAll(notifications.fire(ctx, bucket, event, key, 0, "", null));
+        List<JsonNode> dropped = new ArrayList<>();
+        Removed result = store.transaction(() -> {
+            after.clear();
+            dropped.clear();
+            String status = buckets.get(bucket).path("versioning").asText(null);
+            String k = objectKey(bucket, key);
+            JsonNode current = objects.getJson(k);
+            if (versionId == null && status != null) {
+                ObjectNode marker = Values.object().put("marker", true).put("modified", Instant.now().truncatedTo(ChronoUnit.SECONDS).toEpochMilli());
+                String id = versions.stack(bucket, key, marker, current, status.equals("Enabled"), dropped);
+                objects.putJson(k, marker);
+                after.addAll(notifications.fire(ctx, bucket, event + ":DeleteMarkerCreated", key, 0, "", id));
+                return new Removed(id, true);
             }
-            return r;
+            if (versionId == null || current != null && Versions.vid(current).equals(versionId)) {
+                if (current == null) return new Removed(null, false);
+                objects.delete(k);
+                ObjectNode next = status == null ? null : versions.promote(bucket, key);
+                if (next != null) objects.putJson(k, next);
+                dropped.add(current);
+                after.addAll(notifications.fire(ctx, bucket, event + ":Delete", key, 0, "", versionId));
+                return new Removed(versionId, Versions.isMarker(current));
+            }
+            Table.Entry old = versions.find(bucket, key, versionId);
+            if (old == null) return new Removed(versionId, false);
+            versions.versions.delete(old.key());
+            dropped.add(old.json());
+            after.addAll(notifications.fire(ctx, bucket, event + ":Delete", key, 0, "", versionId));
+            return new Removed(versionId, Versions.isMarker(old.json()));
         });
-        if (old != null) deleteBlobs(old);
+        dropped.forEach(this::deleteBlobs);
         after.forEach(Runnable::run);
+        return result;
     }
 
     private JsonNode deleteObjects(RequestContext ctx, ObjectNode in) {
@@ -484,8 +555,11 @@ public final class S3Service implements AwsService, AutoCloseable {
         ArrayNode deleted = out.putArray("Deleted");
         for (JsonNode id : items) {
             String key = id.path("Key").asText();
-            remove(ctx, bucket, key);
-            if (!quiet) deleted.addObject().put("Key", key);
+            Removed r = remove(ctx, bucket, key, Values.text(id, "VersionId", null), "ObjectRemoved");
+            if (quiet) continue;
+            ObjectNode d = deleted.addObject().put("Key", key);
+            if (id.hasNonNull("VersionId")) d.put("VersionId", r.versionId);
+            if (r.marker) d.put("DeleteMarker", true).put("DeleteMarkerVersionId", r.versionId);
         }
         return out;
     }
@@ -495,10 +569,11 @@ public final class S3Service implements AwsService, AutoCloseable {
         String key = Values.text(in, "Key");
         checkKey(key);
         String[] source = copySource(Values.text(in, "CopySource"));
-        JsonNode src = find(source[0], source[1]);
+        JsonNode src = find(source[0], source[1], source[2]);
         checkCopyConditions(in, src);
         boolean replace = "REPLACE".equals(in.path("MetadataDirective").asText("COPY"));
-        boolean sameObject = source[0].equals(bucket) && source[1].equals(key);
+        // copying an older version over its key is how a version is restored, not a copy to itself
+        boolean sameObject = source[0].equals(bucket) && source[1].equals(key) && source[2] == null;
         if (sameObject && !replace && !in.hasNonNull("StorageClass") && !in.hasNonNull("WebsiteRedirectLocation") && !in.hasNonNull("ServerSideEncryption")) {
             throw S3Errors.invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's"
                     + " metadata, storage class, website redirect location or encryption attributes.");
@@ -521,24 +596,30 @@ public final class S3Service implements AwsService, AutoCloseable {
         } else if (src.has("tags")) {
             record.set("tags", src.get("tags"));
         }
-        publish(ctx, bucket, key, record, null, "ObjectCreated:Copy", null);
+        String versionId = publish(ctx, bucket, key, record, null, "ObjectCreated:Copy", null);
         ObjectNode result = Values.object().put("ETag", up.etag());
         result.set("LastModified", Values.timestamp(Instant.ofEpochMilli(record.path("modified").asLong())));
         ObjectNode out = Values.object();
+        if (versionId != null) out.put("VersionId", versionId);
+        if (src.has("seq")) out.put("CopySourceVersionId", Versions.vid(src));
         out.set("CopyObjectResult", result);
         return out;
     }
 
-    /** x-amz-copy-source: "bucket/key" or "/bucket/key", URL-encoded, optionally with "?versionId=". */
+    /** x-amz-copy-source: "bucket/key" or "/bucket/key", URL-encoded, optionally with "?versionId=": {bucket, key, version id or null}. */
     static String[] copySource(String header) {
         String s = header;
+        String version = null;
         int q = s.indexOf("?versionId=");
-        if (q >= 0) s = s.substring(0, q);
+        if (q >= 0) {
+            version = s.substring(q + "?versionId=".length());
+            s = s.substring(0, q);
+        }
         s = URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
         if (s.startsWith("/")) s = s.substring(1);
         int slash = s.indexOf('/');
         if (slash <= 0 || slash == s.length() - 1) throw S3Errors.invalidArgument("Invalid copy source object key", "x-amz-copy-source", header);
-        return new String[] {s.substring(0, slash), s.substring(slash + 1)};
+        return new String[] {s.substring(0, slash), s.substring(slash + 1), version};
     }
 
     static void checkCopyConditions(JsonNode in, JsonNode src) {
@@ -554,17 +635,25 @@ public final class S3Service implements AwsService, AutoCloseable {
         if (noneMatch == null && modifiedSince != null && !modified.isAfter(modifiedSince)) throw S3Errors.preconditionFailed("x-amz-copy-source-If-Modified-Since");
     }
 
-    /** Changes an object's record in place (tags, ACL), in one transaction. */
-    private void update(String bucket, String key, java.util.function.Consumer<ObjectNode> change) {
+    /** The object (or its version VersionId) that a request on one object names. */
+    private JsonNode version(JsonNode in) {
+        return find(bucket(in), Values.text(in, "Key"), Values.text(in, "VersionId", null));
+    }
+
+    /** Changes the record of the object (or its version VersionId) in place (tags, ACL), in one transaction. */
+    private void update(JsonNode in, java.util.function.Consumer<ObjectNode> change) {
+        String bucket = bucket(in), key = Values.text(in, "Key"), versionId = Values.text(in, "VersionId", null);
         store.transaction(() -> {
-            ObjectNode r = (ObjectNode) find(bucket, key);
+            ObjectNode r = (ObjectNode) find(bucket, key, versionId);
             change.accept(r);
-            objects.putJson(objectKey(bucket, key), r);
+            JsonNode current = objects.getJson(objectKey(bucket, key));
+            if (versionId == null || Versions.vid(current).equals(versionId)) objects.putJson(objectKey(bucket, key), r);
+            else versions.versions.putJson(versions.find(bucket, key, versionId).key(), r);
         });
     }
 
     private JsonNode getObjectAttributes(RequestContext ctx, ObjectNode in) {
-        JsonNode r = find(bucket(in), Values.text(in, "Key"));
+        JsonNode r = version(in);
         List<String> wanted = new ArrayList<>();
         for (JsonNode a : in.path("ObjectAttributes")) wanted.add(a.asText());
         ObjectNode out = Values.object();
@@ -586,16 +675,14 @@ public final class S3Service implements AwsService, AutoCloseable {
     // ---- ACLs: stored and returned (enforcement belongs to the IAM work) ----
 
     private JsonNode putObjectAcl(RequestContext ctx, ObjectNode in) {
-        String bucket = bucket(in);
-        String key = Values.text(in, "Key");
         JsonNode policy = in.get("AccessControlPolicy");
         JsonNode acl = policy != null ? policy : Acls.canned(ctx.accountId(), Values.text(in, "ACL", "private"));
-        update(bucket, key, r -> r.set("acl", acl));
+        update(in, r -> r.set("acl", acl));
         return null;
     }
 
     private JsonNode getObjectAcl(RequestContext ctx, ObjectNode in) {
-        JsonNode r = find(bucket(in), Values.text(in, "Key"));
+        JsonNode r = version(in);
         return r.has("acl") ? r.get("acl") : Acls.canned(ctx.accountId(), "private");
     }
 }
