@@ -125,17 +125,7 @@ final class Observability implements AutoCloseable {
 
     /** Writes what was tallied since the last flush, one store transaction. */
     synchronized void flush() {
-        if (pending.isEmpty()) return;
-        try {
-            metrics.batch(() -> {
-                for (Key k : List.copyOf(pending.keySet())) {
-                    Tally t = pending.remove(k);
-                    if (t != null) write(k, t);
-                }
-            });
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not publish AWS/ApiGateway metrics", e);
-        }
+        metrics.publish(pending, this::write, NAMESPACE);
     }
 
     private void write(Key k, Tally t) {

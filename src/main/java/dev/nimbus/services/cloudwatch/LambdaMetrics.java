@@ -8,8 +8,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The AWS/Lambda metrics Lambda publishes, as AWS does: Invocations, Errors, Duration and Throttles
@@ -27,7 +25,6 @@ import java.util.logging.Logger;
  * few hundred a second, while AWS itself shows these metrics about a minute late.
  */
 public final class LambdaMetrics implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(LambdaMetrics.class.getName());
     private static final String NAMESPACE = "AWS/Lambda";
 
     /** qualifier: what the caller named (null: unqualified); version: the version that ran, kept only for a qualified call. */
@@ -146,17 +143,7 @@ public final class LambdaMetrics implements AutoCloseable {
 
     /** Writes what was tallied since the last flush, one store transaction. */
     synchronized void flush() {
-        if (pending.isEmpty()) return;
-        try {
-            metrics.batch(() -> {
-                for (Key k : List.copyOf(pending.keySet())) {
-                    Tally t = pending.remove(k);
-                    if (t != null) write(k, t);
-                }
-            });
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not publish AWS/Lambda metrics", e);
-        }
+        metrics.publish(pending, this::write, NAMESPACE);
     }
 
     private void write(Key k, Tally t) {

@@ -16,6 +16,9 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.BiConsumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Metric storage: every metric (namespace, name, dimension set) gets an id, and its data is kept
@@ -118,6 +121,25 @@ public final class Metrics {
     /** Runs several puts as one store transaction. */
     public void batch(Runnable puts) {
         store.transaction(puts);
+    }
+
+    /**
+     * Writes a service's pending tallies (AWS/Lambda, AWS/SNS ...) and removes them, in one store
+     * transaction. A failure is logged and those tallies are lost: a service's metrics must never
+     * fail the requests they count.
+     */
+    public <K, T> void publish(Map<K, T> pending, BiConsumer<K, T> write, String namespace) {
+        if (pending.isEmpty()) return;
+        try {
+            batch(() -> {
+                for (K k : List.copyOf(pending.keySet())) {
+                    T t = pending.remove(k);
+                    if (t != null) write.accept(k, t);
+                }
+            });
+        } catch (RuntimeException e) {
+            Logger.getLogger(Metrics.class.getName()).log(Level.WARNING, "could not publish " + namespace + " metrics", e);
+        }
     }
 
     /** Adds data to the metric's bucket, creating the metric on first use (services publishing tallies: AWS/ApiGateway). */

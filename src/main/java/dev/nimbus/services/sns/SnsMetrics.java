@@ -2,14 +2,11 @@ package dev.nimbus.services.sns;
 
 import dev.nimbus.services.cloudwatch.Metrics;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * AWS/SNS metrics under the TopicName dimension: NumberOfMessagesPublished,
@@ -18,7 +15,6 @@ import java.util.logging.Logger;
  * than the publish.
  */
 final class SnsMetrics implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(SnsMetrics.class.getName());
     private static final String NAMESPACE = "AWS/SNS";
 
     private record Key(String account, String region, String topic, String metric, long minute) {}
@@ -51,20 +47,8 @@ final class SnsMetrics implements AutoCloseable {
     }
 
     synchronized void flush() {
-        if (pending.isEmpty()) return;
-        try {
-            metrics.batch(() -> {
-                for (Key k : List.copyOf(pending.keySet())) {
-                    Long n = pending.remove(k);
-                    if (n != null) {
-                        metrics.put(k.account(), k.region(), NAMESPACE, k.metric(), Map.of("TopicName", k.topic()), n, "Count",
-                                Instant.ofEpochSecond(k.minute() * 60));
-                    }
-                }
-            });
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not publish AWS/SNS metrics", e);
-        }
+        metrics.publish(pending, (k, n) -> metrics.put(k.account(), k.region(), NAMESPACE, k.metric(), Map.of("TopicName", k.topic()), n, "Count",
+                Instant.ofEpochSecond(k.minute() * 60)), NAMESPACE);
     }
 
     @Override
