@@ -66,7 +66,6 @@ public final class ServiceSet implements AutoCloseable {
         targets.register("sns", sns::accept);
         this.s3 = new S3Service(store, targets);
         lambda.codeFromS3(s3::readObject);
-        addFrontDoor(s3.frontDoor());
         Streams ddbStreams = new Streams(store);
         this.dynamodb = new DynamoDbService(store, ddbStreams);
         dynamodb.startTtlSweep();
@@ -80,6 +79,9 @@ public final class ServiceSet implements AutoCloseable {
         this.apigateway = new ApiGateway(store, operations, endpoint, logs, cloudwatch.metrics());
         apigateway.services().forEach(operations::register);
         addFrontDoor(apigateway);
+        // After API Gateway's: S3's takes path-style preflights by the first path segment, which on an
+        // execute-api host is a stage name that may also name a bucket.
+        addFrontDoor(s3.frontDoor());
         for (AwsService s : extra) operations.register(s);
     }
 

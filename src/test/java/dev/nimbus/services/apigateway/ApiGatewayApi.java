@@ -86,9 +86,16 @@ final class ApiGatewayApi {
 
     /** A GET with its own Host header ({apiId}.execute-api.localhost), which the JDK client does not let one set. */
     Answer getWithHost(String host, String path) {
+        return withHost("GET", host, path);
+    }
+
+    /** A request without a body, with its own Host header and these header name/value pairs. */
+    Answer withHost(String method, String host, String path, String... headers) {
         try (Socket s = new Socket(endpoint.getHost(), endpoint.getPort())) {
             OutputStream out = s.getOutputStream();
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n");
+            for (int i = 0; i + 1 < headers.length; i += 2) head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+            out.write(head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
             ByteArrayOutputStream all = new ByteArrayOutputStream();
@@ -96,12 +103,12 @@ final class ApiGatewayApi {
             String text = all.toString(StandardCharsets.UTF_8);
             int end = text.indexOf("\r\n\r\n");
             String[] lines = text.substring(0, end).split("\r\n");
-            Map<String, String> headers = new LinkedHashMap<>();
+            Map<String, String> answered = new LinkedHashMap<>();
             for (int i = 1; i < lines.length; i++) {
                 int colon = lines[i].indexOf(':');
-                headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+                answered.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
             }
-            return new Answer(Integer.parseInt(lines[0].split(" ")[1]), headers, text.substring(end + 4));
+            return new Answer(Integer.parseInt(lines[0].split(" ")[1]), answered, text.substring(end + 4));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

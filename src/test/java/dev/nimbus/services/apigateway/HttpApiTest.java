@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.Runtime;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /** HTTP APIs (apigatewayv2): management over rest-json, and invoke URLs in front of real Python functions. */
 class HttpApiTest {
@@ -219,6 +220,20 @@ class HttpApiTest {
         ApiGatewayApi.Answer otherOrigin = api.invoke("GET", "/_aws/execute-api/" + id + "/health", null, "Origin", "https://evil.example");
         assertNull(otherOrigin.header("access-control-allow-origin"));
         assertEquals(404, api.invoke("GET", "/_aws/execute-api/" + id + "/other", null).status());
+    }
+
+    @Test
+    void preflightOnAnApiHostIsTheApisEvenWhenABucketHasTheRoutesName() {
+        try (S3Client s3 = nimbus.client(S3Client.builder())) {
+            s3.createBucket(b -> b.bucket("orders"));
+        }
+        String id = api.ok(201, "POST", "/v2/apis", in("name", "shop", "protocolType", "HTTP",
+                "target", "http://127.0.0.1:" + nimbus.port() + "/_nimbus/health", "routeKey", "GET /orders",
+                "corsConfiguration", Map.of("allowOrigins", List.of("https://shop.example"), "allowMethods", List.of("GET")))).path("apiId").asText();
+        ApiGatewayApi.Answer pre = api.withHost("OPTIONS", id + ".execute-api.localhost:" + nimbus.port(), "/orders",
+                "Origin", "https://shop.example", "Access-Control-Request-Method", "GET");
+        assertEquals(204, pre.status(), pre.body());
+        assertEquals("https://shop.example", pre.header("access-control-allow-origin"));
     }
 
     @Test
