@@ -6,7 +6,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLIENTS="${CLIENTS:-16}" SECONDS_="${SECONDS:-10}" BIG_MIB="${BIG_MIB:-1024}" LIST_KEYS="${LIST_KEYS:-100000}" PEER="${PEER:-1}"
-JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+# The JDK the launcher runs Nimbus with (21+: the client uses Java 21 APIs), not whatever java is first on PATH.
+JAVA="$("$ROOT/nimbus" jdk | cut -d" " -f1)/bin/java"
 WORK="$(mktemp -d)"
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
