@@ -72,14 +72,7 @@ final class EventInvokeConfigs {
         LambdaService.Ref ref = LambdaService.ref(ctx, Values.text(in, "FunctionName"));
         lambda.load(ctx, new LambdaService.Ref(ref.name(), null));
         String prefix = ctx.accountId() + "/" + ctx.region() + "/" + ref.name() + "/";
-        int max = Values.integer(in, "MaxItems", 50);
-        String marker = Values.text(in, "Marker", null);
-        List<Table.Entry> page = configs.scan(prefix, marker == null ? null : prefix + marker, max + 1);
-        ObjectNode out = Values.object();
-        var list = out.putArray("FunctionEventInvokeConfigs");
-        for (int i = 0; i < Math.min(max, page.size()); i++) list.add(page.get(i).json());
-        if (page.size() > max) out.put("NextMarker", page.get(max - 1).key().substring(prefix.length()));
-        return out;
+        return Pages.page(configs, prefix, in, "FunctionEventInvokeConfigs", (qualifier, config) -> config);
     }
 
     /** The configuration for events invoked with {@code qualifier} (null: the function's $LATEST), or null for AWS's defaults. */

@@ -15,7 +15,6 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -127,17 +126,8 @@ final class FunctionUrls {
         Ref ref = LambdaService.ref(ctx, Values.text(in, "FunctionName"));
         lambda.load(ctx, new Ref(ref.name(), null));
         String prefix = LambdaService.key(ctx, ref.name()) + "/";
-        int max = Values.integer(in, "MaxItems", 50);
-        String marker = Values.text(in, "Marker", null);
-        List<Table.Entry> page = urls.scan(prefix, marker == null ? null : prefix + marker, max + 1);
-        ObjectNode out = Values.object();
-        var list = out.putArray("FunctionUrlConfigs");
-        for (int i = 0; i < Math.min(max, page.size()); i++) {
-            JsonNode url = page.get(i).json();
-            list.add(view(ctx, new Ref(ref.name(), url.path("Qualifier").asText(null)), url));
-        }
-        if (page.size() > max) out.put("NextMarker", page.get(max - 1).key().substring(prefix.length()));
-        return out;
+        return Pages.page(urls, prefix, in, "FunctionUrlConfigs",
+                (key, url) -> view(ctx, new Ref(ref.name(), url.path("Qualifier").asText(null)), url));
     }
 
     /** The function is gone, and every URL of it. */

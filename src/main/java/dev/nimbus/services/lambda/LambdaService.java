@@ -285,14 +285,7 @@ public final class LambdaService implements AwsService, AutoCloseable {
     JsonNode listFunctions(RequestContext ctx, ObjectNode in) {
         if ("ALL".equals(Values.text(in, "FunctionVersion", null))) return versions.listAll(ctx, in);
         String prefix = ctx.accountId() + "/" + ctx.region() + "/";
-        int max = Values.integer(in, "MaxItems", 50);
-        String marker = Values.text(in, "Marker", null);
-        List<Table.Entry> page = functions.scan(prefix, marker == null ? null : prefix + marker, max + 1);
-        ObjectNode out = Values.object();
-        var list = out.putArray("Functions");
-        for (int i = 0; i < Math.min(max, page.size()); i++) list.add(page.get(i).json().get("Configuration"));
-        if (page.size() > max) out.put("NextMarker", page.get(max - 1).key().substring(prefix.length()));
-        return out;
+        return Pages.page(functions, prefix, in, "Functions", (name, record) -> record.get("Configuration"));
     }
 
     JsonNode updateFunctionCode(RequestContext ctx, ObjectNode in) {

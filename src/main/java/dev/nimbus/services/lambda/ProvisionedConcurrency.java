@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -96,18 +95,8 @@ final class ProvisionedConcurrency {
         Ref ref = LambdaService.ref(ctx, Values.text(in, "FunctionName"));
         lambda.load(ctx, new Ref(ref.name(), null));
         String prefix = LambdaService.key(ctx, ref.name()) + "/";
-        int max = Values.integer(in, "MaxItems", 50);
-        String marker = Values.text(in, "Marker", null);
-        List<Table.Entry> page = configs.scan(prefix, marker == null ? null : prefix + marker, max + 1);
-        ObjectNode out = Values.object();
-        var list = out.putArray("ProvisionedConcurrencyConfigs");
-        for (int i = 0; i < Math.min(max, page.size()); i++) {
-            String qualifier = page.get(i).key().substring(prefix.length());
-            ObjectNode item = list.addObject().put("FunctionArn", ctx.arn("lambda", "function:" + ref.name() + ":" + qualifier));
-            item.setAll((ObjectNode) page.get(i).json());
-        }
-        if (page.size() > max) out.put("NextMarker", page.get(max - 1).key().substring(prefix.length()));
-        return out;
+        return Pages.page(configs, prefix, in, "ProvisionedConcurrencyConfigs", (qualifier, config) ->
+                Values.object().put("FunctionArn", ctx.arn("lambda", "function:" + ref.name() + ":" + qualifier)).setAll((ObjectNode) config));
     }
 
     /** The provisioned concurrency of a function's versions and aliases, by qualifier, for GetAccountSettings and reservations. */
