@@ -23,6 +23,10 @@ final class Cors {
 
     static void decorate(HttpRequest req, HttpResponse res) {
         if (req.header("Origin") == null) return;
+        if (req.corsHeaders != null) {
+            for (String[] h : req.corsHeaders) res.header(h[0], h[1]);
+            return;
+        }
         res.header("Access-Control-Allow-Origin", "*");
         res.header("Access-Control-Expose-Headers", "*");
     }
