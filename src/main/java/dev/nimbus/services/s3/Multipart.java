@@ -241,6 +241,11 @@ final class Multipart {
         String bucket = S3Service.bucket(in);
         String uploadId = Values.text(in, "UploadId");
         upload(bucket, Values.text(in, "Key"), uploadId);
+        abort(bucket, uploadId);
+        return null;
+    }
+
+    private void abort(String bucket, String uploadId) {
         List<String> ids = store.transaction(() -> {
             List<String> out = new ArrayList<>();
             uploads.delete(bucket + "/" + uploadId);
@@ -251,7 +256,20 @@ final class Multipart {
             return out;
         });
         ids.forEach(id -> s3.blobs().delete(id));
-        return null;
+    }
+
+    /** Aborts the bucket's uploads of keys under {@code prefix} whose initiation time passes {@code due} (lifecycle); returns how many. */
+    int abortWhere(String bucket, String prefix, java.util.function.Predicate<Instant> due) {
+        List<String> ids = new ArrayList<>();
+        for (var it = uploads.iterate(bucket + "/", null, 1000); it.hasNext(); ) {
+            Table.Entry e = it.next();
+            JsonNode u = e.json();
+            if (u.path("key").asText().startsWith(prefix) && due.test(Instant.ofEpochMilli(u.path("initiated").asLong()))) {
+                ids.add(e.key().substring(bucket.length() + 1));
+            }
+        }
+        ids.forEach(id -> abort(bucket, id));
+        return ids.size();
     }
 
     private JsonNode listParts(RequestContext ctx, ObjectNode in) {

@@ -43,7 +43,7 @@ public final class S3Service implements AwsService, AutoCloseable {
     final Versions versions;
     private final Notifications notifications;
     private final Listing listing;
-    private final Multipart multipart;
+    final Multipart multipart;
     final Lifecycle lifecycle;
     private final S3Doors doors;
 

@@ -187,6 +187,21 @@ class S3ConfigsTest {
     }
 
     @Test
+    void lifecycleAbortsIncompleteMultipartUploads() {
+        s3.createBucket(b -> b.bucket("stale-uploads"));
+        String stale = s3.createMultipartUpload(b -> b.bucket("stale-uploads").key("tmp/big")).uploadId();
+        s3.uploadPart(b -> b.bucket("stale-uploads").key("tmp/big").uploadId(stale).partNumber(1), RequestBody.fromString("part"));
+        String kept = s3.createMultipartUpload(b -> b.bucket("stale-uploads").key("keep/big")).uploadId();
+        s3.putBucketLifecycleConfiguration(b -> b.bucket("stale-uploads").lifecycleConfiguration(l -> l.rules(LifecycleRule.builder().id("abort")
+                .status(ExpirationStatus.ENABLED).filter(f -> f.prefix("tmp/")).abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(1)).build())));
+        t.server.services().s3().expire(Instant.now());
+        assertEquals(2, s3.listMultipartUploads(b -> b.bucket("stale-uploads")).uploads().size());
+        t.server.services().s3().expire(Instant.now().plus(2, ChronoUnit.DAYS));
+        assertEquals(List.of(kept), s3.listMultipartUploads(b -> b.bucket("stale-uploads")).uploads().stream().map(u -> u.uploadId()).toList());
+        assertThrows(S3Exception.class, () -> s3.listParts(b -> b.bucket("stale-uploads").key("tmp/big").uploadId(stale)));
+    }
+
+    @Test
     void expiredPresignedUrlsAreDenied() {
         s3.putObject(b -> b.bucket("configs").key("shared.txt"), RequestBody.fromString("s"));
         RawHttp.Response r = RawHttp.exchange(t.port(), "GET", "/configs/shared.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"

@@ -234,6 +234,23 @@ class S3VersioningTest {
     }
 
     @Test
+    void lifecycleKeepsTheNewerNoncurrentVersions() {
+        versioned("keep-two", BucketVersioningStatus.ENABLED);
+        List<String> ids = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) ids.add(put("keep-two", "k", "v" + i));
+        put("keep-two", "other", "only");
+        s3.putBucketLifecycleConfiguration(b -> b.bucket("keep-two").lifecycleConfiguration(c -> c.rules(r -> r.id("keep").status(ExpirationStatus.ENABLED)
+                .filter(f -> f.prefix("")).noncurrentVersionExpiration(n -> n.noncurrentDays(1).newerNoncurrentVersions(2)))));
+        S3Service service = t.server.services().s3();
+        assertEquals(0, service.expire(Instant.now()), "not noncurrent for a day yet");
+        // v4 is current; of v3, v2, v1 the two newest stay
+        assertEquals(1, service.expire(Instant.now().plus(3, ChronoUnit.DAYS)));
+        assertEquals(List.of(ids.get(3), ids.get(2), ids.get(1)), s3.listObjectVersions(b -> b.bucket("keep-two").prefix("k")).versions().stream()
+                .map(ObjectVersion::versionId).toList());
+        assertEquals(0, service.expire(Instant.now().plus(3, ChronoUnit.DAYS)));
+    }
+
+    @Test
     void deleteMarkerEventsCarryTheVersionId() throws Exception {
         versioned("events", BucketVersioningStatus.ENABLED);
         SqsClient sqs = t.client(SqsClient.builder());
