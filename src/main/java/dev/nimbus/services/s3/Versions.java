@@ -235,7 +235,7 @@ final class Versions {
                     o.put("ETag", v.path("etag").asText()).put("Size", v.path("size").asLong()).put("StorageClass", v.path("storage").asText("STANDARD"));
                     if (v.has("checksum")) {
                         o.putArray("ChecksumAlgorithm").add(v.path("checksum").path("alg").asText());
-                        o.put("ChecksumType", "FULL_OBJECT");
+                        o.put("ChecksumType", Checksums.type(v.path("checksum")));
                     }
                 }
                 o.set("Owner", Buckets.owner(owner));
