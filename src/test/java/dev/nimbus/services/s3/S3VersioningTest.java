@@ -157,6 +157,35 @@ class S3VersioningTest {
     }
 
     @Test
+    void versionsAndDeleteMarkersInterleaveNewestFirst() {
+        versioned("woven", BucketVersioningStatus.ENABLED);
+        String c1 = put("woven", "c", "one");
+        String marker = s3.deleteObject(r -> r.bucket("woven").key("c")).versionId();
+        String c2 = put("woven", "c", "two");
+        String dMarker = s3.deleteObject(r -> r.bucket("woven").key("d")).versionId();
+        // the document gives them in S3's order: by key, then newest first, delete markers where they fall
+        String xml = dev.nimbus.protocol.codec.RawHttp.exchange(t.port(), "GET", "/woven?versions", "127.0.0.1", null).body();
+        List<String> ids = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<(Version|DeleteMarker)>.*?<VersionId>([^<]+)</VersionId>").matcher(xml);
+        while (m.find()) ids.add(m.group(1) + ":" + m.group(2));
+        assertEquals(List.of("Version:" + c2, "DeleteMarker:" + marker, "Version:" + c1, "DeleteMarker:" + dMarker), ids, xml);
+
+        // one at a time, the pages walk the same order across versions and markers
+        List<String> walked = new ArrayList<>();
+        String key = null, id = null;
+        while (true) {
+            String k = key, v = id;
+            ListObjectVersionsResponse page = s3.listObjectVersions(r -> r.bucket("woven").maxKeys(1).keyMarker(k).versionIdMarker(v));
+            page.versions().forEach(x -> walked.add(x.versionId()));
+            page.deleteMarkers().forEach(x -> walked.add(x.versionId()));
+            if (!page.isTruncated()) break;
+            key = page.nextKeyMarker();
+            id = page.nextVersionIdMarker();
+        }
+        assertEquals(List.of(c2, marker, c1, dMarker), walked);
+    }
+
+    @Test
     void suspendedWritesReplaceTheNullVersion() {
         versioned("susp", BucketVersioningStatus.ENABLED);
         String v1 = put("susp", "k", "kept");
