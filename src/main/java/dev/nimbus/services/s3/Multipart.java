@@ -8,6 +8,7 @@ import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.Payload;
 import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
+import dev.nimbus.protocol.codec.AwsChunkedInputStream;
 import dev.nimbus.services.Operations;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
@@ -18,15 +19,20 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /**
  * Multipart uploads: an upload record (table {@code s3.uploads}, key bucket/uploadId) and its
  * parts (table {@code s3.parts}, key uploadId/00001), each part a blob of its own. Completing an
- * upload does not copy bytes: the object's record lists the chosen parts' blobs in order.
+ * upload does not copy bytes: the object's record lists the chosen parts' blobs in order. An upload
+ * created with a ChecksumAlgorithm keeps each part's checksum, and the object gets their COMPOSITE
+ * checksum or, for a FULL_OBJECT upload, their CRCs combined ({@link Checksums}).
  */
 final class Multipart {
     static final long MIN_PART = 5L * 1024 * 1024;
@@ -89,12 +95,12 @@ final class Multipart {
             if (type != null) throw new AwsException("InvalidRequest", "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.", 400);
             return;
         }
-        String alg = in.get("ChecksumAlgorithm").asText().toUpperCase(java.util.Locale.ROOT);
+        String alg = in.get("ChecksumAlgorithm").asText().toUpperCase(Locale.ROOT);
         if (!Checksums.ALGORITHMS.contains(alg)) throw new AwsException("InvalidRequest", "Checksum algorithm provided is unsupported.", 400);
         if (type == null) type = alg.equals("CRC64NVME") ? "FULL_OBJECT" : "COMPOSITE";
         if (!type.equals("FULL_OBJECT") && !type.equals("COMPOSITE")) throw new AwsException("InvalidRequest", "Value for x-amz-checksum-type header is invalid.", 400);
         if (type.equals("FULL_OBJECT") && alg.startsWith("SHA") || type.equals("COMPOSITE") && alg.equals("CRC64NVME")) {
-            throw new AwsException("InvalidRequest", "The " + type + " checksum type cannot be used with the " + alg.toLowerCase(java.util.Locale.ROOT)
+            throw new AwsException("InvalidRequest", "The " + type + " checksum type cannot be used with the " + alg.toLowerCase(Locale.ROOT)
                     + " checksum algorithm.", 400);
         }
         u.put("checksum", alg).put("checksumType", type);
@@ -119,8 +125,8 @@ final class Multipart {
     }
 
     private static AwsException typeMismatch(String expected, String actual) {
-        return new AwsException("InvalidRequest", "Checksum Type mismatch occurred, expected checksum Type: " + expected.toLowerCase(java.util.Locale.ROOT)
-                + ", actual checksum Type: " + (actual == null ? "null" : actual.toLowerCase(java.util.Locale.ROOT)), 400);
+        return new AwsException("InvalidRequest", "Checksum Type mismatch occurred, expected checksum Type: " + expected.toLowerCase(Locale.ROOT)
+                + ", actual checksum Type: " + (actual == null ? "null" : actual.toLowerCase(Locale.ROOT)), 400);
     }
 
     private ObjectNode upload(String bucket, String key, String uploadId) {
@@ -168,7 +174,7 @@ final class Multipart {
 
     /** Whether an aws-chunked body, now read, carried the algorithm's checksum as a trailer. */
     private static boolean trailed(Payload body, String alg) {
-        return body.stream() instanceof dev.nimbus.protocol.codec.AwsChunkedInputStream chunked && chunked.trailers().containsKey(Checksums.header(alg));
+        return body.stream() instanceof AwsChunkedInputStream chunked && chunked.trailers().containsKey(Checksums.header(alg));
     }
 
     /** Records a part (replacing one with the same number), unless the upload ended meanwhile; then the blob goes. */
@@ -210,7 +216,7 @@ final class Multipart {
         try (InputStream body = new ObjectBody(s3.blobs(), src.path("parts"), start, length)) {
             // a copied part gets the upload's checksum, computed from its bytes
             String alg = u.path("checksum").asText(null);
-            up = Upload.store(s3.blobs(), body, length, null, alg == null ? Map.of() : java.util.Collections.singletonMap(alg, null));
+            up = Upload.store(s3.blobs(), body, length, null, alg == null ? Map.of() : Collections.singletonMap(alg, null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -271,10 +277,10 @@ final class Multipart {
                         .with("PartNumber", String.valueOf(n)).with("ETag", part.path("etag").asText());
             }
             if (alg != null && type.equals("COMPOSITE") && !p.hasNonNull(Checksums.member(alg))) {
-                throw new AwsException("InvalidRequest", "The upload was created using a " + alg.toLowerCase(java.util.Locale.ROOT) + " checksum. The complete request must"
+                throw new AwsException("InvalidRequest", "The upload was created using a " + alg.toLowerCase(Locale.ROOT) + " checksum. The complete request must"
                         + " include the checksum for each part. It was missing for part " + n + " in the request.", 400);
             }
-            partSums.add(part.path("checksums").path(alg == null ? "" : alg).asText(null));
+            if (alg != null) partSums.add(part.path("checksums").path(alg).asText(null));
             sizes.add(part.path("size").asLong());
             md5s.update(HexFormat.of().parseHex(part.path("md5").asText()));
             blobs.addObject().put("id", part.path("id").asText()).put("size", part.path("size").asLong());
@@ -373,7 +379,7 @@ final class Multipart {
     }
 
     /** Aborts the bucket's uploads of keys under {@code prefix} whose initiation time passes {@code due} (lifecycle); returns how many. */
-    int abortWhere(String bucket, String prefix, java.util.function.Predicate<Instant> due) {
+    int abortWhere(String bucket, String prefix, Predicate<Instant> due) {
         List<String> ids = new ArrayList<>();
         for (var it = uploads.iterate(bucket + "/", null, 1000); it.hasNext(); ) {
             Table.Entry e = it.next();
