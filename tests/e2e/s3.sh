@@ -88,6 +88,29 @@ suite() {
   cli s3api get-object --bucket "$b-ver" --key doc.txt "$WORK/down/gone.txt"
   expect_error "$v: s3api get-object behind a delete marker" NoSuchKey
 
+  # a version after the delete marker: listed by key, newest first, one per page across versions and markers
+  cli s3api put-object --bucket "$b-ver" --key doc.txt --body "$WORK/v1.txt"
+  cli s3api list-object-versions --bucket "$b-ver" --page-size 1
+  expect "$v: s3api list-object-versions --page-size 1 pages through versions and delete markers" \
+    "$(field Versions.0.IsLatest) $(field Versions.2.VersionId) $(field DeleteMarkers.0.IsLatest)" "true $first false"
+
+  # multipart with part checksums: the object's checksum is the composite "checksum of checksums-N"
+  cli s3api create-multipart-upload --bucket "$b" --key parts.txt --checksum-algorithm CRC32
+  local upload etag crc
+  upload="$(field UploadId)"
+  cli s3api upload-part --bucket "$b" --key parts.txt --upload-id "$upload" --part-number 1 --body "$WORK/small.txt" --checksum-algorithm CRC32
+  etag="$(field ETag)"
+  crc="$(field ChecksumCRC32)"
+  cli s3api list-parts --bucket "$b" --key parts.txt --upload-id "$upload"
+  expect "$v: s3api list-parts gives the part's checksum" "$(field Parts.0.ChecksumCRC32)" "$crc"
+  cli s3api complete-multipart-upload --bucket "$b" --key parts.txt --upload-id "$upload" --multipart-upload \
+    "$(python3 -c 'import json,sys; print(json.dumps({"Parts": [{"PartNumber": 1, "ETag": sys.argv[1], "ChecksumCRC32": sys.argv[2]}]}))' "$etag" "$crc")"
+  local composite
+  composite="$(python3 -c 'import base64,sys,zlib; c=zlib.crc32(base64.b64decode(sys.argv[1])); print(base64.b64encode(c.to_bytes(4,"big")).decode()+"-1")' "$crc")"
+  expect "$v: s3api complete-multipart-upload gives the composite checksum" "$(field ChecksumCRC32)" "$composite"
+  cli s3api head-object --bucket "$b" --key parts.txt --checksum-mode ENABLED
+  expect "$v: s3api head-object --checksum-mode ENABLED" "$(field ChecksumCRC32)" "$composite"
+
   cli s3 rm "s3://$b/site" --recursive
   expect "$v: s3 rm --recursive" "$(grep -c '^delete:' "$WORK/out")" 2
   cli s3 rb "s3://$b"

@@ -30,6 +30,11 @@ public final class HttpRequest {
     public final long maxBodyBytes;
     /** the client's IP address (API Gateway's sourceIp), or null when not known */
     public String sourceIp;
+    /**
+     * CORS headers chosen by a front door that let this request through to the API (S3 answers by the bucket's
+     * rules, possibly with none); null leaves CORS to the server's permissive default.
+     */
+    public List<String[]> corsHeaders;
 
     public HttpRequest(String method, String rawPath, String rawQuery, Function<String, String> headerLookup,
                        Iterable<Map.Entry<String, String>> allHeaders, InputStream body, long contentLength, long maxBodyBytes) {

@@ -5,7 +5,8 @@ import dev.nimbus.protocol.HttpResponse;
 
 /**
  * Browsers may call Nimbus directly (the AWS SDK for JavaScript in a page): any origin is allowed
- * and every response header is exposed, as a local development endpoint should.
+ * and every response header is exposed, as a local development endpoint should. A front door that lets
+ * a request through may have chosen its CORS headers already (S3 by the bucket's rules): those win.
  */
 final class Cors {
     private Cors() {}
@@ -23,6 +24,10 @@ final class Cors {
 
     static void decorate(HttpRequest req, HttpResponse res) {
         if (req.header("Origin") == null) return;
+        if (req.corsHeaders != null) {
+            for (String[] h : req.corsHeaders) res.header(h[0], h[1]);
+            return;
+        }
         res.header("Access-Control-Allow-Origin", "*");
         res.header("Access-Control-Expose-Headers", "*");
     }

@@ -16,14 +16,43 @@ import java.util.Map;
 public final class XmlShapes {
     private XmlShapes() {}
 
+    /**
+     * Under this key a structure value may say how its flattened lists interleave in the document (S3's
+     * ListObjectVersions gives versions and delete markers in one key order): one member name per element, in order.
+     */
+    public static final String ORDER = "@order";
+
     /** Writes the members of a structure (no wrapping element). */
     public static void members(XmlWriter w, JsonNode value, Shape shape) {
         if (value == null || !value.isObject()) return;
+        JsonNode order = value.get(ORDER);
+        boolean interleaved = false;
         for (Member m : shape.members.values()) {
             if (m.location != null || m.xmlAttribute) continue;
             JsonNode v = value.get(m.name);
             if (v == null || v.isNull()) continue;
+            if (order != null && m.shape.isList() && contains(order, m.name)) {
+                if (!interleaved) interleave(w, value, shape, order);
+                interleaved = true;
+                continue;
+            }
             member(w, m, v);
+        }
+    }
+
+    private static boolean contains(JsonNode names, String name) {
+        for (JsonNode n : names) if (n.asText().equals(name)) return true;
+        return false;
+    }
+
+    /** The elements of the flattened lists named in {@code order}, each list's in turn as the order says. */
+    private static void interleave(XmlWriter w, JsonNode value, Shape shape, JsonNode order) {
+        java.util.Map<String, Integer> next = new java.util.HashMap<>();
+        for (JsonNode n : order) {
+            Member m = shape.members.get(n.asText());
+            Member item = m.shape.member;
+            int i = next.merge(m.name, 1, Integer::sum) - 1;
+            element(w, item.locationName != null ? item.locationName : m.locationName != null ? m.locationName : m.name, value.get(m.name).get(i), item.shape, item);
         }
     }
 

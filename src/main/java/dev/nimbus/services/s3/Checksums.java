@@ -1,5 +1,7 @@
 package dev.nimbus.services.s3;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.AwsException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -88,6 +90,75 @@ final class Checksums {
 
     static String hex(byte[] b) {
         return HexFormat.of().formatHex(b);
+    }
+
+    /** What an object record's "checksum" is: FULL_OBJECT (of all its bytes) unless a multipart upload made it COMPOSITE. */
+    static String type(JsonNode checksum) {
+        return checksum.path("type").asText("FULL_OBJECT");
+    }
+
+    /** Writes a record's checksum as the API gives it: ChecksumCRC32 (or ...) and ChecksumType. */
+    static void put(ObjectNode out, JsonNode checksum) {
+        out.put(member(checksum.path("alg").asText()), checksum.path("value").asText()).put("ChecksumType", type(checksum));
+    }
+
+    /** Multipart COMPOSITE: the algorithm over the parts' checksums (raw bytes, in part order), then "-" and the part count. */
+    static String composite(String algorithm, List<String> partValues) {
+        Running c = of(algorithm);
+        for (String v : partValues) {
+            byte[] b = Base64.getDecoder().decode(v);
+            c.update(b, 0, b.length);
+        }
+        return c.value() + "-" + partValues.size();
+    }
+
+    /**
+     * Multipart FULL_OBJECT: the CRC of the parts end to end, from each part's CRC and length, no byte read
+     * again. These CRCs start from all ones and end xored with all ones, so crc(A+B) = shift(crc(A), |B|) ^ crc(B),
+     * where shift runs the bare register over |B| zero bytes: a linear map, applied by squaring its matrix.
+     */
+    static String combined(String algorithm, List<String> partValues, List<Long> sizes) {
+        int width = algorithm.equals("CRC64NVME") ? 64 : 32;
+        long poly = switch (algorithm) {
+            case "CRC32" -> 0xEDB88320L;
+            case "CRC32C" -> 0x82F63B78L;
+            case "CRC64NVME" -> 0x9a6c9329ac4bc9b5L;
+            default -> throw new IllegalArgumentException(algorithm + " has no full-object combination");
+        };
+        long crc = 0;
+        for (int i = 0; i < partValues.size(); i++) {
+            long part = 0;
+            for (byte b : Base64.getDecoder().decode(partValues.get(i))) part = part << 8 | (b & 0xff);
+            crc = i == 0 ? part : shift(crc, sizes.get(i), poly, width) ^ part;
+        }
+        byte[] out = new byte[width / 8];
+        for (int i = 0; i < out.length; i++) out[i] = (byte) (crc >>> (8 * (out.length - 1 - i)));
+        return Base64.getEncoder().encodeToString(out);
+    }
+
+    /** The reflected CRC register {@code crc} advanced over {@code bytes} zero bytes (no initial value, no final xor). */
+    private static long shift(long crc, long bytes, long poly, int width) {
+        long[] op = new long[width]; // column i: what one zero bit makes of register bit i
+        op[0] = poly;
+        for (int i = 1; i < width; i++) op[i] = 1L << (i - 1);
+        for (int i = 0; i < 3; i++) op = square(op); // one zero byte
+        for (long n = bytes; n != 0; n >>>= 1) {
+            if ((n & 1) != 0) crc = times(op, crc);
+            if (n > 1) op = square(op);
+        }
+        return crc;
+    }
+
+    private static long times(long[] matrix, long vector) {
+        long out = 0;
+        for (int i = 0; vector != 0; i++, vector >>>= 1) if ((vector & 1) != 0) out ^= matrix[i];
+        return out;
+    }
+
+    private static long[] square(long[] matrix) {
+        long[] out = new long[matrix.length];
+        for (int i = 0; i < matrix.length; i++) out[i] = times(matrix, matrix[i]);
+        return out;
     }
 
     /** CRC-64/NVME: reflected polynomial 0x9a6c9329ac4bc9b5, initial value and final xor all ones. */

@@ -15,8 +15,9 @@ import java.util.logging.Logger;
 
 /**
  * Lifecycle expiration: a background sweep deletes the objects that enabled rules with an
- * Expiration (Days or Date) have expired, noncurrent versions past NoncurrentDays and delete
- * markers left alone (ExpiredObjectDeleteMarker), as S3's daily lifecycle run does. Days count from the
+ * Expiration (Days or Date) have expired, noncurrent versions past NoncurrentDays or beyond the
+ * NewerNoncurrentVersions to keep, delete markers left alone (ExpiredObjectDeleteMarker), and aborts
+ * multipart uploads older than AbortIncompleteMultipartUpload allows, as S3's daily lifecycle run does. Days count from the
  * object's creation and round up to the next midnight UTC, as in S3.
  */
 final class Lifecycle implements AutoCloseable {
@@ -56,7 +57,7 @@ final class Lifecycle implements AutoCloseable {
 
     /** Applies every bucket's expiration rules as of {@code now}; returns how many objects it deleted. */
     public int sweep(Instant now) {
-        int deleted = 0;
+        int deleted = 0, aborted = 0;
         for (var it = buckets.buckets.iterate("", null, 100); it.hasNext(); ) {
             JsonNode bucket = it.next().json();
             String name = bucket.path("name").asText();
@@ -67,8 +68,10 @@ final class Lifecycle implements AutoCloseable {
             for (JsonNode rule : config.path("Rules")) {
                 if (!rule.path("Status").asText().equals("Enabled")) continue;
                 deleted += expireCurrent(ctx, name, rule, now) + expireNoncurrent(ctx, name, rule, now);
+                aborted += abortIncomplete(name, rule, now);
             }
         }
+        if (aborted > 0) LOG.info("S3 lifecycle aborted " + aborted + " incomplete multipart uploads");
         return deleted;
     }
 
@@ -97,20 +100,39 @@ final class Lifecycle implements AutoCloseable {
         return expired.size();
     }
 
-    /** NoncurrentVersionExpiration: NoncurrentDays count from when a version stopped being current. */
+    /**
+     * NoncurrentVersionExpiration: NoncurrentDays count from when a version stopped being current;
+     * NewerNoncurrentVersions keeps that many newest noncurrent versions of each key whatever their age.
+     */
     private int expireNoncurrent(RequestContext ctx, String name, JsonNode rule, Instant now) {
         JsonNode exp = rule.path("NoncurrentVersionExpiration");
-        if (!exp.has("NoncurrentDays")) return 0;
+        if (!exp.has("NoncurrentDays") && !exp.has("NewerNoncurrentVersions")) return 0;
+        int keep = exp.path("NewerNoncurrentVersions").asInt(0);
         List<String[]> expired = new ArrayList<>();
+        String key = null;
+        int newer = 0;
+        // rows come by key, each key's versions newest first: the count of newer ones restarts with each key
         for (var rows = s3.versions.versions.iterate(name + "/" + prefix(rule), null, 1000); rows.hasNext(); ) {
             Table.Entry e = rows.next();
             JsonNode r = e.json();
-            if (tagsMatch(rule, r) && dueAfter(exp.get("NoncurrentDays").asLong(), Instant.ofEpochMilli(r.path("until").asLong()), now)) {
-                expired.add(new String[] {Versions.keyOf(name, e.key()), Versions.vid(r)});
+            String k = Versions.keyOf(name, e.key());
+            if (!k.equals(key)) {
+                key = k;
+                newer = 0;
             }
+            boolean old = !exp.has("NoncurrentDays") || dueAfter(exp.get("NoncurrentDays").asLong(), Instant.ofEpochMilli(r.path("until").asLong()), now);
+            if (newer++ >= keep && old && tagsMatch(rule, r)) expired.add(new String[] {k, Versions.vid(r)});
         }
         for (String[] k : expired) s3.remove(ctx, name, k[0], k[1], "LifecycleExpiration");
         return expired.size();
+    }
+
+    /** AbortIncompleteMultipartUpload: uploads initiated DaysAfterInitiation days ago (to the next midnight UTC) are aborted. */
+    private int abortIncomplete(String name, JsonNode rule, Instant now) {
+        JsonNode abort = rule.path("AbortIncompleteMultipartUpload");
+        if (!abort.has("DaysAfterInitiation")) return 0;
+        long days = abort.get("DaysAfterInitiation").asLong();
+        return s3.multipart.abortWhere(name, prefix(rule), initiated -> dueAfter(days, initiated, now));
     }
 
     private static String prefix(JsonNode rule) {

@@ -135,7 +135,7 @@ final class Listing {
                         .put("StorageClass", e.record.path("storage").asText("STANDARD"));
                 if (e.record.has("checksum")) {
                     o.putArray("ChecksumAlgorithm").add(e.record.path("checksum").path("alg").asText());
-                    o.put("ChecksumType", "FULL_OBJECT");
+                    o.put("ChecksumType", Checksums.type(e.record.path("checksum")));
                 }
                 if (owner != null) o.set("Owner", Buckets.owner(owner));
             }

@@ -8,6 +8,7 @@ import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.Payload;
 import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
+import dev.nimbus.protocol.codec.AwsChunkedInputStream;
 import dev.nimbus.services.Operations;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
@@ -18,15 +19,20 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /**
  * Multipart uploads: an upload record (table {@code s3.uploads}, key bucket/uploadId) and its
  * parts (table {@code s3.parts}, key uploadId/00001), each part a blob of its own. Completing an
- * upload does not copy bytes: the object's record lists the chosen parts' blobs in order.
+ * upload does not copy bytes: the object's record lists the chosen parts' blobs in order. An upload
+ * created with a ChecksumAlgorithm keeps each part's checksum, and the object gets their COMPOSITE
+ * checksum or, for a FULL_OBJECT upload, their CRCs combined ({@link Checksums}).
  */
 final class Multipart {
     static final long MIN_PART = 5L * 1024 * 1024;
@@ -72,11 +78,55 @@ final class Multipart {
         u.set("meta", in.has("Metadata") ? in.get("Metadata") : Values.object());
         u.set("headers", S3Service.headersOf(in));
         if (in.hasNonNull("Tagging")) u.set("tags", Tagging.parseHeader(in.get("Tagging").asText()));
-        if (in.hasNonNull("ChecksumAlgorithm")) u.put("checksum", in.get("ChecksumAlgorithm").asText());
+        checksumMode(in, u);
         uploads.putJson(bucket + "/" + uploadId, u);
         ObjectNode out = Values.object().put("Bucket", bucket).put("Key", key).put("UploadId", uploadId);
-        if (u.has("checksum")) out.put("ChecksumAlgorithm", u.get("checksum").asText());
+        if (u.has("checksum")) out.put("ChecksumAlgorithm", u.get("checksum").asText()).put("ChecksumType", checksumType(u));
         return out;
+    }
+
+    /**
+     * The upload's checksum algorithm and type: COMPOSITE (a checksum of the part checksums) by default, FULL_OBJECT
+     * (the parts' CRCs combined) for CRC64NVME; SHA algorithms cannot combine into a full-object value.
+     */
+    private static void checksumMode(JsonNode in, ObjectNode u) {
+        String type = Values.text(in, "ChecksumType", null);
+        if (!in.hasNonNull("ChecksumAlgorithm")) {
+            if (type != null) throw new AwsException("InvalidRequest", "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.", 400);
+            return;
+        }
+        String alg = in.get("ChecksumAlgorithm").asText().toUpperCase(Locale.ROOT);
+        if (!Checksums.ALGORITHMS.contains(alg)) throw new AwsException("InvalidRequest", "Checksum algorithm provided is unsupported.", 400);
+        if (type == null) type = alg.equals("CRC64NVME") ? "FULL_OBJECT" : "COMPOSITE";
+        if (!type.equals("FULL_OBJECT") && !type.equals("COMPOSITE")) throw new AwsException("InvalidRequest", "Value for x-amz-checksum-type header is invalid.", 400);
+        if (type.equals("FULL_OBJECT") && alg.startsWith("SHA") || type.equals("COMPOSITE") && alg.equals("CRC64NVME")) {
+            throw new AwsException("InvalidRequest", "The " + type + " checksum type cannot be used with the " + alg.toLowerCase(Locale.ROOT)
+                    + " checksum algorithm.", 400);
+        }
+        u.put("checksum", alg).put("checksumType", type);
+    }
+
+    private static String checksumType(JsonNode u) {
+        return u.path("checksumType").asText("COMPOSITE");
+    }
+
+    /**
+     * The checksums a part is stored with: those the request carries, and always the upload's algorithm (S3 computes it
+     * for a FULL_OBJECT upload when the request has none). A request with another algorithm, or a COMPOSITE upload's part
+     * without its checksum, is refused.
+     */
+    private static Map<String, String> partChecksums(JsonNode u, JsonNode in) {
+        Map<String, String> declared = Upload.declared(in);
+        String alg = u.path("checksum").asText(null);
+        if (alg == null) return declared;
+        for (String a : declared.keySet()) if (!a.equals(alg)) throw typeMismatch(alg, a);
+        declared.putIfAbsent(alg, null);
+        return declared;
+    }
+
+    private static AwsException typeMismatch(String expected, String actual) {
+        return new AwsException("InvalidRequest", "Checksum Type mismatch occurred, expected checksum Type: " + expected.toLowerCase(Locale.ROOT)
+                + ", actual checksum Type: " + (actual == null ? "null" : actual.toLowerCase(Locale.ROOT)), 400);
     }
 
     private ObjectNode upload(String bucket, String key, String uploadId) {
@@ -102,9 +152,16 @@ final class Multipart {
         String bucket = S3Service.bucket(in);
         String uploadId = Values.text(in, "UploadId");
         int n = partNumber(in);
-        upload(bucket, Values.text(in, "Key"), uploadId);
+        JsonNode u = upload(bucket, Values.text(in, "Key"), uploadId);
+        Map<String, String> declared = partChecksums(u, in);
         Payload body = (Payload) ((POJONode) in.get("Body")).getPojo();
-        Upload up = Upload.store(s3.blobs(), body.stream(), body.length(), Values.text(in, "ContentMD5", null), Upload.declared(in));
+        Upload up = Upload.store(s3.blobs(), body.stream(), body.length(), Values.text(in, "ContentMD5", null), declared);
+        String expected = u.path("checksum").asText(null);
+        if (expected != null && checksumType(u).equals("COMPOSITE") && declared.get(expected) == null && !trailed(body, expected)) {
+            // the upload's algorithm was computed here, not sent: a COMPOSITE upload needs the client's own value
+            s3.blobs().delete(up.blobId());
+            throw typeMismatch(expected, null);
+        }
         ObjectNode part = Values.object().put("id", up.blobId()).put("size", up.size()).put("etag", up.etag()).put("md5", HexFormat.of().formatHex(up.md5()))
                 .put("modified", Instant.now().toEpochMilli());
         ObjectNode sums = part.putObject("checksums");
@@ -113,6 +170,11 @@ final class Multipart {
         ObjectNode out = Values.object().put("ETag", up.etag());
         up.checksums().forEach((alg, v) -> out.put(Checksums.member(alg), v));
         return out;
+    }
+
+    /** Whether an aws-chunked body, now read, carried the algorithm's checksum as a trailer. */
+    private static boolean trailed(Payload body, String alg) {
+        return body.stream() instanceof AwsChunkedInputStream chunked && chunked.trailers().containsKey(Checksums.header(alg));
     }
 
     /** Records a part (replacing one with the same number), unless the upload ended meanwhile; then the blob goes. */
@@ -136,7 +198,7 @@ final class Multipart {
         String bucket = S3Service.bucket(in);
         String uploadId = Values.text(in, "UploadId");
         int n = partNumber(in);
-        upload(bucket, Values.text(in, "Key"), uploadId);
+        JsonNode u = upload(bucket, Values.text(in, "Key"), uploadId);
         String[] source = S3Service.copySource(Values.text(in, "CopySource"));
         JsonNode src = s3.find(source[0], source[1], source[2]);
         S3Service.checkCopyConditions(in, src);
@@ -152,15 +214,20 @@ final class Multipart {
         }
         Upload up;
         try (InputStream body = new ObjectBody(s3.blobs(), src.path("parts"), start, length)) {
-            up = Upload.store(s3.blobs(), body, length, null, Map.of());
+            // a copied part gets the upload's checksum, computed from its bytes
+            String alg = u.path("checksum").asText(null);
+            up = Upload.store(s3.blobs(), body, length, null, alg == null ? Map.of() : Collections.singletonMap(alg, null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         Instant now = Instant.now();
         ObjectNode part = Values.object().put("id", up.blobId()).put("size", up.size()).put("etag", up.etag()).put("md5", HexFormat.of().formatHex(up.md5()))
                 .put("modified", now.toEpochMilli());
+        ObjectNode sums = part.putObject("checksums");
+        up.checksums().forEach(sums::put);
         savePart(bucket, uploadId, n, part);
         ObjectNode result = Values.object().put("ETag", up.etag());
+        up.checksums().forEach((alg, v) -> result.put(Checksums.member(alg), v));
         result.set("LastModified", Values.timestamp(now.truncatedTo(ChronoUnit.SECONDS)));
         ObjectNode out = Values.object();
         out.set("CopyPartResult", result);
@@ -187,6 +254,13 @@ final class Multipart {
                     .with("UploadId", uploadId);
             previous = n;
         }
+        String alg = u.path("checksum").asText(null);
+        String type = checksumType(u);
+        if (alg != null && in.hasNonNull("ChecksumType") && !in.get("ChecksumType").asText().equals(type)) {
+            throw new AwsException("InvalidRequest", "The upload was created using the " + type + " checksum mode. The complete request must use the same checksum mode.", 400);
+        }
+        List<String> partSums = new ArrayList<>();
+        List<Long> sizes = new ArrayList<>();
         List<String> chosen = new ArrayList<>();
         for (int i = 0; i < listed.size(); i++) {
             JsonNode p = listed.get(i);
@@ -202,6 +276,12 @@ final class Multipart {
                         .with("ProposedSize", part.path("size").asText()).with("MinSizeAllowed", String.valueOf(MIN_PART))
                         .with("PartNumber", String.valueOf(n)).with("ETag", part.path("etag").asText());
             }
+            if (alg != null && type.equals("COMPOSITE") && !p.hasNonNull(Checksums.member(alg))) {
+                throw new AwsException("InvalidRequest", "The upload was created using a " + alg.toLowerCase(Locale.ROOT) + " checksum. The complete request must"
+                        + " include the checksum for each part. It was missing for part " + n + " in the request.", 400);
+            }
+            if (alg != null) partSums.add(part.path("checksums").path(alg).asText(null));
+            sizes.add(part.path("size").asLong());
             md5s.update(HexFormat.of().parseHex(part.path("md5").asText()));
             blobs.addObject().put("id", part.path("id").asText()).put("size", part.path("size").asLong());
             chosen.add(part.path("id").asText());
@@ -211,6 +291,7 @@ final class Multipart {
         ObjectNode record = S3Service.record(u, u.path("type").asText(), u.path("meta"), (ObjectNode) u.path("headers"), blobs, size, etag);
         record.put("partsCount", listed.size());
         if (u.has("tags")) record.set("tags", u.get("tags"));
+        if (alg != null && !partSums.contains(null)) record.set("checksum", objectChecksum(in, alg, type, partSums, sizes));
         List<String> unused = new ArrayList<>();
         String versionId = s3.publish(ctx, bucket, key, record, in, "ObjectCreated:CompleteMultipartUpload", () -> {
             if (uploads.get(bucket + "/" + uploadId) == null) throw S3Errors.noSuchUpload(uploadId);
@@ -224,6 +305,45 @@ final class Multipart {
         unused.forEach(id -> s3.blobs().delete(id));
         ObjectNode out = Values.object().put("Location", "/" + bucket + "/" + key).put("Bucket", bucket).put("Key", key).put("ETag", etag);
         if (versionId != null) out.put("VersionId", versionId);
+        if (record.has("checksum")) Checksums.put(out, record.get("checksum"));
+        return out;
+    }
+
+    /**
+     * The completed object's checksum, from its parts' (a COMPOSITE one keeps them, for GetObjectAttributes), checked
+     * against the value the complete request gives, if any.
+     */
+    private static ObjectNode objectChecksum(JsonNode in, String alg, String type, List<String> partSums, List<Long> sizes) {
+        String value = type.equals("COMPOSITE") ? Checksums.composite(alg, partSums) : Checksums.combined(alg, partSums, sizes);
+        String expected = in.path(Checksums.member(alg)).asText(null);
+        if (expected != null && !expected.trim().equals(value)) {
+            throw new AwsException("BadDigest", "The " + alg + " you specified did not match the calculated checksum.", 400);
+        }
+        ObjectNode c = Values.object().put("alg", alg).put("value", value).put("type", type);
+        if (type.equals("COMPOSITE")) partSums.forEach(c.putArray("parts")::add);
+        return c;
+    }
+
+    /**
+     * GetObjectAttributes' ObjectParts of a completed multipart object: the part count, and for a COMPOSITE checksum
+     * the parts' numbers, sizes and checksums, a page at a time (MaxParts, PartNumberMarker).
+     */
+    static ObjectNode objectParts(JsonNode record, JsonNode in) {
+        ObjectNode out = Values.object().put("TotalPartsCount", record.path("partsCount").asInt());
+        JsonNode sums = record.path("checksum").path("parts");
+        if (sums.isEmpty()) return out;
+        int max = Math.min(Values.integer(in, "MaxParts", 1000), 1000);
+        int marker = Values.integer(in, "PartNumberMarker", 0);
+        String member = Checksums.member(record.path("checksum").path("alg").asText());
+        out.put("PartNumberMarker", marker).put("MaxParts", max);
+        ArrayNode parts = out.putArray("Parts");
+        int last = marker;
+        for (int n = marker + 1; n <= sums.size() && parts.size() < max; n++) {
+            parts.addObject().put("PartNumber", n).put("Size", record.path("parts").path(n - 1).path("size").asLong()).put(member, sums.get(n - 1).asText());
+            last = n;
+        }
+        out.put("IsTruncated", last < sums.size());
+        if (last < sums.size()) out.put("NextPartNumberMarker", last);
         return out;
     }
 
@@ -241,6 +361,11 @@ final class Multipart {
         String bucket = S3Service.bucket(in);
         String uploadId = Values.text(in, "UploadId");
         upload(bucket, Values.text(in, "Key"), uploadId);
+        abort(bucket, uploadId);
+        return null;
+    }
+
+    private void abort(String bucket, String uploadId) {
         List<String> ids = store.transaction(() -> {
             List<String> out = new ArrayList<>();
             uploads.delete(bucket + "/" + uploadId);
@@ -251,7 +376,20 @@ final class Multipart {
             return out;
         });
         ids.forEach(id -> s3.blobs().delete(id));
-        return null;
+    }
+
+    /** Aborts the bucket's uploads of keys under {@code prefix} whose initiation time passes {@code due} (lifecycle); returns how many. */
+    int abortWhere(String bucket, String prefix, Predicate<Instant> due) {
+        List<String> ids = new ArrayList<>();
+        for (var it = uploads.iterate(bucket + "/", null, 1000); it.hasNext(); ) {
+            Table.Entry e = it.next();
+            JsonNode u = e.json();
+            if (u.path("key").asText().startsWith(prefix) && due.test(Instant.ofEpochMilli(u.path("initiated").asLong()))) {
+                ids.add(e.key().substring(bucket.length() + 1));
+            }
+        }
+        ids.forEach(id -> abort(bucket, id));
+        return ids.size();
     }
 
     private JsonNode listParts(RequestContext ctx, ObjectNode in) {
@@ -277,7 +415,7 @@ final class Multipart {
             p.path("checksums").fields().forEachRemaining(c -> o.put(Checksums.member(c.getKey()), c.getValue().asText()));
         }
         if (page.size() > max) out.put("NextPartNumberMarker", last);
-        if (u.has("checksum")) out.put("ChecksumAlgorithm", u.get("checksum").asText());
+        if (u.has("checksum")) out.put("ChecksumAlgorithm", u.get("checksum").asText()).put("ChecksumType", checksumType(u));
         return out;
     }
 

@@ -8,6 +8,7 @@ import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.HttpRequest;
 import dev.nimbus.protocol.HttpResponse;
 import dev.nimbus.protocol.S3Hosts;
+import dev.nimbus.protocol.SigV4;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.protocol.codec.XmlWriter;
 import dev.nimbus.services.FrontDoor;
@@ -26,7 +27,8 @@ import java.util.UUID;
 
 /**
  * What S3 answers before an API operation runs: expired presigned URLs (AccessDenied), CORS
- * preflights by the bucket's CORS rules, browser POST uploads (a form with a policy), and static website endpoints
+ * preflights by the bucket's CORS rules (and the CORS headers of actual cross-origin requests, by
+ * the same rules), browser POST uploads (a form with a policy), and static website endpoints
  * ({@code bucket.s3-website.localhost:4566}) serving index and error documents.
  */
 final class S3Doors implements FrontDoor {
@@ -47,11 +49,18 @@ final class S3Doors implements FrontDoor {
         String website = websiteBucket(host);
         if (website != null) return website(req, website);
         if (req.rawQuery.contains("X-Amz-Expires=") || req.rawQuery.contains("Expires=") && req.rawQuery.contains("AWSAccessKeyId=")) return expired(req);
+        if (req.header("Origin") != null) {
+            if ("OPTIONS".equals(req.method) && req.header("Access-Control-Request-Method") != null) return preflight(req);
+            actualCors(req);
+        }
         if ("POST".equals(req.method)) {
             String bucket = postBucket(req);
-            if (bucket != null) return post(req, bucket);
+            if (bucket != null) {
+                HttpResponse res = post(req, bucket);
+                if (req.corsHeaders != null) for (String[] h : req.corsHeaders) res.header(h[0], h[1]);
+                return res;
+            }
         }
-        if ("OPTIONS".equals(req.method) && req.header("Origin") != null && req.header("Access-Control-Request-Method") != null) return preflight(req);
         return null;
     }
 
@@ -97,42 +106,78 @@ final class S3Doors implements FrontDoor {
 
     // ---- CORS ----
 
-    private HttpResponse preflight(HttpRequest req) {
+    /** The bucket a request names by host or first path segment, when that bucket exists; else null. */
+    private String bucketOf(HttpRequest req) {
         String bucket = S3Hosts.bucketFromHost(req.header("Host"));
         if (bucket == null) {
             String path = req.rawPath.startsWith("/") ? req.rawPath.substring(1) : req.rawPath;
             int slash = path.indexOf('/');
             bucket = URLDecoder.decode(slash < 0 ? path : path.substring(0, slash), StandardCharsets.UTF_8);
         }
+        return bucket.isEmpty() || buckets.buckets.get(bucket) == null ? null : bucket;
+    }
+
+    private HttpResponse preflight(HttpRequest req) {
+        String bucket = bucketOf(req);
         // Not a bucket: some other service's preflight, answered by the server's permissive default.
-        if (bucket.isEmpty() || buckets.buckets.get(bucket) == null) return null;
+        if (bucket == null) return null;
         JsonNode cors = buckets.config(bucket, "cors");
-        if (cors == null) return error(403, "AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.", "Method",
-                req.header("Access-Control-Request-Method"), "ResourceType", "BUCKET");
-        String origin = req.header("Origin");
         String method = req.header("Access-Control-Request-Method");
+        if (cors == null) return error(403, "AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.", "Method", method, "ResourceType", "BUCKET");
         List<String> headers = new ArrayList<>();
         String requested = req.header("Access-Control-Request-Headers");
         if (requested != null) for (String h : requested.split(",")) if (!h.isBlank()) headers.add(h.trim().toLowerCase(Locale.ROOT));
+        JsonNode rule = matchingRule(cors, req.header("Origin"), method, headers);
+        if (rule == null) {
+            return error(403, "AccessForbidden", "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin,"
+                    + " request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+                    "Method", method, "ResourceType", "OBJECT");
+        }
+        HttpResponse res = new HttpResponse();
+        for (String[] h : ruleHeaders(rule, req.header("Origin"), requested)) res.header(h[0], h[1]);
+        return res;
+    }
+
+    /**
+     * A cross-origin request that is not a preflight (a browser's GET or PUT with an Origin header): when it is an
+     * S3 request for an existing bucket, S3 owns its CORS headers, the first rule matching origin and method, or
+     * none (no rule matches, or the bucket has no CORS configuration). Headers are not matched: only preflights
+     * carry Access-Control-Request-Headers.
+     */
+    private void actualCors(HttpRequest req) {
+        if (req.header("X-Amz-Target") != null) return;
+        String service = SigV4.of(req).service();
+        if (service != null && !service.equals("s3")) return;
+        String bucket = bucketOf(req);
+        if (bucket == null) return;
+        JsonNode cors = buckets.config(bucket, "cors");
+        JsonNode rule = cors == null ? null : matchingRule(cors, req.header("Origin"), req.method, List.of());
+        req.corsHeaders = rule == null ? List.of() : ruleHeaders(rule, req.header("Origin"), null);
+    }
+
+    /** S3 uses the first rule whose origins, methods and (on a preflight) every requested header match. */
+    private static JsonNode matchingRule(JsonNode cors, String origin, String method, List<String> headers) {
         for (JsonNode rule : cors.path("CORSRules")) {
             if (!matchesAny(rule.path("AllowedOrigins"), origin, false) || !contains(rule.path("AllowedMethods"), method)) continue;
             boolean allHeaders = true;
             for (String h : headers) allHeaders &= matchesAny(rule.path("AllowedHeaders"), h, true);
-            if (!allHeaders) continue;
-            HttpResponse res = new HttpResponse();
-            boolean any = contains(rule.path("AllowedOrigins"), "*");
-            res.header("Access-Control-Allow-Origin", any ? "*" : origin);
-            res.header("Access-Control-Allow-Methods", join(rule.path("AllowedMethods")));
-            if (requested != null) res.header("Access-Control-Allow-Headers", requested);
-            if (!rule.path("ExposeHeaders").isEmpty()) res.header("Access-Control-Expose-Headers", join(rule.path("ExposeHeaders")));
-            if (rule.has("MaxAgeSeconds")) res.header("Access-Control-Max-Age", rule.path("MaxAgeSeconds").asText());
-            if (!any) res.header("Access-Control-Allow-Credentials", "true");
-            res.header("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method");
-            return res;
+            if (allHeaders) return rule;
         }
-        return error(403, "AccessForbidden", "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin,"
-                + " request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
-                "Method", method, "ResourceType", "OBJECT");
+        return null;
+    }
+
+    /** What a matched rule answers, on a preflight and on the actual request alike. */
+    private static List<String[]> ruleHeaders(JsonNode rule, String origin, String requestedHeaders) {
+        List<String[]> out = new ArrayList<>();
+        boolean any = contains(rule.path("AllowedOrigins"), "*");
+        out.add(new String[] {"Access-Control-Allow-Origin", any ? "*" : origin});
+        out.add(new String[] {"Access-Control-Allow-Methods", join(rule.path("AllowedMethods"))});
+        if (requestedHeaders != null) out.add(new String[] {"Access-Control-Allow-Headers", requestedHeaders});
+        if (!rule.path("ExposeHeaders").isEmpty()) out.add(new String[] {"Access-Control-Expose-Headers", join(rule.path("ExposeHeaders"))});
+        if (rule.has("MaxAgeSeconds")) out.add(new String[] {"Access-Control-Max-Age", rule.path("MaxAgeSeconds").asText()});
+        if (!any) out.add(new String[] {"Access-Control-Allow-Credentials", "true"});
+        out.add(new String[] {"Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"});
+        return out;
     }
 
     /** CORS origins and headers may hold one '*' wildcard. */

@@ -43,7 +43,7 @@ public final class S3Service implements AwsService, AutoCloseable {
     final Versions versions;
     private final Notifications notifications;
     private final Listing listing;
-    private final Multipart multipart;
+    final Multipart multipart;
     final Lifecycle lifecycle;
     private final S3Doors doors;
 
@@ -429,8 +429,7 @@ public final class S3Service implements AwsService, AutoCloseable {
         }
         boolean whole = start == 0 && length == size;
         if (whole && "ENABLED".equals(in.path("ChecksumMode").asText()) && r.has("checksum")) {
-            out.put(Checksums.member(r.path("checksum").path("alg").asText()), r.path("checksum").path("value").asText());
-            out.put("ChecksumType", "FULL_OBJECT");
+            Checksums.put(out, r.get("checksum"));
         }
         out.put("ContentLength", length);
         overrides(in, out);
@@ -663,12 +662,9 @@ public final class S3Service implements AwsService, AutoCloseable {
         if (wanted.contains("ObjectSize")) out.put("ObjectSize", r.path("size").asLong());
         if (wanted.contains("StorageClass")) out.put("StorageClass", r.path("storage").asText("STANDARD"));
         if (wanted.contains("Checksum") && r.has("checksum")) {
-            out.putObject("Checksum").put(Checksums.member(r.path("checksum").path("alg").asText()), r.path("checksum").path("value").asText())
-                    .put("ChecksumType", "FULL_OBJECT");
+            Checksums.put(out.putObject("Checksum"), r.get("checksum"));
         }
-        if (wanted.contains("ObjectParts") && r.path("partsCount").asInt(0) > 0) {
-            out.putObject("ObjectParts").put("TotalPartsCount", r.path("partsCount").asInt());
-        }
+        if (wanted.contains("ObjectParts") && r.path("partsCount").asInt(0) > 0) out.set("ObjectParts", Multipart.objectParts(r, in));
         return out;
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.Values;
+import dev.nimbus.protocol.codec.XmlShapes;
 import dev.nimbus.store.Table;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
@@ -160,8 +161,8 @@ final class Versions {
 
     /**
      * ListObjectVersions: the keys of one listing page (common prefixes rolled up as in
-     * ListObjects), each followed by its versions newest first; every version, delete marker and
-     * common prefix counts toward MaxKeys.
+     * ListObjects), each followed by its versions and delete markers newest first, interleaved in the
+     * document as S3 writes them; every version, delete marker and common prefix counts toward MaxKeys.
      */
     JsonNode list(Listing listing, JsonNode bucket, JsonNode in) {
         String name = bucket.path("name").asText();
@@ -181,7 +182,7 @@ final class Versions {
                 .put("MaxKeys", max);
         if (delimiter != null) out.put("Delimiter", Listing.enc(delimiter, url));
         if (url) out.put("EncodingType", "url");
-        ArrayNode versionsOut = Values.array(), markersOut = Values.array(), prefixesOut = Values.array();
+        ArrayNode versionsOut = Values.array(), markersOut = Values.array(), prefixesOut = Values.array(), order = Values.array();
         String owner = bucket.path("account").asText();
         boolean everVersioned = bucket.has("versioning");
         int count = 0;
@@ -228,6 +229,8 @@ final class Versions {
                     truncated = true;
                     break outer;
                 }
+                // S3's document lists versions and delete markers as they come, not versions first
+                order.add(isMarker(v) ? "DeleteMarkers" : "Versions");
                 ObjectNode o = (isMarker(v) ? markersOut : versionsOut).addObject().put("Key", Listing.enc(item.key, url)).put("VersionId", vid(v))
                         .put("IsLatest", v == item.current);
                 o.set("LastModified", Values.timestamp(Instant.ofEpochMilli(v.path("modified").asLong())));
@@ -235,7 +238,7 @@ final class Versions {
                     o.put("ETag", v.path("etag").asText()).put("Size", v.path("size").asLong()).put("StorageClass", v.path("storage").asText("STANDARD"));
                     if (v.has("checksum")) {
                         o.putArray("ChecksumAlgorithm").add(v.path("checksum").path("alg").asText());
-                        o.put("ChecksumType", "FULL_OBJECT");
+                        o.put("ChecksumType", Checksums.type(v.path("checksum")));
                     }
                 }
                 o.set("Owner", Buckets.owner(owner));
@@ -252,6 +255,7 @@ final class Versions {
         }
         if (!versionsOut.isEmpty()) out.set("Versions", versionsOut);
         if (!markersOut.isEmpty()) out.set("DeleteMarkers", markersOut);
+        if (!versionsOut.isEmpty() && !markersOut.isEmpty()) out.set(XmlShapes.ORDER, order);
         if (!prefixesOut.isEmpty()) out.set("CommonPrefixes", prefixesOut);
         return out;
     }

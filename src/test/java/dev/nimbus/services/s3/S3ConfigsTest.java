@@ -113,6 +113,41 @@ class S3ConfigsTest {
     }
 
     @Test
+    void actualCrossOriginRequestsCarryTheMatchingRulesHeaders() {
+        s3.createBucket(b -> b.bucket("cors-actual"));
+        s3.putObject(b -> b.bucket("cors-actual").key("a.txt"), RequestBody.fromString("a"));
+        // No CORS configuration: S3 answers without CORS headers, not with the server's permissive default.
+        RawHttp.Response bare = RawHttp.exchange(t.port(), "GET", "/cors-actual/a.txt", "127.0.0.1", null, "Origin: https://app.example");
+        assertEquals(200, bare.status(), bare.body());
+        assertEquals(null, bare.header("Access-Control-Allow-Origin"));
+        s3.putBucketCors(b -> b.bucket("cors-actual").corsConfiguration(c -> c.corsRules(
+                CORSRule.builder().allowedOrigins("https://app.example").allowedMethods("GET", "HEAD").exposeHeaders("ETag").build(),
+                CORSRule.builder().allowedOrigins("*").allowedMethods("PUT").build())));
+        RawHttp.Response get = RawHttp.exchange(t.port(), "GET", "/cors-actual/a.txt", "127.0.0.1", null, "Origin: https://app.example");
+        assertEquals(200, get.status());
+        assertEquals("https://app.example", get.header("Access-Control-Allow-Origin"));
+        assertEquals("ETag", get.header("Access-Control-Expose-Headers"));
+        assertEquals("true", get.header("Access-Control-Allow-Credentials"));
+        assertEquals("GET, HEAD", get.header("Access-Control-Allow-Methods"));
+        assertTrue(get.header("Vary").startsWith("Origin"), get.header("Vary"));
+        // Errors carry them too, so the page can read the error.
+        RawHttp.Response missing = RawHttp.exchange(t.port(), "GET", "/cors-actual/none.txt", "127.0.0.1", null, "Origin: https://app.example");
+        assertEquals(404, missing.status());
+        assertEquals("https://app.example", missing.header("Access-Control-Allow-Origin"));
+        RawHttp.Response put = RawHttp.exchange(t.port(), "PUT", "/cors-actual/b.txt", "127.0.0.1", "b", "Origin: https://other.example");
+        assertEquals(200, put.status(), put.body());
+        assertEquals("*", put.header("Access-Control-Allow-Origin"));
+        assertEquals(null, put.header("Access-Control-Allow-Credentials"));
+        RawHttp.Response stranger = RawHttp.exchange(t.port(), "GET", "/cors-actual/a.txt", "127.0.0.1", null, "Origin: https://evil.test");
+        assertEquals(200, stranger.status());
+        assertEquals(null, stranger.header("Access-Control-Allow-Origin"));
+        assertEquals(null, stranger.header("Access-Control-Expose-Headers"));
+        // Not a bucket: the server's default still answers other services' cross-origin calls.
+        RawHttp.Response other = RawHttp.exchange(t.port(), "GET", "/no-such-bucket-here/a.txt", "127.0.0.1", null, "Origin: https://evil.test");
+        assertEquals("*", other.header("Access-Control-Allow-Origin"));
+    }
+
+    @Test
     void websiteServesIndexAndErrorDocuments() {
         s3.createBucket(b -> b.bucket("site"));
         s3.putObject(b -> b.bucket("site").key("index.html").contentType("text/html"), RequestBody.fromString("<h1>home</h1>"));
@@ -149,6 +184,21 @@ class S3ConfigsTest {
         s3.headObject(b -> b.bucket("aging").key("keep/b.log"));
         s3.deleteBucketLifecycle(b -> b.bucket("aging"));
         assertEquals("NoSuchLifecycleConfiguration", code(() -> s3.getBucketLifecycleConfiguration(b -> b.bucket("aging"))));
+    }
+
+    @Test
+    void lifecycleAbortsIncompleteMultipartUploads() {
+        s3.createBucket(b -> b.bucket("stale-uploads"));
+        String stale = s3.createMultipartUpload(b -> b.bucket("stale-uploads").key("tmp/big")).uploadId();
+        s3.uploadPart(b -> b.bucket("stale-uploads").key("tmp/big").uploadId(stale).partNumber(1), RequestBody.fromString("part"));
+        String kept = s3.createMultipartUpload(b -> b.bucket("stale-uploads").key("keep/big")).uploadId();
+        s3.putBucketLifecycleConfiguration(b -> b.bucket("stale-uploads").lifecycleConfiguration(l -> l.rules(LifecycleRule.builder().id("abort")
+                .status(ExpirationStatus.ENABLED).filter(f -> f.prefix("tmp/")).abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(1)).build())));
+        t.server.services().s3().expire(Instant.now());
+        assertEquals(2, s3.listMultipartUploads(b -> b.bucket("stale-uploads")).uploads().size());
+        t.server.services().s3().expire(Instant.now().plus(2, ChronoUnit.DAYS));
+        assertEquals(List.of(kept), s3.listMultipartUploads(b -> b.bucket("stale-uploads")).uploads().stream().map(u -> u.uploadId()).toList());
+        assertThrows(S3Exception.class, () -> s3.listParts(b -> b.bucket("stale-uploads").key("tmp/big").uploadId(stale)));
     }
 
     @Test

@@ -11,9 +11,12 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,9 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.ChecksumType;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
+import software.amazon.awssdk.services.s3.model.ObjectAttributes;
+import software.amazon.awssdk.services.s3.model.ObjectPart;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.transfer.s3.S3TransferManager;
@@ -114,6 +122,117 @@ class S3MultipartTest {
         assertEquals("InvalidArgument", number.awsErrorDetails().errorCode());
     }
 
+    static String b64(long value, int bytes) {
+        byte[] out = new byte[bytes];
+        for (int i = 0; i < bytes; i++) out[i] = (byte) (value >>> (8 * (bytes - 1 - i)));
+        return Base64.getEncoder().encodeToString(out);
+    }
+
+    @Test
+    void compositeChecksumIsTheChecksumOfThePartChecksums() {
+        byte[] one = random(5 * MIB, 3), two = random(777, 4);
+        var created = s3.createMultipartUpload(b -> b.bucket("multi").key("composite.bin").checksumAlgorithm(ChecksumAlgorithm.CRC32_C));
+        assertEquals(ChecksumType.COMPOSITE, created.checksumType());
+        String id = created.uploadId();
+        var p1 = s3.uploadPart(b -> b.bucket("multi").key("composite.bin").uploadId(id).partNumber(1).checksumAlgorithm(ChecksumAlgorithm.CRC32_C),
+                RequestBody.fromBytes(one));
+        var p2 = s3.uploadPart(b -> b.bucket("multi").key("composite.bin").uploadId(id).partNumber(2).checksumAlgorithm(ChecksumAlgorithm.CRC32_C),
+                RequestBody.fromBytes(two));
+        CRC32C c = new CRC32C();
+        c.update(one);
+        assertEquals(b64(c.getValue(), 4), p1.checksumCRC32C());
+        assertEquals(List.of(p1.checksumCRC32C(), p2.checksumCRC32C()), s3.listParts(b -> b.bucket("multi").key("composite.bin").uploadId(id)).parts().stream()
+                .map(Part::checksumCRC32C).toList());
+        S3Exception otherAlgorithm = assertThrows(S3Exception.class, () -> s3.uploadPart(b -> b.bucket("multi").key("composite.bin").uploadId(id).partNumber(3)
+                .checksumAlgorithm(ChecksumAlgorithm.SHA256), RequestBody.fromString("x")));
+        assertTrue(otherAlgorithm.getMessage().contains("Checksum Type mismatch occurred, expected checksum Type: crc32c, actual checksum Type: sha256"),
+                otherAlgorithm.getMessage());
+        S3Exception withoutSums = assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b.bucket("multi").key("composite.bin").uploadId(id)
+                .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(p1.eTag()).build(), CompletedPart.builder().partNumber(2).eTag(p2.eTag()).build()))));
+        assertEquals("InvalidRequest", withoutSums.awsErrorDetails().errorCode());
+        assertTrue(withoutSums.getMessage().contains("It was missing for part 1 in the request."), withoutSums.getMessage());
+
+        var done = s3.completeMultipartUpload(b -> b.bucket("multi").key("composite.bin").uploadId(id).multipartUpload(m -> m.parts(
+                CompletedPart.builder().partNumber(1).eTag(p1.eTag()).checksumCRC32C(p1.checksumCRC32C()).build(),
+                CompletedPart.builder().partNumber(2).eTag(p2.eTag()).checksumCRC32C(p2.checksumCRC32C()).build())));
+        CRC32C ofSums = new CRC32C();
+        ofSums.update(Base64.getDecoder().decode(p1.checksumCRC32C()));
+        ofSums.update(Base64.getDecoder().decode(p2.checksumCRC32C()));
+        String expected = b64(ofSums.getValue(), 4) + "-2";
+        assertEquals(expected, done.checksumCRC32C());
+        assertEquals(ChecksumType.COMPOSITE, done.checksumType());
+
+        var head = s3.headObject(b -> b.bucket("multi").key("composite.bin").checksumMode(ChecksumMode.ENABLED));
+        assertEquals(expected, head.checksumCRC32C());
+        assertEquals(ChecksumType.COMPOSITE, head.checksumType());
+        // the SDK validates whole-object checksums on GET; a composite one it leaves alone, and the bytes are intact
+        var got = s3.getObjectAsBytes(b -> b.bucket("multi").key("composite.bin").checksumMode(ChecksumMode.ENABLED));
+        assertEquals(one.length + two.length, got.asByteArray().length);
+        assertEquals(expected, got.response().checksumCRC32C());
+
+        var attrs = s3.getObjectAttributes(b -> b.bucket("multi").key("composite.bin").objectAttributes(ObjectAttributes.CHECKSUM, ObjectAttributes.OBJECT_PARTS)
+                .maxParts(1));
+        assertEquals(expected, attrs.checksum().checksumCRC32C());
+        assertEquals(ChecksumType.COMPOSITE, attrs.checksum().checksumType());
+        assertEquals(2, attrs.objectParts().totalPartsCount());
+        assertEquals(1, attrs.objectParts().parts().size());
+        assertEquals(p1.checksumCRC32C(), attrs.objectParts().parts().get(0).checksumCRC32C());
+        assertEquals((long) one.length, attrs.objectParts().parts().get(0).size());
+        assertTrue(attrs.objectParts().isTruncated());
+        var rest = s3.getObjectAttributes(b -> b.bucket("multi").key("composite.bin").objectAttributes(ObjectAttributes.OBJECT_PARTS)
+                .partNumberMarker(attrs.objectParts().nextPartNumberMarker()));
+        assertEquals(List.of(2), rest.objectParts().parts().stream().map(ObjectPart::partNumber).toList());
+        assertEquals(p2.checksumCRC32C(), rest.objectParts().parts().get(0).checksumCRC32C());
+    }
+
+    @Test
+    void fullObjectChecksumIsTheCrcOfTheWholeObject() {
+        byte[] one = random(5 * MIB, 5), two = random(5 * MIB + 3, 6), three = random(12345, 7);
+        String id = s3.createMultipartUpload(b -> b.bucket("multi").key("full.bin").checksumAlgorithm(ChecksumAlgorithm.CRC32)
+                .checksumType(ChecksumType.FULL_OBJECT)).uploadId();
+        List<CompletedPart> parts = new java.util.ArrayList<>();
+        byte[][] bodies = {one, two, three};
+        for (int i = 0; i < 3; i++) {
+            int n = i + 1;
+            byte[] body = bodies[i];
+            var p = s3.uploadPart(b -> b.bucket("multi").key("full.bin").uploadId(id).partNumber(n).checksumAlgorithm(ChecksumAlgorithm.CRC32), RequestBody.fromBytes(body));
+            parts.add(CompletedPart.builder().partNumber(n).eTag(p.eTag()).checksumCRC32(p.checksumCRC32()).build());
+        }
+        CRC32 whole = new CRC32();
+        for (byte[] b : bodies) whole.update(b);
+        S3Exception wrong = assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b.bucket("multi").key("full.bin").uploadId(id)
+                .checksumCRC32(b64(whole.getValue() ^ 1, 4)).multipartUpload(m -> m.parts(parts))));
+        assertEquals("BadDigest", wrong.awsErrorDetails().errorCode());
+        var done = s3.completeMultipartUpload(b -> b.bucket("multi").key("full.bin").uploadId(id).checksumCRC32(b64(whole.getValue(), 4))
+                .checksumType(ChecksumType.FULL_OBJECT).multipartUpload(m -> m.parts(parts)));
+        assertEquals(b64(whole.getValue(), 4), done.checksumCRC32());
+        assertEquals(ChecksumType.FULL_OBJECT, done.checksumType());
+        // a full-object value the SDK checks against the bytes it reads
+        var got = s3.getObjectAsBytes(b -> b.bucket("multi").key("full.bin").checksumMode(ChecksumMode.ENABLED));
+        assertEquals(b64(whole.getValue(), 4), got.response().checksumCRC32());
+        assertEquals(ChecksumType.FULL_OBJECT, got.response().checksumType());
+
+        S3Exception sha = assertThrows(S3Exception.class, () -> s3.createMultipartUpload(b -> b.bucket("multi").key("x").checksumAlgorithm(ChecksumAlgorithm.SHA256)
+                .checksumType(ChecksumType.FULL_OBJECT)));
+        assertEquals("InvalidRequest", sha.awsErrorDetails().errorCode());
+    }
+
+    @Test
+    void crcsCombineAsIfComputedOverTheJoinedBytes() {
+        byte[] a = random(1000, 8), b = random(3 * MIB + 17, 9), c = random(1, 10);
+        for (String alg : List.of("CRC32", "CRC32C", "CRC64NVME")) {
+            Checksums.Running whole = Checksums.of(alg);
+            List<String> parts = new java.util.ArrayList<>();
+            for (byte[] p : List.of(a, b, c)) {
+                whole.update(p, 0, p.length);
+                Checksums.Running one = Checksums.of(alg);
+                one.update(p, 0, p.length);
+                parts.add(one.value());
+            }
+            assertEquals(whole.value(), Checksums.combined(alg, parts, List.of((long) a.length, (long) b.length, (long) c.length)), alg);
+        }
+    }
+
     @Test
     void uploadPartCopyTakesARangeOfAnotherObject() {
         s3.putObject(b -> b.bucket("multi").key("source.txt"), RequestBody.fromString("0123456789"));
@@ -153,5 +272,9 @@ class S3MultipartTest {
             assertArrayEquals(sha, check.digest());
         }
         assertEquals(40L * MIB, s3.headObject(b -> b.bucket("multi").key("tm/big.bin")).contentLength());
+        // the Transfer Manager asks for CRC32 parts: the object gets their composite checksum
+        var head = s3.headObject(b -> b.bucket("multi").key("tm/big.bin").checksumMode(ChecksumMode.ENABLED));
+        assertEquals(ChecksumType.COMPOSITE, head.checksumType());
+        assertTrue(head.checksumCRC32().endsWith("-5"), head.checksumCRC32());
     }
 }

@@ -157,6 +157,35 @@ class S3VersioningTest {
     }
 
     @Test
+    void versionsAndDeleteMarkersInterleaveNewestFirst() {
+        versioned("woven", BucketVersioningStatus.ENABLED);
+        String c1 = put("woven", "c", "one");
+        String marker = s3.deleteObject(r -> r.bucket("woven").key("c")).versionId();
+        String c2 = put("woven", "c", "two");
+        String dMarker = s3.deleteObject(r -> r.bucket("woven").key("d")).versionId();
+        // the document gives them in S3's order: by key, then newest first, delete markers where they fall
+        String xml = dev.nimbus.protocol.codec.RawHttp.exchange(t.port(), "GET", "/woven?versions", "127.0.0.1", null).body();
+        List<String> ids = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<(Version|DeleteMarker)>.*?<VersionId>([^<]+)</VersionId>").matcher(xml);
+        while (m.find()) ids.add(m.group(1) + ":" + m.group(2));
+        assertEquals(List.of("Version:" + c2, "DeleteMarker:" + marker, "Version:" + c1, "DeleteMarker:" + dMarker), ids, xml);
+
+        // one at a time, the pages walk the same order across versions and markers
+        List<String> walked = new ArrayList<>();
+        String key = null, id = null;
+        while (true) {
+            String k = key, v = id;
+            ListObjectVersionsResponse page = s3.listObjectVersions(r -> r.bucket("woven").maxKeys(1).keyMarker(k).versionIdMarker(v));
+            page.versions().forEach(x -> walked.add(x.versionId()));
+            page.deleteMarkers().forEach(x -> walked.add(x.versionId()));
+            if (!page.isTruncated()) break;
+            key = page.nextKeyMarker();
+            id = page.nextVersionIdMarker();
+        }
+        assertEquals(List.of(c2, marker, c1, dMarker), walked);
+    }
+
+    @Test
     void suspendedWritesReplaceTheNullVersion() {
         versioned("susp", BucketVersioningStatus.ENABLED);
         String v1 = put("susp", "k", "kept");
@@ -231,6 +260,23 @@ class S3VersioningTest {
         assertEquals(1, service.expire(Instant.now().plus(3, ChronoUnit.DAYS)));
         ListObjectVersionsResponse left = s3.listObjectVersions(b -> b.bucket("aging"));
         assertTrue(left.versions().isEmpty() && left.deleteMarkers().isEmpty(), left.toString());
+    }
+
+    @Test
+    void lifecycleKeepsTheNewerNoncurrentVersions() {
+        versioned("keep-two", BucketVersioningStatus.ENABLED);
+        List<String> ids = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) ids.add(put("keep-two", "k", "v" + i));
+        put("keep-two", "other", "only");
+        s3.putBucketLifecycleConfiguration(b -> b.bucket("keep-two").lifecycleConfiguration(c -> c.rules(r -> r.id("keep").status(ExpirationStatus.ENABLED)
+                .filter(f -> f.prefix("")).noncurrentVersionExpiration(n -> n.noncurrentDays(1).newerNoncurrentVersions(2)))));
+        S3Service service = t.server.services().s3();
+        assertEquals(0, service.expire(Instant.now()), "not noncurrent for a day yet");
+        // v4 is current; of v3, v2, v1 the two newest stay
+        assertEquals(1, service.expire(Instant.now().plus(3, ChronoUnit.DAYS)));
+        assertEquals(List.of(ids.get(3), ids.get(2), ids.get(1)), s3.listObjectVersions(b -> b.bucket("keep-two").prefix("k")).versions().stream()
+                .map(ObjectVersion::versionId).toList());
+        assertEquals(0, service.expire(Instant.now().plus(3, ChronoUnit.DAYS)));
     }
 
     @Test
