@@ -81,9 +81,8 @@ public final class HttpRequest {
         if (bytes != null) return bytes;
         if (contentLength > maxBodyBytes) throw tooLarge();
         try {
-            // Read to the end of the stream even when the length is declared: reaching it tells the
-            // server the body was consumed, so the connection can serve the next request.
-            bytes = body.readNBytes((int) Math.min(maxBodyBytes + 1, Integer.MAX_VALUE - 8));
+            bytes = contentLength >= 0 && contentLength <= PREALLOCATED ? readDeclared((int) contentLength)
+                    : body.readNBytes((int) Math.min(maxBodyBytes + 1, Integer.MAX_VALUE - 8));
         } catch (IOException e) {
             throw new AwsException("IncompleteBody", "The request body could not be read: " + e.getMessage(), 400);
         }
@@ -93,6 +92,23 @@ public final class HttpRequest {
         }
         if (gzipped()) bytes = gunzip(bytes);
         return bytes;
+    }
+
+    /** Up to this declared length a body is read into an array of its size, allocated before the bytes arrive. */
+    private static final int PREALLOCATED = 1 << 20;
+
+    /**
+     * A body of declared length into an array of that size: readNBytes with only a limit would
+     * start with a 16 KiB buffer and copy the result, on every request. Then on to the end of the
+     * stream: reaching it tells the server the body was consumed, so the connection can serve the
+     * next request. A shorter body comes back short (the caller reports it); a longer one cannot
+     * be, as the server reads no more than the declared length.
+     */
+    private byte[] readDeclared(int length) throws IOException {
+        byte[] buf = new byte[length];
+        int n = body.readNBytes(buf, 0, length);
+        if (body.read() >= 0) throw new IOException("it is longer than its Content-Length");
+        return n == length ? buf : java.util.Arrays.copyOf(buf, n);
     }
 
     /**

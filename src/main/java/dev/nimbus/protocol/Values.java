@@ -72,8 +72,22 @@ public final class Values {
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.US)
             .withZone(java.time.ZoneOffset.UTC);
 
+    private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    private static final String[] MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+    /** Written by hand for four-digit years: the pattern formatter cost 3% of an S3 GET (Last-Modified) in profiles. */
     public static String httpDate(Instant t) {
-        return HTTP_DATE.format(t);
+        java.time.LocalDateTime d = java.time.LocalDateTime.ofEpochSecond(t.getEpochSecond(), 0, java.time.ZoneOffset.UTC);
+        if (d.getYear() < 1000 || d.getYear() > 9999) return HTTP_DATE.format(t);
+        StringBuilder sb = new StringBuilder(29).append(DAYS[d.getDayOfWeek().ordinal()]).append(", ");
+        twoDigits(sb, d.getDayOfMonth()).append(' ').append(MONTHS[d.getMonthValue() - 1]).append(' ').append(d.getYear()).append(' ');
+        twoDigits(sb, d.getHour()).append(':');
+        twoDigits(sb, d.getMinute()).append(':');
+        return twoDigits(sb, d.getSecond()).append(" GMT").toString();
+    }
+
+    private static StringBuilder twoDigits(StringBuilder sb, int n) {
+        return sb.append((char) ('0' + n / 10)).append((char) ('0' + n % 10));
     }
 
     /** Epoch seconds as a JSON number: integral when there are no millis. */

@@ -32,6 +32,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -147,6 +148,17 @@ public final class NimbusServer implements AutoCloseable {
         long started = System.nanoTime();
         String method = req.prologue().method().text();
         String rawPath = req.path().rawPath();
+        // A request line in absolute form ("GET http://host/path", as clients send through a proxy, and HTTP/1.1 servers must
+        // accept): Helidon passes the target on as the path; the host it names replaces the Host header (RFC 9112, 3.2.2).
+        String authority = null;
+        if (!rawPath.startsWith("/")) {
+            int scheme = rawPath.indexOf("://");
+            if (scheme > 0) {
+                int slash = rawPath.indexOf('/', scheme + 3);
+                authority = rawPath.substring(scheme + 3, slash < 0 ? rawPath.length() : slash);
+                rawPath = slash < 0 ? "/" : rawPath.substring(slash);
+            }
+        }
         HttpResponse out;
         // Helidon 4.5 announces "Connection: close" but keeps reading the connection (helidon-io/helidon#12324),
         // so the connection is closed here after the response whenever it must be.
@@ -155,9 +167,10 @@ public final class NimbusServer implements AutoCloseable {
             out = admin(method, rawPath);
         } else {
             Headers headers = req.headers();
+            String host = authority;
             HttpRequest request = new HttpRequest(method, rawPath, req.query().rawValue(),
-                    name -> headers.first(HeaderNames.create(name)).orElse(null), () -> headerIterator(headers),
-                    new ClientBody(req), headers.contentLength().orElse(-1), config.maxBodyBytes());
+                    name -> host != null && name.equalsIgnoreCase("Host") ? host : headers.first(headerName(name)).orElse(null),
+                    () -> headerIterator(headers, host), new ClientBody(req), headers.contentLength().orElse(-1), config.maxBodyBytes());
             request.sourceIp = req.remotePeer().host();
             out = frontDoor(request, requestId);
             if (out == null) {
@@ -174,7 +187,7 @@ public final class NimbusServer implements AutoCloseable {
         res.header(REQUEST_ID, requestId);
         res.header(S3_REQUEST_ID, requestId);
         // Added, not set: a header may repeat (Set-Cookie from a function URL or an API Gateway integration).
-        for (String[] h : out.headers) res.headers().add(HeaderValues.create(h[0], h[1]));
+        for (String[] h : out.headers) res.headers().add(HeaderValues.create(headerName(h[0]), h[1]));
         try {
             if (out.stream != null) {
                 if (out.streamLength >= 0) res.contentLength(out.streamLength);
@@ -254,7 +267,8 @@ public final class NimbusServer implements AutoCloseable {
         }
     }
 
-    private static Iterator<Map.Entry<String, String>> headerIterator(Headers headers) {
+    /** {@code host}: the authority of an absolute-form request line, which stands for the Host header; else null. */
+    private static Iterator<Map.Entry<String, String>> headerIterator(Headers headers, String host) {
         Iterator<io.helidon.http.Header> it = headers.iterator();
         return new Iterator<>() {
             public boolean hasNext() {
@@ -263,10 +277,22 @@ public final class NimbusServer implements AutoCloseable {
 
             public Map.Entry<String, String> next() {
                 io.helidon.http.Header h = it.next();
+                if (host != null && h.headerName().equals(HeaderNames.HOST)) return new AbstractMap.SimpleImmutableEntry<>(h.name(), host);
                 // every value of a repeated header, comma-joined as HTTP reads them (SDKs send list headers as repeated lines)
                 return new AbstractMap.SimpleImmutableEntry<>(h.name(), h.values());
             }
         };
+    }
+
+    /** Header names as the code spells them (a few dozen), so that lookups skip Helidon's name parsing; bounded all the same. */
+    private static final Map<String, HeaderName> HEADER_NAMES = new ConcurrentHashMap<>();
+
+    private static HeaderName headerName(String name) {
+        HeaderName n = HEADER_NAMES.get(name);
+        if (n != null) return n;
+        n = HeaderNames.create(name);
+        if (HEADER_NAMES.size() < 1024) HEADER_NAMES.put(name, n);
+        return n;
     }
 
     private HttpResponse admin(String method, String path) {

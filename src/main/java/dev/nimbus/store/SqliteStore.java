@@ -80,7 +80,7 @@ public final class SqliteStore implements Store {
         this.blobs = new FileBlobs(blobDir);
         List<Db> opened = new ArrayList<>();
         try {
-            writer = new Db(DriverManager.getConnection(url));
+            writer = new Db(DriverManager.getConnection(url, connectionProperties()));
             opened.add(writer);
             try (Statement s = writer.conn.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
@@ -90,7 +90,7 @@ public final class SqliteStore implements Store {
             migrate(writer.conn, url);
             readers = readerCount == 0 ? null : new ArrayBlockingQueue<>(readerCount);
             for (int i = 0; i < readerCount; i++) {
-                Db r = new Db(DriverManager.getConnection(url));
+                Db r = new Db(DriverManager.getConnection(url, connectionProperties()));
                 opened.add(r);
                 try (Statement s = r.conn.createStatement()) {
                     s.execute("PRAGMA busy_timeout=5000");
@@ -136,6 +136,16 @@ public final class SqliteStore implements Store {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Generated keys off: otherwise the driver runs a regular expression over the SQL and a
+     * "SELECT last_insert_rowid()" after every INSERT, for keys nothing here asks for (kv has none).
+     */
+    private static java.util.Properties connectionProperties() {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("jdbc.get_generated_keys", "false");
+        return p;
     }
 
     private static void migrate(Connection conn, String url) throws SQLException {

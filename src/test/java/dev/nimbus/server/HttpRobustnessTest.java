@@ -266,6 +266,22 @@ class HttpRobustnessTest {
     }
 
     @Test
+    void absoluteFormRequestLineIsServedAsItsPathAndHost() throws IOException {
+        // As clients send through a proxy: the path and query are the target's, and so is the host, whatever Host says.
+        try (RawHttp c = connect()) {
+            c.send("GET http://localhost:" + nimbus.port() + "/?" + CALLER_IDENTITY + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            assertCallerIdentity(c.read());
+            c.send("GET http://localhost/_nimbus/health HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            RawHttp.Response health = c.read();
+            assertEquals(200, health.status(), health.text());
+            assertTrue(health.text().contains("\"status\":\"running\""), health.text());
+            // With the Host header, "GET /" would be ListBuckets; with the target's host it is ListObjects of a bucket that is not there.
+            c.send("GET http://no-such-bucket.s3.localhost HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + Wire.auth("s3") + "\r\n\r\n");
+            assertAwsError(c.read(), 404, "NoSuchBucket");
+        }
+    }
+
+    @Test
     void unsupportedHttpVersion() throws IOException {
         try (RawHttp c = connect()) {
             c.send("GET /_nimbus/health HTTP/2.0\r\nHost: localhost\r\n\r\n");

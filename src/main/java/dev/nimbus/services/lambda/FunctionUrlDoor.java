@@ -96,7 +96,7 @@ final class FunctionUrlDoor implements FrontDoor {
     /** The event, payload format 2.0 as Lambda builds it for function URLs. */
     static ObjectNode event(HttpRequest req, String host, String urlId, byte[] body, Identity caller, String requestId) {
         Instant now = Instant.now();
-        String path = originForm(req.rawPath);
+        String path = req.rawPath;
         ObjectNode event = Values.object().put("version", "2.0").put("routeKey", "$default").put("rawPath", path).put("rawQueryString", req.rawQuery);
         Map<String, String> headers = new LinkedHashMap<>();
         List<String> cookies = new ArrayList<>();
@@ -159,17 +159,6 @@ final class FunctionUrlDoor implements FrontDoor {
             event.put("isBase64Encoded", false);
         }
         return event;
-    }
-
-    /**
-     * The path of a request line in absolute form ("GET http://host/path", as clients send through
-     * a proxy, which HTTP/1.1 servers must accept): a client that cannot resolve *.localhost reaches
-     * a function URL by naming Nimbus as its proxy.
-     */
-    private static String originForm(String rawPath) {
-        if (!rawPath.startsWith("http://") && !rawPath.startsWith("https://")) return rawPath;
-        int slash = rawPath.indexOf('/', rawPath.indexOf("//") + 2);
-        return slash < 0 ? "/" : rawPath.substring(slash);
     }
 
     /** The client as the first X-Forwarded-For entry when a proxy in front of Nimbus set one, else loopback (where Nimbus listens by default). */

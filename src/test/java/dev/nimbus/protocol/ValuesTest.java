@@ -1,0 +1,28 @@
+package dev.nimbus.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ValuesTest {
+    /** The IMF-fixdate as java.time's pattern formatter writes it, for comparison with Values' own. */
+    private static final DateTimeFormatter REFERENCE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
+
+    @Test
+    void httpDateIsTheImfFixdate() {
+        assertEquals("Tue, 03 Jun 2008 11:05:30 GMT", Values.httpDate(Instant.parse("2008-06-03T11:05:30.999Z")));
+        assertEquals("Thu, 01 Jan 1970 00:00:00 GMT", Values.httpDate(Instant.EPOCH));
+        assertEquals("Fri, 31 Dec 9999 23:59:59 GMT", Values.httpDate(Instant.parse("9999-12-31T23:59:59Z")));
+        Random random = new Random(42);
+        long low = Instant.parse("0001-01-01T00:00:00Z").getEpochSecond(), high = Instant.parse("+12000-01-01T00:00:00Z").getEpochSecond();
+        for (int i = 0; i < 20_000; i++) {
+            Instant t = Instant.ofEpochSecond(low + (long) (random.nextDouble() * (high - low)));
+            assertEquals(REFERENCE.format(t), Values.httpDate(t), t.toString());
+        }
+    }
+}
