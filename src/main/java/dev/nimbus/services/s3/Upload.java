@@ -1,6 +1,8 @@
 package dev.nimbus.services.s3;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.nimbus.protocol.AwsException;
+import dev.nimbus.protocol.Values;
 import dev.nimbus.protocol.codec.AwsChunkedInputStream;
 import dev.nimbus.store.Blobs;
 import java.io.FilterInputStream;
@@ -18,12 +20,35 @@ import java.util.UUID;
  * A request body streamed into a new blob while its MD5 and the requested checksums are
  * computed, then checked against what the client declared (Content-MD5, x-amz-checksum-* headers
  * or aws-chunked trailers). Anything wrong, a body cut short included, deletes the blob: nothing
- * is published, and the caller records the blob in the store only after this returns.
+ * is published, and the caller records the blob in the store only after this returns. A small
+ * body of known length ({@link #receive}) is kept in memory instead ({@code data}, no blob) and
+ * travels inside the object's record, so that a small PUT is one store transaction and no file.
  */
-record Upload(String blobId, long size, byte[] md5, Map<String, String> checksums) {
+record Upload(String blobId, byte[] data, long size, byte[] md5, Map<String, String> checksums) {
+    /**
+     * Bodies up to this size live in the object's record: a file per 1 KiB object costs more (create,
+     * rename, a second store of metadata, open on every GET) than the bytes do in a row.
+     */
+    static final int INLINE_MAX = 4096;
 
     String etag() {
         return "\"" + Checksums.hex(md5) + "\"";
+    }
+
+    /** The record's parts list for this body: the blob, or the bytes themselves. */
+    ArrayNode parts() {
+        if (data == null) return S3Service.oneBlob(blobId, size);
+        ArrayNode parts = Values.array();
+        parts.addObject().put("data", data).put("size", size);
+        return parts;
+    }
+
+    /**
+     * Like {@link #store}, but a body whose length is known and at most {@link #INLINE_MAX} stays in
+     * memory (for an object record, not for multipart parts, whose records list blob ids).
+     */
+    static Upload receive(Blobs blobs, InputStream body, long declaredLength, String contentMd5, Map<String, String> declared) {
+        return take(blobs, body, declaredLength, contentMd5, declared, declaredLength >= 0 && declaredLength <= INLINE_MAX);
     }
 
     /**
@@ -32,6 +57,10 @@ record Upload(String blobId, long size, byte[] md5, Map<String, String> checksum
      * @param declared       algorithm -> base64 value from headers (value null: compute only, the value may come as a trailer)
      */
     static Upload store(Blobs blobs, InputStream body, long declaredLength, String contentMd5, Map<String, String> declared) {
+        return take(blobs, body, declaredLength, contentMd5, declared, false);
+    }
+
+    private static Upload take(Blobs blobs, InputStream body, long declaredLength, String contentMd5, Map<String, String> declared, boolean inMemory) {
         byte[] expectedMd5 = null;
         if (contentMd5 != null) {
             try {
@@ -43,12 +72,20 @@ record Upload(String blobId, long size, byte[] md5, Map<String, String> checksum
         }
         Map<String, Checksums.Running> running = new LinkedHashMap<>();
         for (String alg : declared.keySet()) running.put(alg, Checksums.of(alg));
-        String id = newBlobId();
         Digesting in = new Digesting(body, running, declaredLength);
+        String id = null;
+        byte[] data = null;
         long size;
         try {
-            size = blobs.write(id, in);
-        } catch (UncheckedIOException e) {
+            if (inMemory) {
+                // one byte more than announced: a longer body is refused below like a shorter one
+                data = in.readNBytes((int) declaredLength + 1);
+                size = data.length;
+            } else {
+                id = newBlobId();
+                size = blobs.write(id, in);
+            }
+        } catch (IOException | UncheckedIOException e) {
             // The client's body broke off (or the disk failed): the blob store published nothing.
             throw new AwsException("IncompleteBody", "The request body terminated unexpectedly", 400);
         }
@@ -76,17 +113,25 @@ record Upload(String blobId, long size, byte[] md5, Map<String, String> checksum
             for (Map.Entry<String, String> e : expected.entrySet()) {
                 String alg = e.getKey();
                 if (!Checksums.ALGORITHMS.contains(alg)) continue;
-                // A trailer for an algorithm no header announced: read the published bytes once more.
-                String actual = values.computeIfAbsent(alg, a -> recompute(blobs, id, a));
+                // A trailer for an algorithm no header announced: read the bytes once more.
+                String blob = id;
+                byte[] bytes = data;
+                String actual = values.computeIfAbsent(alg, a -> bytes != null ? checksum(a, bytes) : recompute(blobs, blob, a));
                 if (!actual.equals(e.getValue().trim())) {
                     throw new AwsException("BadDigest", "The " + alg + " you specified did not match the calculated checksum.", 400);
                 }
             }
             ok = true;
-            return new Upload(id, size, md5, values);
+            return new Upload(id, data, size, md5, values);
         } finally {
-            if (!ok) blobs.delete(id);
+            if (!ok && id != null) blobs.delete(id);
         }
+    }
+
+    private static String checksum(String algorithm, byte[] bytes) {
+        Checksums.Running c = Checksums.of(algorithm);
+        c.update(bytes, 0, bytes.length);
+        return c.value();
     }
 
     static String newBlobId() {
@@ -154,16 +199,25 @@ record Upload(String blobId, long size, byte[] md5, Map<String, String> checksum
             throw new UnsupportedOperationException("an upload is read whole");
         }
 
-        /** Large reads: FileBlobs copies with transferTo, whose 16 KiB default means many small writes. */
+        /**
+         * Large reads: FileBlobs copies with transferTo, whose 16 KiB default means many small writes.
+         * The buffer is filled before each write, since a read of the request body returns what one
+         * socket read brought (often 16 KiB or less): one file write per 256 KiB, not per socket read.
+         */
         @Override
         public long transferTo(java.io.OutputStream out) throws IOException {
             byte[] buf = new byte[buffer];
             long total = 0;
-            for (int n = read(buf, 0, buf.length); n >= 0; n = read(buf, 0, buf.length)) {
-                out.write(buf, 0, n);
-                total += n;
+            while (true) {
+                int filled = 0;
+                for (int n = 0; filled < buf.length && n >= 0; ) {
+                    n = read(buf, filled, buf.length - filled);
+                    if (n > 0) filled += n;
+                }
+                if (filled > 0) out.write(buf, 0, filled);
+                total += filled;
+                if (filled < buf.length) return total;
             }
-            return total;
         }
     }
 }
