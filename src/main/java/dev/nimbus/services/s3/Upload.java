@@ -8,6 +8,8 @@ import dev.nimbus.store.Blobs;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.util.Base64;
@@ -15,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 
 /**
  * A request body streamed into a new blob while its MD5 and the requested checksums are
@@ -167,15 +171,20 @@ record Upload(String blobId, byte[] data, long size, byte[] md5, Map<String, Str
     }
 
     private static final class Digesting extends FilterInputStream {
+        /** Bodies from this size on are digested on a second thread while the next buffer is read: MD5 alone runs at ~750 MB/s on one core. */
+        private static final long PIPELINE_MIN = 1 << 20;
+
         final MessageDigest md5 = Checksums.md("MD5");
         final Checksums.Running[] others;
         /** copy buffer: large for large bodies, small for the many 1 KiB ones (a 256 KiB buffer per small PUT is most of its allocation) */
         private final int buffer;
+        private final boolean pipelined;
 
         Digesting(InputStream in, Map<String, Checksums.Running> others, long declaredLength) {
             super(in);
             this.others = others.values().toArray(Checksums.Running[]::new);
             this.buffer = (int) (declaredLength < 0 ? 256 * 1024 : Math.max(8192, Math.min(256 * 1024, declaredLength)));
+            this.pipelined = declaredLength < 0 || declaredLength >= PIPELINE_MIN;
         }
 
         @Override
@@ -187,11 +196,13 @@ record Upload(String blobId, byte[] data, long size, byte[] md5, Map<String, Str
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             int n = super.read(b, off, len);
-            if (n > 0) {
-                md5.update(b, off, n);
-                for (Checksums.Running c : others) c.update(b, off, n);
-            }
+            if (n > 0) digest(b, off, n);
             return n;
+        }
+
+        private void digest(byte[] b, int off, int n) {
+            md5.update(b, off, n);
+            for (Checksums.Running c : others) c.update(b, off, n);
         }
 
         @Override
@@ -205,19 +216,85 @@ record Upload(String blobId, byte[] data, long size, byte[] md5, Map<String, Str
          * socket read brought (often 16 KiB or less): one file write per 256 KiB, not per socket read.
          */
         @Override
-        public long transferTo(java.io.OutputStream out) throws IOException {
+        public long transferTo(OutputStream out) throws IOException {
+            if (pipelined) return pipeline(out);
             byte[] buf = new byte[buffer];
             long total = 0;
             while (true) {
-                int filled = 0;
-                for (int n = 0; filled < buf.length && n >= 0; ) {
-                    n = read(buf, filled, buf.length - filled);
-                    if (n > 0) filled += n;
-                }
+                int filled = fill(buf, true);
                 if (filled > 0) out.write(buf, 0, filled);
                 total += filled;
                 if (filled < buf.length) return total;
             }
+        }
+
+        /** Reads until the buffer is full or the body ends; returns the bytes read. */
+        private int fill(byte[] buf, boolean digesting) throws IOException {
+            int filled = 0;
+            for (int n = 0; filled < buf.length && n >= 0; ) {
+                n = digesting ? read(buf, filled, buf.length - filled) : in.read(buf, filled, buf.length - filled);
+                if (n > 0) filled += n;
+            }
+            return filled;
+        }
+
+        private record Chunk(byte[] buf, int length) {}
+
+        /**
+         * This thread reads the body; a second one digests each full buffer and writes it out, so
+         * reading the socket and digesting overlap. Three buffers circulate between them. A failure on
+         * either side still lets the other finish (the writer keeps taking buffers, only no longer
+         * using them), then the first failure is thrown here.
+         */
+        private long pipeline(OutputStream out) throws IOException {
+            BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(4); // three buffers and the end
+            BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(3);
+            for (int i = 0; i < 3; i++) free.add(new byte[buffer]);
+            Throwable[] writeFailure = new Throwable[1];
+            Thread writer = Thread.ofVirtual().name("s3-upload-digest").start(() -> {
+                try {
+                    for (Chunk c = full.take(); c.length >= 0; c = full.take()) {
+                        if (writeFailure[0] == null) {
+                            try {
+                                digest(c.buf, 0, c.length);
+                                out.write(c.buf, 0, c.length);
+                            } catch (IOException | RuntimeException e) {
+                                writeFailure[0] = e;
+                            }
+                        }
+                        free.add(c.buf);
+                    }
+                } catch (InterruptedException e) {
+                    writeFailure[0] = e;
+                }
+            });
+            long total = 0;
+            IOException readFailure = null;
+            try {
+                while (true) {
+                    byte[] buf = free.take();
+                    int filled = fill(buf, false);
+                    if (filled > 0) full.put(new Chunk(buf, filled));
+                    total += filled;
+                    if (filled < buf.length) break;
+                }
+            } catch (IOException e) {
+                readFailure = e;
+            } catch (InterruptedException e) {
+                readFailure = new InterruptedIOException("upload interrupted");
+            } finally {
+                full.add(new Chunk(null, -1)); // room for it whatever the other three hold
+                try {
+                    writer.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (readFailure != null) throw readFailure;
+            if (writeFailure[0] instanceof IOException e) throw e;
+            if (writeFailure[0] instanceof RuntimeException e) throw e;
+            if (writeFailure[0] != null) throw new InterruptedIOException("upload interrupted");
+            return total;
         }
     }
 }
