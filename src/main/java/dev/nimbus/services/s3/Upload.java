@@ -241,59 +241,61 @@ record Upload(String blobId, byte[] data, long size, byte[] md5, Map<String, Str
         private record Chunk(byte[] buf, int length) {}
 
         /**
-         * This thread reads the body; a second one digests each full buffer and writes it out, so
-         * reading the socket and digesting overlap. Three buffers circulate between them. A failure on
-         * either side still lets the other finish (the writer keeps taking buffers, only no longer
-         * using them), then the first failure is thrown here.
+         * This thread reads the body and writes it out; a second one digests each buffer written, so
+         * that the digests (MD5 is most of a large PUT's CPU) overlap with the socket and file I/O.
+         * Three buffers circulate between them. A failure on either side still lets the other finish
+         * (the digester keeps taking buffers, only no longer using them), then the first failure is
+         * thrown here. The digests are complete once the digester has been joined.
          */
         private long pipeline(OutputStream out) throws IOException {
             BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(4); // three buffers and the end
             BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(3);
             for (int i = 0; i < 3; i++) free.add(new byte[buffer]);
-            Throwable[] writeFailure = new Throwable[1];
-            Thread writer = Thread.ofVirtual().name("s3-upload-digest").start(() -> {
+            Throwable[] digestFailure = new Throwable[1];
+            Thread digester = Thread.ofVirtual().name("s3-upload-digest").start(() -> {
                 try {
                     for (Chunk c = full.take(); c.length >= 0; c = full.take()) {
-                        if (writeFailure[0] == null) {
+                        if (digestFailure[0] == null) {
                             try {
                                 digest(c.buf, 0, c.length);
-                                out.write(c.buf, 0, c.length);
-                            } catch (IOException | RuntimeException e) {
-                                writeFailure[0] = e;
+                            } catch (RuntimeException e) {
+                                digestFailure[0] = e;
                             }
                         }
                         free.add(c.buf);
                     }
                 } catch (InterruptedException e) {
-                    writeFailure[0] = e;
+                    digestFailure[0] = e;
                 }
             });
             long total = 0;
-            IOException readFailure = null;
+            IOException failure = null; // reading the body or writing it out
             try {
                 while (true) {
                     byte[] buf = free.take();
                     int filled = fill(buf, false);
-                    if (filled > 0) full.put(new Chunk(buf, filled));
+                    if (filled > 0) {
+                        out.write(buf, 0, filled);
+                        full.put(new Chunk(buf, filled));
+                    }
                     total += filled;
                     if (filled < buf.length) break;
                 }
             } catch (IOException e) {
-                readFailure = e;
+                failure = e;
             } catch (InterruptedException e) {
-                readFailure = new InterruptedIOException("upload interrupted");
+                failure = new InterruptedIOException("upload interrupted");
             } finally {
                 full.add(new Chunk(null, -1)); // room for it whatever the other three hold
                 try {
-                    writer.join();
+                    digester.join();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }
-            if (readFailure != null) throw readFailure;
-            if (writeFailure[0] instanceof IOException e) throw e;
-            if (writeFailure[0] instanceof RuntimeException e) throw e;
-            if (writeFailure[0] != null) throw new InterruptedIOException("upload interrupted");
+            if (failure != null) throw failure;
+            if (digestFailure[0] instanceof RuntimeException e) throw e;
+            if (digestFailure[0] != null) throw new InterruptedIOException("upload interrupted");
             return total;
         }
     }
