@@ -48,7 +48,7 @@ if [[ "$ROUNDTRIP_GB" != 0 ]]; then
   cmp "$WORK/up.bin" "$WORK/down.bin"
   python3 -c "import sys; gb=float(sys.argv[1]); up=float(sys.argv[3])-float(sys.argv[2]); down=float(sys.argv[4])-float(sys.argv[3]); \
 print(f'upload {up:.1f} s ({gb*1000/up:.0f} MB/s), download {down:.1f} s ({gb*1000/down:.0f} MB/s), downloaded file identical')" "$ROUNDTRIP_GB" "$t0" "$t1" "$t2"
-  "$(dirname "$JAVA")/jcmd" "${PIDS[-1]}" GC.heap_info | grep -iE "total|used" | head -3
+  "$(dirname "$JAVA")/jcmd" "${PIDS[-1]}" GC.heap_info | grep -i "total"
   echo "server peak RSS: $(grep VmHWM /proc/"${PIDS[-1]}"/status | tr -s ' ')"
   rm -f "$WORK/up.bin" "$WORK/down.bin"
   kill "${PIDS[-1]}"
