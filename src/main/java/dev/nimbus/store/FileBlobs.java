@@ -16,18 +16,27 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Blobs as files under one directory: stream to a temporary file in {@code .staging}, fsync, then
- * rename into place. A write cut short (an error, a killed process) leaves at most a file in
+ * Blobs as files under one directory: stream to a temporary file in {@code .staging}, then rename
+ * into place. A write cut short (an error, a killed process) leaves at most a file in
  * {@code .staging}, which the next open removes; the published blob is never partial.
+ *
+ * <p>Durability matches the store's (SQLite WAL, synchronous=NORMAL): a written blob is in the
+ * OS's page cache when write returns, so it survives a killed server (kill -9); like the store's
+ * last transactions, the last blobs may be lost to a power failure. No fsync per blob, then: it
+ * cost more than the rest of a small PUT together, and a large one waited for the disk.
  */
 final class FileBlobs implements Blobs {
     private static final String STAGING = ".staging";
 
     private final Path root;
     private final Path staging;
+    /** directories known to exist (blob directories are never removed), to spare a stat per write */
+    private final Set<Path> dirs = ConcurrentHashMap.newKeySet();
 
     FileBlobs(Path root) {
         this.root = root.toAbsolutePath().normalize();
@@ -75,10 +84,12 @@ final class FileBlobs implements Blobs {
             long size;
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 size = content.transferTo(Channels.newOutputStream(ch));
-                // On disk before it is published: a rename must never expose a file whose data is still in flight.
-                ch.force(true);
             }
-            Files.createDirectories(target.getParent());
+            Path dir = target.getParent();
+            if (!dirs.contains(dir)) {
+                Files.createDirectories(dir);
+                dirs.add(dir);
+            }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

@@ -8,6 +8,8 @@ import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -25,6 +27,11 @@ final class Buckets {
     final Table buckets;
     final Table config;
     private final Store store;
+    /** {@link #settings} by bucket name; emptied by every change to a bucket's record or configuration */
+    private final Map<String, Settings> settings = new ConcurrentHashMap<>();
+
+    /** What every object read and write needs of its bucket: the record (versioning) and the notification configuration (or null). */
+    record Settings(ObjectNode bucket, JsonNode notification) {}
 
     Buckets(Store store) {
         this.store = store;
@@ -47,9 +54,31 @@ final class Buckets {
         return (ObjectNode) b;
     }
 
+    /**
+     * The bucket's {@link Settings} for object operations (read only), or NoSuchBucket: cached, so
+     * that a small PUT or GET does not read them from the store each time. A miss reads them inside a
+     * transaction, holding the store's one writer: every change to a bucket happens inside one too
+     * (and empties the cache), so what is cached is never a state some change has half replaced.
+     * Configuration requests read the store ({@link #get}, {@link #config}), never this cache.
+     */
+    Settings settings(String name) {
+        Settings s = settings.get(name);
+        if (s != null) return s;
+        return store.transaction(() -> {
+            Settings fresh = new Settings(get(name), config(name, Notifications.KIND));
+            settings.put(name, fresh);
+            return fresh;
+        });
+    }
+
+    private void changed() {
+        settings.clear();
+    }
+
     /** Changes the bucket record (an existing bucket, else NoSuchBucket) in one transaction. */
     void update(String name, java.util.function.Consumer<ObjectNode> change) {
         store.transaction(() -> {
+            changed();
             ObjectNode b = get(name);
             change.accept(b);
             buckets.putJson(name, b);
@@ -61,15 +90,18 @@ final class Buckets {
     }
 
     void putConfig(String bucket, String kind, JsonNode value) {
+        changed();
         config.putJson(bucket + "/" + kind, value);
     }
 
     void deleteConfig(String bucket, String kind) {
+        changed();
         config.delete(bucket + "/" + kind);
     }
 
     /** Removes the bucket and every configuration it has. */
     void delete(String name) {
+        changed();
         buckets.delete(name);
         for (Table.Entry e : config.scan(name + "/", null, 1000)) config.delete(e.key());
     }

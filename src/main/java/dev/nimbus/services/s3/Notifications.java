@@ -121,7 +121,7 @@ final class Notifications {
      * since configuration) loses the event, as in S3; the change itself stands.
      */
     List<Runnable> fire(RequestContext ctx, String bucket, String eventName, String key, long size, String etag, String versionId) {
-        JsonNode conf = buckets.config(bucket, KIND);
+        JsonNode conf = buckets.settings(bucket).notification();
         if (conf == null) return List.of();
         List<Runnable> after = new ArrayList<>();
         String sequencer = String.format("%016X", sequence.incrementAndGet());

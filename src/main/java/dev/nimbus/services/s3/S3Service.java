@@ -273,10 +273,10 @@ public final class S3Service implements AwsService, AutoCloseable {
         String key = Values.text(in, "Key");
         checkKey(key);
         checkMetadata(in.get("Metadata"));
-        buckets.get(bucket);
+        buckets.settings(bucket);
         Payload body = (Payload) ((POJONode) in.get("Body")).getPojo();
-        Upload up = Upload.store(blobs, body.stream(), body.length(), Values.text(in, "ContentMD5", null), Upload.declared(in));
-        ObjectNode record = record(in, body.contentType(), in.get("Metadata"), headersOf(in), oneBlob(up.blobId(), up.size()), up.size(), up.etag());
+        Upload up = Upload.receive(blobs, body.stream(), body.length(), Values.text(in, "ContentMD5", null), Upload.declared(in));
+        ObjectNode record = record(in, body.contentType(), in.get("Metadata"), headersOf(in), up.parts(), up.size(), up.etag());
         if (!up.checksums().isEmpty()) {
             var first = up.checksums().entrySet().iterator().next();
             record.putObject("checksum").put("alg", first.getKey()).put("value", first.getValue());
@@ -306,7 +306,7 @@ public final class S3Service implements AwsService, AutoCloseable {
             versionId = store.transaction(() -> {
                 after.clear();
                 dropped.clear();
-                String status = buckets.get(bucket).path("versioning").asText(null);
+                String status = buckets.settings(bucket).bucket().path("versioning").asText(null);
                 JsonNode old = objects.getJson(objectKey(bucket, key));
                 checkWriteConditions(conditions, Versions.isMarker(old) ? null : old, key);
                 String id = null;
@@ -342,7 +342,8 @@ public final class S3Service implements AwsService, AutoCloseable {
     }
 
     void deleteBlobs(JsonNode record) {
-        for (JsonNode p : record.path("parts")) blobs.delete(p.path("id").asText());
+        // a small object's bytes are in its record ("data"): nothing else to delete
+        for (JsonNode p : record.path("parts")) if (p.has("id")) blobs.delete(p.path("id").asText());
     }
 
     /** An object's bytes whole, for Lambda's code from S3 (deployment packages are bounded, so never a large object). */
@@ -364,7 +365,7 @@ public final class S3Service implements AwsService, AutoCloseable {
     }
 
     void requireBucket(String bucket) {
-        buckets.get(bucket);
+        buckets.settings(bucket);
     }
 
     JsonNode find(String bucket, String key) {
@@ -377,7 +378,7 @@ public final class S3Service implements AwsService, AutoCloseable {
      * version id is MethodNotAllowed; both say x-amz-delete-marker, as S3 does.
      */
     JsonNode find(String bucket, String key, String versionId) {
-        buckets.get(bucket);
+        buckets.settings(bucket);
         JsonNode r = objects.getJson(objectKey(bucket, key));
         if (versionId == null) {
             if (r == null) throw S3Errors.noSuchKey(key);
@@ -512,7 +513,7 @@ public final class S3Service implements AwsService, AutoCloseable {
         Removed result = store.transaction(() -> {
             after.clear();
             dropped.clear();
-            String status = buckets.get(bucket).path("versioning").asText(null);
+            String status = buckets.settings(bucket).bucket().path("versioning").asText(null);
             String k = objectKey(bucket, key);
             JsonNode current = objects.getJson(k);
             if (versionId == null && status != null) {
@@ -581,13 +582,13 @@ public final class S3Service implements AwsService, AutoCloseable {
         buckets.get(bucket);
         Upload up;
         try (InputStream body = new ObjectBody(blobs, src.path("parts"), 0, src.path("size").asLong())) {
-            up = Upload.store(blobs, body, src.path("size").asLong(), null, Map.of());
+            up = Upload.receive(blobs, body, src.path("size").asLong(), null, Map.of());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
         ObjectNode record = replace
-                ? record(in, Values.text(in, "ContentType", null), in.get("Metadata"), headersOf(in), oneBlob(up.blobId(), up.size()), up.size(), up.etag())
-                : record(in, src.path("type").asText(), src.path("meta"), (ObjectNode) src.path("headers"), oneBlob(up.blobId(), up.size()), up.size(), up.etag());
+                ? record(in, Values.text(in, "ContentType", null), in.get("Metadata"), headersOf(in), up.parts(), up.size(), up.etag())
+                : record(in, src.path("type").asText(), src.path("meta"), (ObjectNode) src.path("headers"), up.parts(), up.size(), up.etag());
         if (!in.hasNonNull("StorageClass")) record.put("storage", src.path("storage").asText("STANDARD"));
         if (src.has("checksum") && !src.path("checksum").path("value").asText().contains("-")) record.set("checksum", src.get("checksum"));
         if ("REPLACE".equals(in.path("TaggingDirective").asText())) {
