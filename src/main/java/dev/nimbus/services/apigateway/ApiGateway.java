@@ -96,5 +96,6 @@ public final class ApiGateway implements FrontDoor, AutoCloseable {
     @Override
     public void close() {
         observability.close();
+        usagePlans.close();
     }
 }

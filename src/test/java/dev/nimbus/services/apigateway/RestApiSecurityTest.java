@@ -161,6 +161,19 @@ class RestApiSecurityTest {
 
         assertEquals(403, api.invoke("GET", base + "/paid", null, "x-api-key", disabled.path("value").asText()).status(), "a disabled key");
         assertEquals(403, api.invoke("GET", base + "/paid", null, "x-api-key", "no-such-key").status());
+
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        String quotaKeyId = quotaKey.path("id").asText();
+        JsonNode usage = api.ok(200, "GET", "/usageplans/" + quotaPlan + "/usage?startDate=" + today + "&endDate=" + today, null);
+        assertEquals(quotaPlan, usage.path("usagePlanId").asText());
+        assertEquals("[[2,0]]", usage.path("values").path(quotaKeyId).toString(), usage.toString());
+        JsonNode granted = api.ok(200, "PATCH", "/usageplans/" + quotaPlan + "/keys/" + quotaKeyId + "/usage",
+                in("patchOperations", List.of(Map.of("op", "replace", "path", "/remaining", "value", "1"))));
+        assertEquals("[[2,1]]", granted.path("values").path(quotaKeyId).toString(), granted.toString());
+        assertEquals(200, api.invoke("GET", base + "/paid", null, "x-api-key", q).status(), "the granted request");
+        assertEquals(429, api.invoke("GET", base + "/paid", null, "x-api-key", q).status());
+        assertEquals(400, api.call("GET", "/usageplans/" + quotaPlan + "/usage?startDate=yesterday&endDate=" + today, null).status());
+        assertEquals(404, api.call("GET", "/usageplans/" + quotaPlan + "/usage?startDate=" + today + "&endDate=" + today + "&keyId=nokey", null).status());
         assertEquals(202, api.call("DELETE", "/usageplans/" + quotaPlan + "/keys/" + quotaKey.path("id").asText(), null).status());
         assertEquals(403, api.invoke("GET", base + "/paid", null, "x-api-key", q).status(), "the key left its plan");
     }
