@@ -26,6 +26,8 @@ final class GatewayRequest {
     final String requestId;
     final Instant time;
     final List<Map.Entry<String, String>> headers = new ArrayList<>();
+    /** the query string the integration sees: as sent unless a parameter mapping changed it */
+    String rawQuery;
     byte[] body;
     // What the gateway found, for access logs and metrics: set as the request goes through.
     String stage;
@@ -46,6 +48,7 @@ final class GatewayRequest {
         this.domainName = domainName;
         this.requestId = requestId;
         this.time = time;
+        this.rawQuery = http.rawQuery;
         for (Map.Entry<String, String> h : http.headers()) headers.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue()));
     }
 
@@ -70,6 +73,11 @@ final class GatewayRequest {
             out.computeIfAbsent(name, k -> new ArrayList<>(1)).add(h.getValue());
         }
         return out;
+    }
+
+    /** The integration's query parameters, decoded (see {@link #rawQuery}). */
+    Map<String, List<String>> query() {
+        return rawQuery.equals(http.rawQuery) ? http.query() : HttpRequest.parseForm(rawQuery);
     }
 
     String requestTime() {
