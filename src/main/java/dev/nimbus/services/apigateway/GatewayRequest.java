@@ -80,9 +80,19 @@ final class GatewayRequest {
         return rawQuery.equals(http.rawQuery) ? http.query() : HttpRequest.parseForm(rawQuery);
     }
 
+    /** $context.requestTime: formatted once a second, not once a request. */
     String requestTime() {
-        return REQUEST_TIME.format(time);
+        Formatted last = lastRequestTime;
+        long second = time.getEpochSecond();
+        if (last != null && last.second == second) return last.text;
+        String text = REQUEST_TIME.format(time);
+        lastRequestTime = new Formatted(second, text);
+        return text;
     }
+
+    private record Formatted(long second, String text) {}
+
+    private static volatile Formatted lastRequestTime;
 
     /** A percent-encoded path's decoded segments ('+' stays '+': it only means space in a query). */
     static List<String> decodedSegments(String rawPath) {

@@ -268,6 +268,8 @@ final class ProxyEvents {
     /** Reads a request body up to API Gateway's 10 MB payload limit; null when it is over. */
     static byte[] readBody(HttpRequest http, int limit) {
         if (http.contentLength > limit) return null;
+        // No body (HTTP/1.1: neither Content-Length nor Transfer-Encoding, as a GET sends): readNBytes would still allocate and ask the connection.
+        if (http.contentLength == 0 || http.contentLength < 0 && http.header("Transfer-Encoding") == null) return new byte[0];
         try {
             byte[] b = http.bodyStream().readNBytes(limit + 1);
             return b.length > limit ? null : b;
