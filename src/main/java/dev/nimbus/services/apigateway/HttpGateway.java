@@ -91,7 +91,8 @@ final class HttpGateway {
             if (cors != null) Cors.decorate(req, cors, res);
             return res;
         }
-        JsonNode integration = table.integrations.get(matched.route.path("Target").asText().replaceFirst("^integrations/", ""));
+        String target = matched.route.path("Target").asText();
+        JsonNode integration = table.integrations.get(target.startsWith("integrations/") ? target.substring("integrations/".length()) : target);
         if (integration == null) return notFound(req, cors);
         req.body = ProxyEvents.readBody(req.http, MAX_PAYLOAD);
         HttpResponse res;

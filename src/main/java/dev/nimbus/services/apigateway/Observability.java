@@ -6,6 +6,7 @@ import dev.nimbus.services.cloudwatch.Metrics;
 import dev.nimbus.services.logs.Logs;
 import dev.nimbus.services.logs.LogsService;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,20 +41,36 @@ final class Observability implements AutoCloseable {
     }
 
     /**
-     * One minute's values of a latency, added in place: Metrics.Stats.plus copies its distinct
-     * values, which per request cost more than the rest of a MOCK call. Turned into Stats at flush.
+     * The values of a latency since the last flush, appended to an array: Metrics.Stats.plus
+     * copies its distinct values, which per request cost more than the rest of a MOCK call, and
+     * even a TreeMap insert per request showed. Counted into Stats at flush.
      */
-    private static final class Samples {
+    static final class Samples {
+        /** Past this many values in one flush interval the distribution is dropped (percentiles then not computable, as in Metrics). */
+        private static final int MAX_VALUES = 1 << 20;
         double count, sum, min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
-        /** value -> how many times; null once past Metrics.MAX_DISTINCT (percentiles are then not computable, as in Metrics) */
-        TreeMap<Double, Double> values = new TreeMap<>();
+        double[] values = new double[64];
+        int size;
 
         void add(double v) {
             count++;
             sum += v;
             min = Math.min(min, v);
             max = Math.max(max, v);
-            if (values != null && values.merge(significant(v), 1.0, Double::sum) == 1.0 && values.size() > Metrics.MAX_DISTINCT) values = null;
+            if (values == null) return;
+            if (size == values.length) values = size >= MAX_VALUES ? null : Arrays.copyOf(values, size * 2);
+            if (values != null) values[size++] = v;
+        }
+
+        Metrics.Stats stats() {
+            if (count == 0) return null;
+            TreeMap<Double, Double> distribution = null;
+            if (values != null) {
+                distribution = new TreeMap<>();
+                for (int i = 0; i < size; i++) distribution.merge(significant(values[i]), 1.0, Double::sum);
+                if (distribution.size() > Metrics.MAX_DISTINCT) distribution = null;
+            }
+            return new Metrics.Stats(count, sum, min, max, distribution);
         }
 
         /**
@@ -65,10 +82,6 @@ final class Observability implements AutoCloseable {
             if (v <= 0 || Double.isInfinite(v)) return v;
             double scale = Math.pow(10, 2 - Math.floor(Math.log10(v)));
             return Math.round(v * scale) / scale;
-        }
-
-        Metrics.Stats stats() {
-            return count == 0 ? null : new Metrics.Stats(count, sum, min, max, values);
         }
     }
 

@@ -360,6 +360,18 @@ final class RestGateway {
     }
 
     /** The integration response whose selection pattern matches (a regex over the whole value), else the default one (no pattern). */
+    /** Compiled selection patterns: compiling one costs more than matching it, and an API has few. */
+    private static final Map<String, Pattern> SELECTION_PATTERNS = new ConcurrentHashMap<>();
+
+    private static Pattern selectionPattern(String pattern) {
+        Pattern compiled = SELECTION_PATTERNS.get(pattern);
+        if (compiled == null) {
+            compiled = Pattern.compile(pattern, Pattern.DOTALL);
+            if (SELECTION_PATTERNS.size() < 10_000) SELECTION_PATTERNS.put(pattern, compiled);
+        }
+        return compiled;
+    }
+
     private static JsonNode select(JsonNode responses, String selector, boolean lambdaResult) {
         JsonNode fallback = null;
         for (JsonNode r : responses) {
@@ -370,7 +382,7 @@ final class RestGateway {
             }
             if (lambdaResult && selector.isEmpty()) continue;
             try {
-                if (Pattern.compile(pattern, Pattern.DOTALL).matcher(selector).matches()) return r;
+                if (selectionPattern(pattern).matcher(selector).matches()) return r;
             } catch (PatternSyntaxException e) {
                 LOG.fine(() -> "invalid selection pattern " + pattern);
             }
