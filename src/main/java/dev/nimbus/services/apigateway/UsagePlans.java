@@ -121,8 +121,10 @@ final class UsagePlans implements AwsService, AutoCloseable {
         }).add("GetApiKeys", (ctx, in) -> {
             boolean values = in.path("includeValues").asBoolean(false);
             String name = Values.text(in, "nameQuery", null);
+            String customer = Values.text(in, "customerId", null);
             List<ObjectNode> keys = all(ctx, "key/");
             keys.removeIf(k -> name != null && !k.path("name").asText().startsWith(name));
+            keys.removeIf(k -> customer != null && !customer.equals(k.path("customerId").asText(null)));
             if (!values) keys.forEach(k -> k.remove("value"));
             return items(keys);
         }).add("UpdateApiKey", (ctx, in) -> {
@@ -131,7 +133,8 @@ final class UsagePlans implements AwsService, AutoCloseable {
             key.set("lastUpdatedDate", Values.timestamp(clock.instant()));
             write(prefix(ctx) + "key/" + key.get("id").asText(), key);
             return key;
-        }).add("DeleteApiKey", (ctx, in) -> {
+        }).add("ImportApiKeys", (ctx, in) -> store.transaction(() -> importKeys(ctx, in)))
+        .add("DeleteApiKey", (ctx, in) -> {
             get(ctx, "key/", Values.text(in, "apiKey"), "Invalid API Key identifier specified");
             delete(prefix(ctx) + "key/" + in.get("apiKey").asText());
             return null;
@@ -263,6 +266,100 @@ final class UsagePlans implements AwsService, AutoCloseable {
             return null;
         }
         return "INVALID_API_KEY";
+    }
+
+    /**
+     * ImportApiKeys: a CSV file with Name and Key columns (any case, any order) and optionally
+     * Description, Enabled (default true) and UsagePlanIds (quoted when several). A key whose value
+     * exists already is overwritten. Rows that cannot be imported are warnings (failures with
+     * failonwarnings).
+     */
+    private ObjectNode importKeys(RequestContext ctx, ObjectNode in) {
+        String text;
+        try {
+            JsonNode body = in.get("body");
+            byte[] b = body == null || body.isNull() ? null : body.binaryValue();
+            text = b == null ? "" : new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new AwsException("BadRequestException", "The API key file could not be read", 400);
+        }
+        List<String> lines = text.lines().filter(l -> !l.isBlank()).toList();
+        if (lines.isEmpty()) throw new AwsException("BadRequestException", "The API key file is empty", 400);
+        List<String> header = csv(lines.get(0)).stream().map(h -> h.trim().toLowerCase(java.util.Locale.ROOT)).toList();
+        if (!header.contains("name") || !header.contains("key")) {
+            throw new AwsException("BadRequestException", "The API key file must have a Name and a Key column", 400);
+        }
+        Map<String, ObjectNode> byValue = new HashMap<>();
+        for (ObjectNode k : all(ctx, "key/")) byValue.put(k.path("value").asText(), k);
+        List<String> warnings = new ArrayList<>();
+        List<ObjectNode> imported = new ArrayList<>();
+        Map<ObjectNode, List<String>> plans = new LinkedHashMap<>();
+        for (int i = 1; i < lines.size(); i++) {
+            List<String> cells = csv(lines.get(i));
+            Map<String, String> row = new HashMap<>();
+            for (int c = 0; c < header.size() && c < cells.size(); c++) row.put(header.get(c), cells.get(c).trim());
+            String value = row.getOrDefault("key", "");
+            String name = row.getOrDefault("name", "");
+            if (value.length() < 20 || value.length() > 128 || name.isEmpty() || name.length() > 1024) {
+                warnings.add("Invalid API key at line " + (i + 1) + ": the key must have 20 to 128 characters and a name of 1 to 1024");
+                continue;
+            }
+            ObjectNode key = byValue.get(value);
+            if (key == null) {
+                key = Values.object().put("id", ApiStore.id(10)).put("value", value);
+                key.set("createdDate", Values.timestamp(clock.instant()));
+                byValue.put(value, key);
+            }
+            key.put("name", name).put("description", row.getOrDefault("description", ""))
+                    .put("enabled", !row.getOrDefault("enabled", "true").equalsIgnoreCase("false"));
+            key.set("lastUpdatedDate", Values.timestamp(clock.instant()));
+            imported.add(key);
+            for (String planId : row.getOrDefault("usageplanids", "").split(",")) {
+                if (planId.isBlank()) continue;
+                JsonNode plan = table.getJson(prefix(ctx) + "plan/" + planId.trim());
+                if (plan == null) warnings.add("Invalid usage plan " + planId.trim() + " at line " + (i + 1));
+                else plans.computeIfAbsent((ObjectNode) plan, p -> new ArrayList<>()).add(key.get("id").asText());
+            }
+        }
+        if (!warnings.isEmpty() && in.path("failOnWarnings").asBoolean(false)) {
+            throw new AwsException("BadRequestException", String.join("; ", warnings), 400);
+        }
+        ObjectNode out = Values.object();
+        ArrayNode ids = out.putArray("ids");
+        for (ObjectNode key : imported) {
+            write(prefix(ctx) + "key/" + key.get("id").asText(), key);
+            ids.add(key.get("id").asText());
+        }
+        plans.forEach((plan, keyIds) -> {
+            for (String id : keyIds) if (!contains(plan.path("_keys"), id)) plan.withArray("_keys").add(id);
+            write(prefix(ctx) + "plan/" + plan.get("id").asText(), plan);
+        });
+        ArrayNode w = out.putArray("warnings");
+        warnings.forEach(w::add);
+        return out;
+    }
+
+    /** One CSV line's cells; a cell may be quoted with double or single quotes (then it may hold commas). */
+    private static List<String> csv(String line) {
+        List<String> cells = new ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        char quote = 0;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quote != 0) {
+                if (c == quote) quote = 0;
+                else cell.append(c);
+            } else if ((c == '"' || c == '\'') && cell.toString().isBlank()) {
+                quote = c;
+            } else if (c == ',') {
+                cells.add(cell.toString());
+                cell.setLength(0);
+            } else {
+                cell.append(c);
+            }
+        }
+        cells.add(cell.toString());
+        return cells;
     }
 
     private static boolean covers(JsonNode plan, String apiId, String stage) {
