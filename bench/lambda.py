@@ -8,26 +8,18 @@ without the client's own signing cost in the figures). See bench/README.md."""
 import argparse
 import base64
 import http.client
-import io
 import multiprocessing
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import zipfile
 
-import boto3
-from botocore.config import Config
+from nimbus_bench import AUTH, Nimbus, cpu_seconds, percentile, zip_files
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ROLE = "arn:aws:iam::000000000000:role/bench"
-AUTH = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0"
 INIT = re.compile(r"Init Duration: ([\d.]+) ms")
 
 PY = ("app.py", "def handler(event, context):\n    return {'hello': event.get('name', 'world')}\n")
@@ -40,18 +32,8 @@ public class Hello {
 """
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def zip_files(files):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, content in files:
-            z.writestr(name, content)
-    return buf.getvalue()
 
 
 def java_zip():
@@ -96,9 +78,6 @@ class Invoker:
         return body, r.getheader("X-Amz-Log-Result")
 
 
-def percentile(values, p):
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
 
 
 def rss_mb(pid):
@@ -133,18 +112,6 @@ def descendants(pid):
     return out
 
 
-def cpu_seconds(pids):
-    """utime + stime of these processes (those still there), in seconds."""
-    ticks = 0
-    for p in pids:
-        try:
-            with open("/proc/%d/stat" % p) as f:
-                stat = f.read()
-            fields = stat[stat.rindex(")") + 2:].split()
-            ticks += int(fields[11]) + int(fields[12])
-        except (OSError, ValueError):
-            pass
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def alive(pid):
@@ -184,29 +151,15 @@ def main():
     runtimes = args.runtimes.split(",")
 
     env_procs = []
-    port = free_port()
-    log = open(os.path.join(ROOT, "target", "bench-lambda.log"), "w") if os.path.isdir(os.path.join(ROOT, "target")) else subprocess.DEVNULL
-    server = subprocess.Popen([os.path.join(ROOT, "nimbus"), "start", "--ephemeral", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    lam = boto3.client("lambda", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1", aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-                       aws_secret_access_key="x", config=Config(retries={"max_attempts": 0}, read_timeout=120))
-    try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                lam.list_functions()
-                break
-            except Exception:
-                if time.time() > deadline or server.poll() is not None:
-                    sys.exit("nimbus did not start; see target/bench-lambda.log")
-                time.sleep(0.05)
-        pid = server.pid  # the launcher execs the JVM
+    with Nimbus("lambda") as nimbus:
+        port, pid = nimbus.port, nimbus.pid
+        lam = nimbus.client("lambda")
         print("nimbus pid %d on port %d; %d cores; %s" % (pid, port, os.cpu_count(), os.uname().release))
         zips = {r: RUNTIMES[r][2]() for r in runtimes}
 
         def create(name, runtime_key, memory=128):
             rt, handler, _ = RUNTIMES[runtime_key]
-            lam.create_function(FunctionName=name, Runtime=rt, Role=ROLE, Handler=handler, MemorySize=memory, Timeout=30,
-                                Code={"ZipFile": zips[runtime_key]})
+            nimbus.create_function(lam, name, rt, handler, zips[runtime_key], memory)
 
         inv = Invoker(port)
         # The first function of a runtime pays one-off costs (interpreter lookup; the Java bootstrap's compilation):
@@ -326,12 +279,6 @@ def main():
         print("%d invocations in %.1f s; %d processes under the server while warm, %d left after DeleteFunction"
               % (done, took, len(env_procs), len(left)))
         print("server fds: %d before, %d with the environments warm, %d after DeleteFunction" % (fds_before, fds_busy, fds_after))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
     survivors = [p for p in env_procs if alive(p)]
     print("after the server stopped: %d of its environment processes still running" % len(survivors))
 

@@ -3,7 +3,8 @@
 # and curl, unchanged but for --endpoint-url: the REST API tutorial (create-rest-api, a resource with
 # an ANY method, a Lambda proxy integration, add-permission, create-deployment, curl with a query
 # string, a JSON body and headers), an HTTP API by quick create (create-api --target) called through
-# its *.execute-api.localhost URL, a MOCK API imported from OpenAPI YAML and exported back, and the
+# its *.execute-api.localhost URL, a MOCK API imported from OpenAPI YAML and exported back, usage plan
+# quotas (update-usage, get-usage), HTTP API parameter mapping checks, and the
 # gateway's own error answers. Prints one line per check and a closing "N passed, N failed" line.
 # Exit status: 0 all passed, 1 a check failed, 77 no AWS CLI or no python3/curl here (reported as a skip).
 set -uo pipefail
@@ -110,6 +111,7 @@ suite() {
   # An HTTP API by quick create, called through its invoke URL.
   cli apigatewayv2 create-api --name "quick-${v//[^A-Za-z0-9]/-}" --protocol-type HTTP --target "$arn"
   id="$(field ApiId 2>/dev/null)"
+  http_api="$id"
   expect "$v: apigatewayv2 create-api --target" "$RC" 0
   http "$WORK/code" "$WORK/out" "http://$id.execute-api.localhost:$port/anything?name=Bo" -H 'day: Friday'
   expect "$v: curl the HTTP API: status" "$(cat "$WORK/code")" 200
@@ -137,6 +139,22 @@ suite() {
   expect "$v: the export is OpenAPI 3 with the integration" "$(field paths./ping.get.x-amazon-apigateway-integration.type 2>/dev/null)" mock
   cli apigateway get-stage --rest-api-id "$id" --stage-name dev --query variables.color --output text
   expect "$v: apigateway get-stage variables" "$(cat "$WORK/out")" blue
+
+  # Usage plans: the CLI reads GetUsage's "values" map and sends UpdateUsage's patch.
+  cli apigateway create-api-key --name "e2e-$v" --enabled
+  key="$(field id 2>/dev/null)"
+  cli apigateway create-usage-plan --name "e2e-$v" --api-stages "apiId=$id,stage=dev" --quota limit=5,period=DAY
+  plan="$(field id 2>/dev/null)"
+  cli apigateway create-usage-plan-key --usage-plan-id "$plan" --key-id "$key" --key-type API_KEY
+  today="$(date -u +%Y-%m-%d)"
+  cli apigateway update-usage --usage-plan-id "$plan" --key-id "$key" --patch-operations op=replace,path=/remaining,value=3
+  cli apigateway get-usage --usage-plan-id "$plan" --start-date "$today" --end-date "$today" --query "items.\"$key\"[0]" --output text
+  expect "$v: apigateway update-usage then get-usage" "$(tr -s '\t' ' ' <"$WORK/out")" "0 3"
+
+  # HTTP API parameter mappings are checked when written.
+  cli apigatewayv2 create-integration --api-id "$http_api" --integration-type HTTP_PROXY --integration-method GET \
+    --integration-uri "$ENDPOINT/_nimbus/health" --payload-format-version 1.0 --request-parameters 'overwrite:header.host=x'
+  expect_error "$v: apigatewayv2 create-integration with a reserved header mapping" BadRequestException "reserved"
 
   cli apigateway delete-rest-api --rest-api-id "$api"
   expect "$v: apigateway delete-rest-api" "$RC" 0

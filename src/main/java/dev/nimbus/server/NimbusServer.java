@@ -363,7 +363,7 @@ public final class NimbusServer implements AutoCloseable {
     }
 
     /** UUID-shaped like AWS's, without SecureRandom's cost on every request. */
-    static String requestId() {
+    public static String requestId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
         long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;

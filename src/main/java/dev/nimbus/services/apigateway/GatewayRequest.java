@@ -26,6 +26,8 @@ final class GatewayRequest {
     final String requestId;
     final Instant time;
     final List<Map.Entry<String, String>> headers = new ArrayList<>();
+    /** the query string the integration sees: as sent unless a parameter mapping changed it */
+    String rawQuery;
     byte[] body;
     // What the gateway found, for access logs and metrics: set as the request goes through.
     String stage;
@@ -46,6 +48,7 @@ final class GatewayRequest {
         this.domainName = domainName;
         this.requestId = requestId;
         this.time = time;
+        this.rawQuery = http.rawQuery;
         for (Map.Entry<String, String> h : http.headers()) headers.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue()));
     }
 
@@ -72,9 +75,24 @@ final class GatewayRequest {
         return out;
     }
 
-    String requestTime() {
-        return REQUEST_TIME.format(time);
+    /** The integration's query parameters, decoded (see {@link #rawQuery}). */
+    Map<String, List<String>> query() {
+        return rawQuery.equals(http.rawQuery) ? http.query() : HttpRequest.parseForm(rawQuery);
     }
+
+    /** $context.requestTime: formatted once a second, not once a request. */
+    String requestTime() {
+        Formatted last = lastRequestTime;
+        long second = time.getEpochSecond();
+        if (last != null && last.second == second) return last.text;
+        String text = REQUEST_TIME.format(time);
+        lastRequestTime = new Formatted(second, text);
+        return text;
+    }
+
+    private record Formatted(long second, String text) {}
+
+    private static volatile Formatted lastRequestTime;
 
     /** A percent-encoded path's decoded segments ('+' stays '+': it only means space in a query). */
     static List<String> decodedSegments(String rawPath) {

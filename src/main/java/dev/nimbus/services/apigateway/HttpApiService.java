@@ -112,6 +112,7 @@ final class HttpApiService implements AwsService {
                 .add("UpdateIntegration", (ctx, in) -> change(ctx, in, doc -> {
                     ObjectNode integration = child(doc, "integrations", Values.text(in, "IntegrationId"), "Integration");
                     merge(integration, in, Set.of("ApiId", "IntegrationId"));
+                    checkMappings(doc, integration);
                     return integration;
                 }))
                 .add("DeleteIntegration", (ctx, in) -> change(ctx, in, doc -> {
@@ -291,8 +292,16 @@ final class HttpApiService implements AwsService {
                 .put("PayloadFormatVersion", "1.0").put("TimeoutInMillis", http ? 30000 : 29000);
         if (!http) integration.put("PassthroughBehavior", "WHEN_NO_MATCH");
         merge(integration, in, Set.of("ApiId"));
+        checkMappings(doc, integration);
         ((ObjectNode) doc.get("integrations")).set(id, integration);
         return integration;
+    }
+
+    /** HTTP APIs' parameter mappings are checked when written (WebSocket APIs' request parameters are another syntax). */
+    private static void checkMappings(ObjectNode doc, ObjectNode integration) {
+        if ("HTTP".equals(doc.path("api").path("ProtocolType").asText())) {
+            ParameterMapping.validate(integration.get("RequestParameters"), integration.get("ResponseParameters"));
+        }
     }
 
     private ObjectNode createStage(ObjectNode doc, ObjectNode in) {

@@ -6,6 +6,7 @@ import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.HttpResponse;
 import dev.nimbus.protocol.Values;
 import java.io.IOException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
@@ -89,7 +91,8 @@ final class HttpGateway {
             if (cors != null) Cors.decorate(req, cors, res);
             return res;
         }
-        JsonNode integration = table.integrations.get(matched.route.path("Target").asText().replaceFirst("^integrations/", ""));
+        String target = matched.route.path("Target").asText();
+        JsonNode integration = table.integrations.get(target.startsWith("integrations/") ? target.substring("integrations/".length()) : target);
         if (integration == null) return notFound(req, cors);
         req.body = ProxyEvents.readBody(req.http, MAX_PAYLOAD);
         HttpResponse res;
@@ -112,7 +115,7 @@ final class HttpGateway {
                 req.authorizer = d.authorizer();
             }
             long started = System.nanoTime();
-            res = integrate(doc, integration, req, where);
+            res = integrate(doc, integration, req, where, path);
             req.integrationNanos = System.nanoTime() - started;
         }
         res.header("apigw-requestid", req.requestId);
@@ -129,27 +132,56 @@ final class HttpGateway {
                 settings.path("ThrottlingBurstLimit").asDouble(1));
     }
 
-    private HttpResponse integrate(ObjectNode doc, JsonNode integration, GatewayRequest req, ProxyEvents.Route where) {
+    /** The integration's answer; {@code path} is the request path below the stage, for parameter mappings. */
+    private HttpResponse integrate(ObjectNode doc, JsonNode integration, GatewayRequest req, ProxyEvents.Route where, String path) {
         String type = integration.path("IntegrationType").asText();
         String uri = substitute(integration.path("IntegrationUri").asText(), where.stageVariables());
         int timeout = integration.path("TimeoutInMillis").asInt(30000);
+        JsonNode requestParameters = integration.get("RequestParameters");
+        JsonNode responseParameters = integration.get("ResponseParameters");
+        Function<String, String> context = requestParameters == null && responseParameters == null ? null : context(req, where);
+        ParameterMapping.Mapped mapped = requestParameters == null || requestParameters.isEmpty() ? null
+                : ParameterMapping.request(requestParameters, req, path, where.pathParameters(), where.stageVariables(), context);
         try {
+            HttpResponse res;
             if (type.equals("AWS_PROXY")) {
+                if (mapped != null) {
+                    req.headers.clear();
+                    req.headers.addAll(mapped.headers());
+                    req.rawQuery = mapped.rawQuery();
+                    if (mapped.path() != null) {
+                        where = new ProxyEvents.Route(where.resourcePath(), where.resourceId(), where.stage(), mapped.path(), where.contextPath(),
+                                where.pathParameters(), where.stageVariables(), where.routeKey());
+                    }
+                }
                 String account = doc.get("_account").asText();
                 boolean v2 = "2.0".equals(integration.path("PayloadFormatVersion").asText());
                 ObjectNode event = v2 ? ProxyEvents.v2(req, account, where) : ProxyEvents.v1(req, account, "1.0", where, ProxyEvents.base64(req));
                 LambdaCall.Result r = lambda.invoke(account, doc.get("_region").asText(), uri, Values.JSON.writeValueAsBytes(event), timeout);
                 if (r.functionError() != null) return internalError();
-                return v2 ? ProxyEvents.responseV2(r.payload()) : ProxyEvents.response(r.payload(), true);
-            }
-            if (type.equals("HTTP_PROXY")) {
+                res = v2 ? ProxyEvents.responseV2(r.payload()) : ProxyEvents.response(r.payload(), true);
+            } else if (type.equals("HTTP_PROXY")) {
                 String method = integration.path("IntegrationMethod").asText("ANY");
                 String url = pathParameters(uri, where.pathParameters());
-                if (!req.http.rawQuery.isEmpty()) url += (url.contains("?") ? "&" : "?") + req.http.rawQuery;
-                return http.send(method.equals("ANY") ? req.method() : method, url, req.headers, req.body, timeout);
+                List<Map.Entry<String, String>> headers = req.headers;
+                String query = req.http.rawQuery;
+                if (mapped != null) {
+                    headers = mapped.headers();
+                    query = mapped.rawQuery();
+                    if (mapped.path() != null) {
+                        // overwrite:path replaces the integration URL's path.
+                        URI target = URI.create(url);
+                        url = target.getScheme() + "://" + target.getRawAuthority() + mapped.path();
+                    }
+                }
+                if (!query.isEmpty()) url += (url.contains("?") ? "&" : "?") + query;
+                res = http.send(method.equals("ANY") ? req.method() : method, url, headers, req.body, timeout);
+            } else {
+                LOG.info(() -> "HTTP API " + req.apiId + ": integration type " + type + " is not served");
+                return internalError();
             }
-            LOG.info(() -> "HTTP API " + req.apiId + ": integration type " + type + " is not served");
-            return internalError();
+            if (responseParameters != null) ParameterMapping.response(responseParameters, res, where.stageVariables(), context);
+            return res;
         } catch (ProxyEvents.Malformed e) {
             req.errorMessage = "Malformed Lambda proxy response";
             LOG.info(() -> "HTTP API " + req.apiId + ": malformed Lambda proxy response: " + e.getMessage());
@@ -169,6 +201,34 @@ final class HttpGateway {
             LOG.log(Level.WARNING, "HTTP API " + req.apiId + ": integration failed", e);
             return internalError();
         }
+    }
+
+    /** $context variables for parameter mappings. */
+    private static Function<String, String> context(GatewayRequest req, ProxyEvents.Route where) {
+        return name -> switch (name) {
+            case "requestId", "extendedRequestId" -> req.requestId;
+            case "apiId", "domainPrefix" -> req.apiId;
+            case "stage" -> req.stage;
+            case "routeKey" -> req.routeKey;
+            case "domainName" -> req.domainName;
+            case "httpMethod" -> req.method();
+            case "path" -> where.contextPath();
+            case "protocol" -> "HTTP/1.1";
+            case "identity.sourceIp" -> req.sourceIp();
+            case "identity.userAgent" -> req.header("User-Agent");
+            case "requestTime" -> req.requestTime();
+            case "requestTimeEpoch" -> Long.toString(req.time.toEpochMilli());
+            default -> authorizerValue(req, name);
+        };
+    }
+
+    /** $context.authorizer.claims.x (JWT) and $context.authorizer.x (Lambda authorizer context). */
+    private static String authorizerValue(GatewayRequest req, String name) {
+        if (req.authorizer == null || !name.startsWith("authorizer.")) return null;
+        String rest = name.substring("authorizer.".length());
+        JsonNode v = rest.startsWith("claims.") ? req.authorizer.path("jwt").path("claims").path(rest.substring("claims.".length()))
+                : req.authorizer.path("lambda").path(rest);
+        return v.isMissingNode() || v.isNull() ? null : v.asText();
     }
 
     private static Table compile(JsonNode snapshot) {

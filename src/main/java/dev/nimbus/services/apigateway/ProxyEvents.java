@@ -49,7 +49,7 @@ final class ProxyEvents {
             ArrayNode values = multiHeaders.putArray(h.getKey());
             h.getValue().forEach(values::add);
         }
-        Map<String, List<String>> query = req.http.query();
+        Map<String, List<String>> query = req.query();
         if (query.isEmpty()) {
             e.putNull("queryStringParameters");
             e.putNull("multiValueQueryStringParameters");
@@ -100,7 +100,7 @@ final class ProxyEvents {
         e.put("version", "2.0");
         e.put("routeKey", route.routeKey());
         e.put("rawPath", route.path());
-        e.put("rawQueryString", req.http.rawQuery);
+        e.put("rawQueryString", req.rawQuery);
         ArrayNode cookies = Values.array();
         ObjectNode headers = Values.object();
         for (Map.Entry<String, List<String>> h : req.multiHeaders().entrySet()) {
@@ -113,7 +113,7 @@ final class ProxyEvents {
         }
         if (!cookies.isEmpty()) e.set("cookies", cookies);
         e.set("headers", headers);
-        Map<String, List<String>> query = req.http.query();
+        Map<String, List<String>> query = req.query();
         if (!query.isEmpty()) {
             ObjectNode q = e.putObject("queryStringParameters");
             for (Map.Entry<String, List<String>> p : query.entrySet()) q.put(p.getKey(), String.join(",", p.getValue()));
@@ -268,6 +268,8 @@ final class ProxyEvents {
     /** Reads a request body up to API Gateway's 10 MB payload limit; null when it is over. */
     static byte[] readBody(HttpRequest http, int limit) {
         if (http.contentLength > limit) return null;
+        // No body (HTTP/1.1: neither Content-Length nor Transfer-Encoding, as a GET sends): readNBytes would still allocate and ask the connection.
+        if (http.contentLength == 0 || http.contentLength < 0 && http.header("Transfer-Encoding") == null) return new byte[0];
         try {
             byte[] b = http.bodyStream().readNBytes(limit + 1);
             return b.length > limit ? null : b;

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -52,6 +53,8 @@ final class RestGateway {
     private final Authorizers authorizers;
 
     private final UsagePlans usagePlans;
+    /** rendered MOCK request templates -> their status code */
+    private final Map<String, Integer> mockStatuses = new ConcurrentHashMap<>();
 
     RestGateway(LambdaCall lambda, HttpForward http, Templates templates, UsagePlans usagePlans) {
         this.usagePlans = usagePlans;
@@ -267,6 +270,17 @@ final class RestGateway {
         }
     }
 
+    /** MOCK's status code, from its rendered request template ({"statusCode": N}; 200 when it has none). */
+    private int mockStatus(String body) {
+        Integer known = mockStatuses.get(body);
+        if (known != null) return known;
+        JsonNode parsed = parseOrNull(body);
+        int status = parsed != null && parsed.path("statusCode").canConvertToInt() ? parsed.path("statusCode").asInt() : 200;
+        // Most templates render the same text every call: parsing it again each time showed in the MOCK profile.
+        if (mockStatuses.size() < 1_000) mockStatuses.put(body, status);
+        return status;
+    }
+
     /** MOCK, HTTP and AWS integrations: request template, the call, then the integration response its result selects. */
     private HttpResponse mapped(Call call, String type, String uri, int timeout) throws IOException, InterruptedException, TimeoutException {
         GatewayRequest req = call.req;
@@ -287,8 +301,7 @@ final class RestGateway {
         int resultStatus = 200;
         switch (type) {
             case "MOCK" -> {
-                JsonNode parsed = parseOrNull(body);
-                resultStatus = parsed != null && parsed.path("statusCode").canConvertToInt() ? parsed.path("statusCode").asInt() : 200;
+                resultStatus = mockStatus(body);
                 selector = Integer.toString(resultStatus);
                 result = new byte[0];
             }
@@ -347,6 +360,18 @@ final class RestGateway {
     }
 
     /** The integration response whose selection pattern matches (a regex over the whole value), else the default one (no pattern). */
+    /** Compiled selection patterns: compiling one costs more than matching it, and an API has few. */
+    private static final Map<String, Pattern> SELECTION_PATTERNS = new ConcurrentHashMap<>();
+
+    private static Pattern selectionPattern(String pattern) {
+        Pattern compiled = SELECTION_PATTERNS.get(pattern);
+        if (compiled == null) {
+            compiled = Pattern.compile(pattern, Pattern.DOTALL);
+            if (SELECTION_PATTERNS.size() < 10_000) SELECTION_PATTERNS.put(pattern, compiled);
+        }
+        return compiled;
+    }
+
     private static JsonNode select(JsonNode responses, String selector, boolean lambdaResult) {
         JsonNode fallback = null;
         for (JsonNode r : responses) {
@@ -357,7 +382,7 @@ final class RestGateway {
             }
             if (lambdaResult && selector.isEmpty()) continue;
             try {
-                if (Pattern.compile(pattern, Pattern.DOTALL).matcher(selector).matches()) return r;
+                if (selectionPattern(pattern).matcher(selector).matches()) return r;
             } catch (PatternSyntaxException e) {
                 LOG.fine(() -> "invalid selection pattern " + pattern);
             }

@@ -80,7 +80,7 @@ public final class Metrics {
     /** A period's aggregate at its start time. */
     public record Point(Instant time, String unit, Stats stats) {}
 
-    static final int MAX_DISTINCT = 5_000;
+    public static final int MAX_DISTINCT = 5_000;
     private static final int SCAN = 1_000;
 
     private final Store store;

@@ -51,11 +51,16 @@ class ApiGatewayObservabilityTest {
     }
 
     static Datapoint sum(String metric, String dimension, String value) throws InterruptedException {
+        return sum(metric, dimension, value, 1);
+    }
+
+    /** The metric's hour once it counts at least {@code samples}: requests can be written by two flushes. */
+    static Datapoint sum(String metric, String dimension, String value, int samples) throws InterruptedException {
         return eventually(() -> {
             List<Datapoint> points = cloudwatch.getMetricStatistics(b -> b.namespace("AWS/ApiGateway").metricName(metric)
                     .dimensions(d -> d.name(dimension).value(value)).startTime(Instant.now().minus(1, ChronoUnit.HOURS))
                     .endTime(Instant.now().plus(1, ChronoUnit.HOURS)).period(3600).statistics(Statistic.SUM, Statistic.SAMPLE_COUNT)).datapoints();
-            return points.isEmpty() ? null : points.get(0);
+            return points.isEmpty() || points.get(0).sampleCount() < samples ? null : points.get(0);
         });
     }
 
@@ -85,7 +90,7 @@ class ApiGatewayObservabilityTest {
         assertTrue(first.matches("[0-9a-f-]{36} GET / 200"), first);
         assertTrue(events.get(1).path("message").asText().endsWith(" GET - 403"), events.get(1).path("message").asText());
 
-        Datapoint count = sum("Count", "ApiName", "observed");
+        Datapoint count = sum("Count", "ApiName", "observed", 2);
         assertEquals(2.0, count.sum());
         assertEquals(1.0, sum("4XXError", "ApiName", "observed").sum());
         assertEquals(0.0, sum("5XXError", "ApiName", "observed").sum());

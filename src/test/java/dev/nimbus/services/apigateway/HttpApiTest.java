@@ -260,4 +260,85 @@ class HttpApiTest {
         assertEquals(200, api.invoke("GET", "/_aws/execute-api/" + id + "/free", null).status());
         assertEquals(200, api.invoke("GET", "/_aws/execute-api/" + id + "/free", null).status());
     }
+
+    @Test
+    void parameterMappingRewritesWhatHttpProxySendsAndAnswers() throws Exception {
+        com.sun.net.httpserver.HttpServer backend = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        backend.createContext("/", exchange -> {
+            var seen = Values.object().put("path", exchange.getRequestURI().getRawPath()).put("query", exchange.getRequestURI().getRawQuery());
+            var headers = seen.putObject("headers");
+            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
+            byte[] body = Values.JSON.writeValueAsBytes(seen);
+            exchange.getResponseHeaders().add("x-backend", "b1");
+            exchange.getResponseHeaders().add("x-drop", "d");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        backend.start();
+        try {
+            String id = api.ok(201, "POST", "/v2/apis", in("name", "mapped", "protocolType", "HTTP")).path("apiId").asText();
+            String integration = api.ok(201, "POST", "/v2/apis/" + id + "/integrations", in("integrationType", "HTTP_PROXY",
+                    "integrationMethod", "ANY", "integrationUri", "http://127.0.0.1:" + backend.getAddress().getPort() + "/base/{proxy}",
+                    "payloadFormatVersion", "1.0",
+                    "requestParameters", Map.of("overwrite:header.x-from-query", "$request.querystring.q",
+                            "append:querystring.added", "${stageVariables.color}-static",
+                            "remove:header.x-secret", "''",
+                            "overwrite:path", "/mapped/$request.path.proxy",
+                            "overwrite:header.x-route", "$context.routeKey"),
+                    "responseParameters", Map.of("200", Map.of("append:header.x-copied", "$response.header.x-backend",
+                            "remove:header.x-drop", "''", "overwrite:statuscode", "202")))).path("integrationId").asText();
+            api.ok(201, "POST", "/v2/apis/" + id + "/routes", in("routeKey", "GET /items/{proxy+}", "target", "integrations/" + integration));
+            api.ok(201, "POST", "/v2/apis/" + id + "/stages", in("stageName", "$default", "autoDeploy", true, "stageVariables", Map.of("color", "blue")));
+
+            ApiGatewayApi.Answer r = api.invoke("GET", "/_aws/execute-api/" + id + "/items/a/b?q=hello", null, "x-secret", "s", "x-kept", "k");
+            assertEquals(202, r.status(), r.body());
+            assertEquals("b1", r.header("x-copied"));
+            assertNull(r.header("x-drop"));
+            JsonNode seen = r.json();
+            assertEquals("/mapped/a/b", seen.path("path").asText());
+            assertEquals("q=hello&added=blue-static", seen.path("query").asText());
+            assertEquals("hello", seen.path("headers").path("x-from-query").asText());
+            assertEquals("GET /items/{proxy+}", seen.path("headers").path("x-route").asText());
+            assertEquals("k", seen.path("headers").path("x-kept").asText());
+            assertTrue(seen.path("headers").path("x-secret").isMissingNode(), seen.toString());
+        } finally {
+            backend.stop(0);
+        }
+    }
+
+    @Test
+    void parameterMappingAppliesToLambdaProxyEventsAndResponses() {
+        String id = api.ok(201, "POST", "/v2/apis", in("name", "mapped-fn", "protocolType", "HTTP")).path("apiId").asText();
+        String integration = api.ok(201, "POST", "/v2/apis/" + id + "/integrations", in("integrationType", "AWS_PROXY",
+                "integrationUri", ARN + "echo", "payloadFormatVersion", "2.0",
+                "requestParameters", Map.of("overwrite:header.x-mapped", "$request.querystring.v", "overwrite:querystring.extra", "static"),
+                "responseParameters", Map.of("201", Map.of("overwrite:header.x-echo", "mapped-$context.stage")))).path("integrationId").asText();
+        api.ok(201, "POST", "/v2/apis/" + id + "/routes", in("routeKey", "GET /fn", "target", "integrations/" + integration));
+        api.ok(201, "POST", "/v2/apis/" + id + "/stages", in("stageName", "$default", "autoDeploy", true));
+        ApiGatewayApi.Answer r = api.invoke("GET", "/_aws/execute-api/" + id + "/fn?v=7", null);
+        assertEquals(201, r.status(), r.body());
+        assertEquals("mapped-$default", r.header("x-echo"));
+        JsonNode event = r.json();
+        assertEquals("7", event.path("headers").path("x-mapped").asText());
+        assertEquals("static", event.path("queryStringParameters").path("extra").asText());
+        assertEquals("v=7&extra=static", event.path("rawQueryString").asText());
+    }
+
+    @Test
+    void parameterMappingsAreCheckedWhenWritten() {
+        String id = api.ok(201, "POST", "/v2/apis", in("name", "checked", "protocolType", "HTTP")).path("apiId").asText();
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(
+                Map.of("requestParameters", Map.of("overwrite:header.host", "x")),
+                Map.of("requestParameters", Map.of("rename:header.x", "y")),
+                Map.of("requestParameters", Map.of("overwrite:header.x", "$request.cookie.c")),
+                Map.of("responseParameters", Map.of("700", Map.of("overwrite:statuscode", "200"))),
+                Map.of("responseParameters", Map.of("200", Map.of("overwrite:statuscode", "abc"))))) {
+            var body = in("integrationType", "HTTP_PROXY", "integrationMethod", "GET", "integrationUri", "http://127.0.0.1:1/", "payloadFormatVersion", "1.0");
+            bad.forEach((k, v) -> body.set(k, Values.JSON.valueToTree(v)));
+            ApiGatewayApi.Answer r = api.call("POST", "/v2/apis/" + id + "/integrations", body);
+            assertEquals(400, r.status(), bad + " " + r.body());
+            assertEquals("BadRequestException", r.header("x-amzn-errortype").split(":")[0], r.body());
+        }
+    }
 }

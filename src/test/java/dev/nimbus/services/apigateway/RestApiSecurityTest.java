@@ -161,7 +161,51 @@ class RestApiSecurityTest {
 
         assertEquals(403, api.invoke("GET", base + "/paid", null, "x-api-key", disabled.path("value").asText()).status(), "a disabled key");
         assertEquals(403, api.invoke("GET", base + "/paid", null, "x-api-key", "no-such-key").status());
+
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        String quotaKeyId = quotaKey.path("id").asText();
+        JsonNode usage = api.ok(200, "GET", "/usageplans/" + quotaPlan + "/usage?startDate=" + today + "&endDate=" + today, null);
+        assertEquals(quotaPlan, usage.path("usagePlanId").asText());
+        assertEquals("[[2,0]]", usage.path("values").path(quotaKeyId).toString(), usage.toString());
+        JsonNode granted = api.ok(200, "PATCH", "/usageplans/" + quotaPlan + "/keys/" + quotaKeyId + "/usage",
+                in("patchOperations", List.of(Map.of("op", "replace", "path", "/remaining", "value", "1"))));
+        assertEquals("[[2,1]]", granted.path("values").path(quotaKeyId).toString(), granted.toString());
+        assertEquals(200, api.invoke("GET", base + "/paid", null, "x-api-key", q).status(), "the granted request");
+        assertEquals(429, api.invoke("GET", base + "/paid", null, "x-api-key", q).status());
+        assertEquals(400, api.call("GET", "/usageplans/" + quotaPlan + "/usage?startDate=yesterday&endDate=" + today, null).status());
+        assertEquals(404, api.call("GET", "/usageplans/" + quotaPlan + "/usage?startDate=" + today + "&endDate=" + today + "&keyId=nokey", null).status());
         assertEquals(202, api.call("DELETE", "/usageplans/" + quotaPlan + "/keys/" + quotaKey.path("id").asText(), null).status());
         assertEquals(403, api.invoke("GET", base + "/paid", null, "x-api-key", q).status(), "the key left its plan");
+    }
+
+    @Test
+    void apiKeysImportFromCsvIntoUsagePlans() {
+        String id = apiWith(Map.of("keyed", Map.of("apiKeyRequired", true)));
+        api.ok(201, "POST", "/restapis/" + id + "/deployments", in("stageName", "prod"));
+        String plan = api.ok(201, "POST", "/usageplans", in("name", "imported", "apiStages", List.of(Map.of("apiId", id, "stage", "prod"))))
+                .path("id").asText();
+        String csv = "Key,name,Enabled,UsagePlanIds,description\n"
+                + "imported-key-value-000000001,first,true,\"" + plan + "\",from a file\n"
+                + "short,bad,true,,\n"
+                + "imported-key-value-000000002,second,false,'" + plan + ",nosuchplan',\n";
+        String auth = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=00";
+        ApiGatewayApi.Answer strict = api.invoke("POST", "/apikeys?mode=import&format=csv&failonwarnings=true", csv, "Authorization", auth, "Content-Type", "text/csv");
+        assertEquals(400, strict.status(), strict.body());
+        ApiGatewayApi.Answer imported = api.invoke("POST", "/apikeys?mode=import&format=csv", csv, "Authorization", auth, "Content-Type", "text/csv");
+        assertEquals(201, imported.status(), imported.body());
+        assertEquals(2, imported.json().path("ids").size(), imported.body());
+        assertEquals(2, imported.json().path("warnings").size(), imported.body());
+        JsonNode first = api.ok(200, "GET", "/apikeys/" + imported.json().path("ids").get(0).asText(), null);
+        assertEquals("first", first.path("name").asText());
+        assertEquals("from a file", first.path("description").asText());
+        assertEquals(2, api.ok(200, "GET", "/usageplans/" + plan + "/keys", null).path("item").size());
+        String base = "/_aws/execute-api/" + id + "/prod/keyed";
+        assertEquals(200, api.invoke("GET", base, null, "x-api-key", "imported-key-value-000000001").status());
+        assertEquals(403, api.invoke("GET", base, null, "x-api-key", "imported-key-value-000000002").status(), "imported disabled");
+
+        ApiGatewayApi.Answer again = api.invoke("POST", "/apikeys?mode=import&format=csv", "name,key\nrenamed,imported-key-value-000000001\n",
+                "Authorization", auth, "Content-Type", "text/csv");
+        assertEquals(imported.json().path("ids").get(0).asText(), again.json().path("ids").get(0).asText(), "the same value is the same key");
+        assertEquals("renamed", api.ok(200, "GET", "/apikeys/" + again.json().path("ids").get(0).asText(), null).path("name").asText());
     }
 }
