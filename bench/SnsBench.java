@@ -65,24 +65,25 @@ public class SnsBench {
                 }
                 return n;
             };
-            // Warm-up: the JIT.
-            wrk(root, topic, clients, Math.max(5, seconds / 2));
+            // Warm-up: the JIT (as long as the run; the compiler threads keep working for a while all the same, see below).
+            wrk(root, topic, clients, seconds);
             waitFor(delivered, -1);
             long before = delivered.getAsLong();
 
             String load0 = Files.readString(Path.of("/proc/loadavg")).trim();
-            long cpu0 = cpu();
+            long cpu0 = cpu(), jit0 = cpu("C1 CompilerThre") + cpu("C2 CompilerThre");
             long t0 = System.nanoTime();
             long published = wrk(root, topic, clients, seconds);
             long t1 = System.nanoTime();
-            long cpu = cpu() - cpu0;
+            long cpu = cpu() - cpu0, jit = cpu("C1 CompilerThre") + cpu("C2 CompilerThre") - jit0;
             long lastDelivery = waitFor(delivered, before + published * subscribers);
             double elapsed = (t1 - t0) / 1e9;
             System.out.printf("%s, %d clients, %d subscribers, %d s; %d cores; load average before %s, after %s%n", durable ? "durable" : "ephemeral",
                     clients, subscribers, seconds, Runtime.getRuntime().availableProcessors(), load0, Files.readString(Path.of("/proc/loadavg")).trim());
             System.out.printf("publishes:             %,d (%,.0f/s)%n", published, published / elapsed);
             System.out.printf("deliveries:            %,d, all done %.2f s after the last publish%n", published * subscribers, (lastDelivery - t1) / 1e9);
-            System.out.printf("server CPU per publish: %.0f us (incl. its %d deliveries)%n", cpu / 1e3 / published, subscribers);
+            System.out.printf("server CPU per publish: %.0f us (incl. its %d deliveries), of which the JIT compiler threads' %.0f us%n", cpu / 1e3 / published,
+                    subscribers, jit / 1e3 / published);
         } finally {
             server.destroy();
             server.waitFor();
@@ -108,8 +109,27 @@ public class SnsBench {
 
     /** The server's CPU time so far, in nanoseconds: utime + stime (fields 14 and 15 of /proc/PID/stat; CLK_TCK is 100 on Linux). */
     static long cpu() throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return cpu(Path.of("/proc/" + pid + "/stat"));
+    }
+
+    /** The CPU time of the server's live threads whose name starts so (a thread that ended took its time along), in nanoseconds. */
+    static long cpu(String threadName) throws IOException {
+        long sum = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    if (Files.readString(t.resolve("comm")).startsWith(threadName)) sum += cpu(t.resolve("stat"));
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return sum;
+    }
+
+    private static long cpu(Path stat) throws IOException {
+        String s = Files.readString(stat);
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
     }
 
@@ -137,7 +157,7 @@ public class SnsBench {
 
     /** Publishes with wrk for the given time; returns how many publishes it made (all must have succeeded). */
     static long wrk(Path root, String topic, int connections, int seconds) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("wrk", "-t1", "-c" + connections, "-d" + seconds + "s", "-s", root.resolve("bench/sns-publish.lua").toString(),
+        ProcessBuilder pb = new ProcessBuilder("wrk", "-t1", "-c" + connections, "-d" + seconds + "s", "--timeout", "30s", "-s", root.resolve("bench/sns-publish.lua").toString(),
                 "http://127.0.0.1:" + port + "/").redirectErrorStream(true);
         pb.environment().put("TOPIC_ARN", topic);
         Process p = pb.start();

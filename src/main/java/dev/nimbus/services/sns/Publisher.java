@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
@@ -51,6 +53,8 @@ final class Publisher {
     /** Compiled filter policies by text: subscriptions share few policies and compiling per message would dominate. */
     private final Map<String, FilterPolicy> filters = new ConcurrentHashMap<>();
     private volatile SnsMetrics metrics;
+    /** Held by FIFO topics' publishes from their transaction to their deliveries' follow-ups; see {@link #inOrder}. */
+    private final ReentrantLock fifoOrder = new ReentrantLock();
 
     Publisher(Store store, SnsService sns, Deliveries deliveries) {
         this.store = store;
@@ -76,10 +80,7 @@ final class Publisher {
         }
         SnsService.TopicRef ref = SnsService.topicRef(target, in.has("TopicArn") ? "TopicArn" : "TargetArn");
         Deliveries.Notification n = signedAhead(ref, message(in, ref));
-        List<Runnable> after = new ArrayList<>();
-        ObjectNode out = store.transaction(() -> store(ref, sns.publishing(ref), n, after));
-        after.forEach(Runnable::run);
-        return out;
+        return inOrder(ref, after -> store(ref, sns.publishing(ref), n, after));
     }
 
     JsonNode publishBatch(RequestContext ctx, ObjectNode in) {
@@ -108,8 +109,7 @@ final class Publisher {
                 prepared.add(x);
             }
         }
-        List<Runnable> after = new ArrayList<>();
-        ObjectNode out = store.transaction(() -> {
+        return inOrder(ref, after -> {
             SnsService.Publishing topic = sns.publishing(ref);
             ObjectNode result = Values.object();
             ArrayNode ok = result.putArray("Successful");
@@ -127,8 +127,25 @@ final class Publisher {
             }
             return result;
         });
-        after.forEach(Runnable::run);
-        return out;
+    }
+
+    /**
+     * Runs a publish's transaction, then what its deliveries run once it commits (SQS making the
+     * messages receivable). FIFO topics' publishes go through both one at a time, so a later
+     * message never becomes receivable in a queue before an earlier one; FIFO topics' names, and
+     * only theirs, end in ".fifo".
+     */
+    private ObjectNode inOrder(SnsService.TopicRef ref, Function<List<Runnable>, ObjectNode> work) {
+        boolean fifo = ref.name().endsWith(".fifo");
+        if (fifo) fifoOrder.lock();
+        try {
+            List<Runnable> after = new ArrayList<>();
+            ObjectNode out = store.transaction(() -> work.apply(after));
+            after.forEach(Runnable::run);
+            return out;
+        } finally {
+            if (fifo) fifoOrder.unlock();
+        }
     }
 
     /** The {@link Targets} entrance: another service publishes to a topic inside its own transaction. */
@@ -149,15 +166,16 @@ final class Publisher {
     }
 
     /**
-     * The message as a notification, signed for its SQS subscribers already when the topic's
-     * SignatureVersion is known: an RSA signature is the costliest step of a publish, and made here
-     * it runs in parallel with other publishes instead of inside the store's single writer. (A topic
-     * not yet known, or whose SignatureVersion changes meanwhile, is signed in the transaction.)
+     * The message as a notification, signed for its SQS subscribers already when the topic is known
+     * to have some: an RSA signature is the costliest step of a publish, and made here it runs in
+     * parallel with other publishes instead of inside the store's single writer. (A topic not yet
+     * known, or whose SignatureVersion changes meanwhile, is signed in the transaction; other
+     * protocols' notifications are signed by the asynchronous delivery.)
      */
     private Deliveries.Notification signedAhead(SnsService.TopicRef ref, ObjectNode msg) {
         Deliveries.Notification n = deliveries.notification(msg);
         SnsService.Publishing known = sns.publishingIfKnown(ref);
-        if (known != null && !known.subscriptions().isEmpty()) {
+        if (known != null && known.subscriptions().stream().anyMatch(sub -> sub.get("Protocol").asText().equals("sqs"))) {
             msg.put("SignatureVersion", signatureVersion(known));
             n.signature(Deliveries.text(msg, "sqs"));
         }
