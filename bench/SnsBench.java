@@ -95,8 +95,9 @@ public class SnsBench {
         }
     }
 
+    /** Waits for the server: up to five minutes, as the launcher first builds the jar and its start-up cache when they are stale. */
     static void waitUp(HttpClient http, String endpoint) throws Exception {
-        for (int i = 0; i < 600; i++) {
+        for (int i = 0; i < 3000; i++) {
             try {
                 http.send(request(endpoint, "sns", "Action=ListTopics"), HttpResponse.BodyHandlers.discarding());
                 return;
