@@ -15,8 +15,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * publishes it (subject as Subject).
  */
 public final class Targets {
-    /** A message for a target: the body as the receiver sees it, an optional subject, string attributes. */
-    public record Message(String body, String subject, Map<String, String> attributes) {
+    /**
+     * A message for a target: the body as the receiver sees it, an optional subject, string
+     * attributes, and for FIFO receivers (an SNS FIFO topic's SQS FIFO queue) the message group and
+     * deduplication ids, else null.
+     */
+    public record Message(String body, String subject, Map<String, String> attributes, String groupId, String deduplicationId) {
+        public Message(String body, String subject, Map<String, String> attributes) {
+            this(body, subject, attributes, null, null);
+        }
+
         public Message(String body) {
             this(body, null, Map.of());
         }

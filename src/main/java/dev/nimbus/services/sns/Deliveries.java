@@ -3,6 +3,7 @@ package dev.nimbus.services.sns;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.HttpResponse;
 import dev.nimbus.protocol.Values;
@@ -35,14 +36,17 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Durable, asynchronous delivery. A publish stores one record in {@code sns.deliveries} (key
- * "m" + sequence) naming the subscriptions it is for; a worker takes due records in sequence
- * order (FIFO topics stay in order) and, in one store transaction per batch, hands each message to
- * the subscriptions reached through {@link Targets} (SQS, Lambda), records email and SMS (Nimbus
- * sends neither; the log says so), and turns each HTTP/HTTPS subscription into its own record
- * (key "h" + sequence + "/" + n) that is POSTed off the worker and retried with back-off per
- * the delivery policy. A record is deleted only once handled, so a restart delivers what was pending.
- * What cannot be delivered goes to the subscription's dead-letter queue (RedrivePolicy) or is logged.
+ * Delivery. SQS subscriptions get their notification in the publish's own transaction
+ * ({@link #deliverNow}): SQS stores it durably there, as AWS's fan-out to queues is immediate.
+ * Every other subscription is delivered durably and asynchronously: a publish stores one record in
+ * {@code sns.deliveries} (key "m" + sequence) naming the subscriptions it is for; a worker takes
+ * due records in sequence order (FIFO topics stay in order) and, in one store transaction per
+ * batch, hands each message to the subscriptions reached through {@link Targets} (Lambda), records
+ * email and SMS (Nimbus sends neither; the log says so), and turns each HTTP/HTTPS subscription
+ * into its own record (key "h" + sequence + "/" + n) that is POSTed off the worker and retried with
+ * back-off per the delivery policy. A record is deleted only once handled, so a restart delivers
+ * what was pending. What cannot be delivered goes to the subscription's dead-letter queue
+ * (RedrivePolicy) or is logged.
  */
 final class Deliveries implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Deliveries.class.getName());
@@ -115,12 +119,17 @@ final class Deliveries implements AutoCloseable {
         worker = Thread.ofVirtual().name("sns-deliveries").start(this::work);
     }
 
+    /** A notification's Timestamp (AWS's form: milliseconds, UTC). */
+    static String timestamp(long millis) {
+        return TIMESTAMP.format(Instant.ofEpochMilli(millis));
+    }
+
     /** Stores a message for its subscriptions inside the caller's transaction; returns what queues it once that commits. */
     Runnable enqueue(ObjectNode msg, List<String> subscriptionArns) {
         String seq = msg.has("SequenceNumber") ? msg.get("SequenceNumber").asText() : nextSequence();
         String key = "m" + seq;
         long now = System.currentTimeMillis();
-        msg.put("Timestamp", TIMESTAMP.format(Instant.ofEpochMilli(now))).put("due", now);
+        msg.put("due", now);
         ArrayNode subs = msg.putArray("subscriptions");
         subscriptionArns.forEach(subs::add);
         records.putJson(key, msg);
@@ -219,12 +228,12 @@ final class Deliveries implements AutoCloseable {
 
     private List<Step> prepare(String key, ObjectNode msg, Map<String, ObjectNode> subscriptions) {
         List<Step> steps = new ArrayList<>();
+        Notification notification = new Notification(msg);
         int n = 0;
         for (JsonNode arnNode : msg.path("subscriptions")) {
             ObjectNode sub = subscriptions.computeIfAbsent(arnNode.asText(), sns::subscription);
             if (sub == null || sub.path("PendingConfirmation").asBoolean()) continue; // unsubscribed since
             String protocol = sub.get("Protocol").asText();
-            String text = text(msg, protocol);
             switch (protocol) {
                 case "http", "https" -> {
                     ObjectNode r = msg.deepCopy();
@@ -234,9 +243,7 @@ final class Deliveries implements AutoCloseable {
                     steps.add(new Step(sub, protocol, null, r));
                 }
                 case "email", "email-json", "sms" -> steps.add(new Step(sub, protocol, null, null));
-                default -> steps.add(new Step(sub, protocol, protocol.equals("lambda") ? lambdaEvent(msg, sub, text)
-                        : raw(sub) ? new Targets.Message(text, null, stringAttributes(msg)) : new Targets.Message(envelope(msg, sub, text, false).toString()),
-                        null));
+                default -> steps.add(new Step(sub, protocol, protocol.equals("lambda") ? notification.lambdaEvent(sub) : notification.forQueue(sub), null));
             }
         }
         return steps;
@@ -257,16 +264,30 @@ final class Deliveries implements AutoCloseable {
                         + " recorded, not sent (Nimbus sends no email or SMS)");
                 delivered(msg);
             } else {
-                try {
-                    Runnable r = store.transaction(() -> targets.send(sub.get("Endpoint").asText(), step.message()));
-                    if (r != null) after.add(r);
-                    delivered(msg);
-                } catch (AwsException e) {
-                    undeliverable(msg, sub, new Targets.Message(step.message().body(), null, stringAttributes(msg)), e.getMessage(), after);
-                }
+                send(msg, sub, step.message(), after);
             }
         }
         records.delete(key);
+    }
+
+    /**
+     * Hands a notification to an SQS subscription inside the publish's transaction (what runs
+     * once that commits goes to {@code after}); a queue that refuses it sends it to the
+     * subscription's dead-letter queue, as a failed asynchronous delivery would.
+     */
+    void deliverNow(Notification n, JsonNode sub, List<Runnable> after) {
+        send(n.msg, sub, n.forQueue(sub), after);
+    }
+
+    /** One delivery through {@link Targets}, in a nested transaction so a refusal undoes only its own writes. */
+    private void send(JsonNode msg, JsonNode sub, Targets.Message m, List<Runnable> after) {
+        try {
+            Runnable r = store.transaction(() -> targets.send(sub.get("Endpoint").asText(), m));
+            if (r != null) after.add(r);
+            delivered(msg);
+        } catch (AwsException e) {
+            undeliverable(msg, sub, new Targets.Message(m.body(), null, stringAttributes(msg)), e.getMessage(), after);
+        }
     }
 
     private void delivered(JsonNode msg) {
@@ -330,7 +351,7 @@ final class Deliveries implements AutoCloseable {
         boolean confirmation = r.get("kind").asText().equals("SubscriptionConfirmation");
         boolean raw = !confirmation && raw(sub);
         String body = confirmation ? confirmationBody(r) : raw ? text(r, sub.get("Protocol").asText())
-                : envelope(r, sub, text(r, sub.get("Protocol").asText()), true).toString();
+                : new Notification(r).envelope(sub, text(r, sub.get("Protocol").asText()));
         java.net.http.HttpRequest.Builder req = java.net.http.HttpRequest.newBuilder(URI.create(sub.get("Endpoint").asText()))
                 .timeout(Duration.ofSeconds(15))
                 .header("Content-Type", "text/plain; charset=UTF-8")
@@ -420,7 +441,7 @@ final class Deliveries implements AutoCloseable {
     }
 
     /** The message for a protocol: its MessageStructure=json entry, else the default one, else the message. */
-    private static String text(JsonNode msg, String protocol) {
+    static String text(JsonNode msg, String protocol) {
         JsonNode per = msg.get("perProtocol");
         if (per == null) return msg.get("Message").asText();
         return per.has(protocol) ? per.get(protocol).asText() : per.path("default").asText();
@@ -442,44 +463,85 @@ final class Deliveries implements AutoCloseable {
     }
 
     /** The signature of a notification's canonical string (Message, MessageId, Subject, Timestamp, TopicArn, Type). */
-    private String signature(JsonNode msg, String text) {
+    private String signature(JsonNode msg, String text, String version) {
         StringBuilder s = new StringBuilder("Message\n").append(text).append("\nMessageId\n").append(msg.get("MessageId").asText()).append('\n');
         if (msg.has("Subject")) s.append("Subject\n").append(msg.get("Subject").asText()).append('\n');
         s.append("Timestamp\n").append(msg.get("Timestamp").asText()).append("\nTopicArn\n").append(msg.get("TopicArn").asText())
                 .append("\nType\nNotification\n");
-        return signer.sign(s.toString(), msg.path("SignatureVersion").asText("1"));
+        return signer.sign(s.toString(), version);
+    }
+
+    /** A published message as a new {@link Notification}. */
+    Notification notification(ObjectNode msg) {
+        return new Notification(msg);
     }
 
     /**
-     * The JSON notification SNS sends to SQS and HTTP/S endpoints. Only HTTP/S notifications are
-     * signed (an RSA signature costs ~1 ms of CPU, more than the whole rest of a fan-out to ten
-     * queues; endpoints verify signatures, queue and function consumers practically never do):
-     * {@code signed} false leaves Signature empty.
+     * One published message as its subscribers get it. AWS signs every notification, and the
+     * signed string leaves out UnsubscribeURL, the one field that differs between subscribers: so
+     * a message is signed once per text (a MessageStructure=json message has one per protocol) and
+     * its envelope serialized once, each subscriber's being the shared head, its UnsubscribeURL and
+     * the shared tail. Used by one thread at a time.
      */
-    ObjectNode envelope(JsonNode msg, JsonNode sub, String text, boolean signed) {
-        ObjectNode e = Values.object().put("Type", "Notification").put("MessageId", msg.get("MessageId").asText());
-        if (msg.has("SequenceNumber")) e.put("SequenceNumber", msg.get("SequenceNumber").asText());
-        e.put("TopicArn", msg.get("TopicArn").asText());
-        if (msg.has("Subject")) e.put("Subject", msg.get("Subject").asText());
-        e.put("Message", text).put("Timestamp", msg.get("Timestamp").asText()).put("SignatureVersion", msg.path("SignatureVersion").asText("1"))
-                .put("Signature", signed ? signature(msg, text) : "").put("SigningCertURL", signingCertUrl()).put("UnsubscribeURL", unsubscribeUrl(sub));
-        if (!msg.path("MessageAttributes").isEmpty()) e.set("MessageAttributes", typedAttributes(msg));
-        return e;
-    }
+    final class Notification {
+        private final ObjectNode msg;
+        /** By SignatureVersion + "\n" + text: the signature, and the envelope's head and tail. */
+        private final Map<String, String> signatures = new java.util.HashMap<>(2);
+        private final Map<String, String[]> envelopes = new java.util.HashMap<>(2);
 
-    /** The SNS event a Lambda function receives: one record per notification (unsigned, as queues' envelopes). */
-    private Targets.Message lambdaEvent(JsonNode msg, JsonNode sub, String text) {
-        ObjectNode event = Values.object();
-        ObjectNode record = event.putArray("Records").addObject().put("EventSource", "aws:sns").put("EventVersion", "1.0")
-                .put("EventSubscriptionArn", sub.get("SubscriptionArn").asText());
-        ObjectNode s = record.putObject("Sns").put("Type", "Notification").put("MessageId", msg.get("MessageId").asText())
-                .put("TopicArn", msg.get("TopicArn").asText());
-        if (msg.has("Subject")) s.put("Subject", msg.get("Subject").asText());
-        else s.putNull("Subject");
-        s.put("Message", text).put("Timestamp", msg.get("Timestamp").asText()).put("SignatureVersion", msg.path("SignatureVersion").asText("1"))
-                .put("Signature", "").put("SigningCertUrl", signingCertUrl()).put("UnsubscribeUrl", unsubscribeUrl(sub));
-        s.set("MessageAttributes", typedAttributes(msg));
-        return new Targets.Message(event.toString());
+        private Notification(ObjectNode msg) {
+            this.msg = msg;
+        }
+
+        ObjectNode msg() {
+            return msg;
+        }
+
+        /** The signature of this message with this text, under the message's SignatureVersion (computed once). */
+        String signature(String text) {
+            String version = msg.path("SignatureVersion").asText("1");
+            return signatures.computeIfAbsent(version + "\n" + text, k -> Deliveries.this.signature(msg, text, version));
+        }
+
+        /** The JSON notification SNS sends to SQS and HTTP/S endpoints, in AWS's field order. */
+        String envelope(JsonNode sub, String text) {
+            String[] parts = envelopes.computeIfAbsent(msg.path("SignatureVersion").asText("1") + "\n" + text, k -> {
+                ObjectNode e = Values.object().put("Type", "Notification").put("MessageId", msg.get("MessageId").asText());
+                if (msg.has("SequenceNumber")) e.put("SequenceNumber", msg.get("SequenceNumber").asText());
+                e.put("TopicArn", msg.get("TopicArn").asText());
+                if (msg.has("Subject")) e.put("Subject", msg.get("Subject").asText());
+                e.put("Message", text).put("Timestamp", msg.get("Timestamp").asText()).put("SignatureVersion", msg.path("SignatureVersion").asText("1"))
+                        .put("Signature", signature(text)).put("SigningCertURL", signingCertUrl());
+                String head = e.toString();
+                String tail = msg.path("MessageAttributes").isEmpty() ? "}" : ",\"MessageAttributes\":" + typedAttributes(msg) + "}";
+                return new String[] {head.substring(0, head.length() - 1) + ",\"UnsubscribeURL\":", tail};
+            });
+            return parts[0] + TextNode.valueOf(unsubscribeUrl(sub)) + parts[1];
+        }
+
+        /** What an SQS subscription's queue gets: the envelope, or the bare message with its attributes when raw; FIFO ids for FIFO queues. */
+        Targets.Message forQueue(JsonNode sub) {
+            String text = text(msg, sub.get("Protocol").asText());
+            String group = msg.path("MessageGroupId").asText(null), dedup = msg.path("MessageDeduplicationId").asText(null);
+            return raw(sub) ? new Targets.Message(text, null, stringAttributes(msg), group, dedup)
+                    : new Targets.Message(envelope(sub, text), null, Map.of(), group, dedup);
+        }
+
+        /** The SNS event a Lambda function receives: one record per notification. */
+        Targets.Message lambdaEvent(JsonNode sub) {
+            String text = text(msg, "lambda");
+            ObjectNode event = Values.object();
+            ObjectNode record = event.putArray("Records").addObject().put("EventSource", "aws:sns").put("EventVersion", "1.0")
+                    .put("EventSubscriptionArn", sub.get("SubscriptionArn").asText());
+            ObjectNode s = record.putObject("Sns").put("Type", "Notification").put("MessageId", msg.get("MessageId").asText())
+                    .put("TopicArn", msg.get("TopicArn").asText());
+            if (msg.has("Subject")) s.put("Subject", msg.get("Subject").asText());
+            else s.putNull("Subject");
+            s.put("Message", text).put("Timestamp", msg.get("Timestamp").asText()).put("SignatureVersion", msg.path("SignatureVersion").asText("1"))
+                    .put("Signature", signature(text)).put("SigningCertUrl", signingCertUrl()).put("UnsubscribeUrl", unsubscribeUrl(sub));
+            s.set("MessageAttributes", typedAttributes(msg));
+            return new Targets.Message(event.toString());
+        }
     }
 
     private static ObjectNode typedAttributes(JsonNode msg) {
@@ -501,10 +563,10 @@ final class Deliveries implements AutoCloseable {
                 .put("SigningCertURL", signingCertUrl()).toString();
     }
 
-    /** The signing key at SigningCertURL, or null for other paths. */
-    HttpResponse serveSigningKey(String method, String path) {
+    /** The signing certificate at SigningCertURL, or null for other paths. */
+    HttpResponse serveSigningCertificate(String method, String path) {
         if (!"GET".equals(method) || !SIGNING_CERT_PATH.equals(path)) return null;
-        return new HttpResponse().body("application/x-pem-file", signer.publicKeyPem().getBytes(StandardCharsets.US_ASCII));
+        return new HttpResponse().body("application/x-pem-file", signer.certificatePem().getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Stops taking records; unfinished ones stay stored for the next start. */

@@ -21,11 +21,14 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
@@ -50,6 +53,8 @@ final class Publisher {
     /** Compiled filter policies by text: subscriptions share few policies and compiling per message would dominate. */
     private final Map<String, FilterPolicy> filters = new ConcurrentHashMap<>();
     private volatile SnsMetrics metrics;
+    /** Held by FIFO topics' publishes from their transaction to their deliveries' follow-ups; see {@link #inOrder}. */
+    private final ReentrantLock fifoOrder = new ReentrantLock();
 
     Publisher(Store store, SnsService sns, Deliveries deliveries) {
         this.store = store;
@@ -67,21 +72,15 @@ final class Publisher {
         String phone = Values.text(in, "PhoneNumber", null);
         if (target == null && phone == null) throw invalid("TopicArn or TargetArn Reason: no value for required parameter");
         if (target == null) {
-            ObjectNode msg = message(in, false);
+            ObjectNode msg = message(in, null);
             if (!phone.matches("\\+?[0-9]{5,15}")) throw invalid("PhoneNumber Reason: " + phone + " is not valid to publish to");
             // Nimbus sends no SMS: the message is recorded in the server log.
             LOG.info("SMS to " + phone + " recorded, not sent (Nimbus sends no SMS): message " + msg.get("MessageId").asText());
             return Values.object().put("MessageId", msg.get("MessageId").asText());
         }
         SnsService.TopicRef ref = SnsService.topicRef(target, in.has("TopicArn") ? "TopicArn" : "TargetArn");
-        List<Runnable> after = new ArrayList<>();
-        ObjectNode out = store.transaction(() -> {
-            ObjectNode topic = sns.topic(ref);
-            ObjectNode msg = message(in, topic.path("fifo").asBoolean());
-            return store(ref, topic, msg, after);
-        });
-        after.forEach(Runnable::run);
-        return out;
+        Deliveries.Notification n = signedAhead(ref, message(in, ref));
+        return inOrder(ref, after -> store(ref, sns.publishing(ref), n, after));
     }
 
     JsonNode publishBatch(RequestContext ctx, ObjectNode in) {
@@ -101,18 +100,25 @@ final class Publisher {
             total += size(e);
         }
         if (total > MAX_MESSAGE) throw new AwsException("BatchRequestTooLong", "The length of all the messages put together is more than the limit.", 400);
-        List<Runnable> after = new ArrayList<>();
-        ObjectNode out = store.transaction(() -> {
-            ObjectNode topic = sns.topic(ref);
-            boolean fifo = topic.path("fifo").asBoolean();
+        // Each entry is validated and signed before the transaction; what fails fails alone.
+        List<Object> prepared = new ArrayList<>();
+        for (JsonNode e : entries) {
+            try {
+                prepared.add(signedAhead(ref, message((ObjectNode) e, ref)));
+            } catch (AwsException x) {
+                prepared.add(x);
+            }
+        }
+        return inOrder(ref, after -> {
+            SnsService.Publishing topic = sns.publishing(ref);
             ObjectNode result = Values.object();
             ArrayNode ok = result.putArray("Successful");
             ArrayNode failed = result.putArray("Failed");
-            for (JsonNode e : entries) {
-                String id = e.get("Id").asText();
+            for (int i = 0; i < entries.size(); i++) {
+                String id = entries.get(i).get("Id").asText();
                 try {
-                    ObjectNode msg = message((ObjectNode) e, fifo);
-                    ObjectNode published = store(ref, topic, msg, after);
+                    if (prepared.get(i) instanceof AwsException x) throw x;
+                    ObjectNode published = store(ref, topic, (Deliveries.Notification) prepared.get(i), after);
                     ObjectNode entry = ok.addObject().put("Id", id).put("MessageId", published.get("MessageId").asText());
                     if (published.has("SequenceNumber")) entry.put("SequenceNumber", published.get("SequenceNumber").asText());
                 } catch (AwsException x) {
@@ -121,8 +127,25 @@ final class Publisher {
             }
             return result;
         });
-        after.forEach(Runnable::run);
-        return out;
+    }
+
+    /**
+     * Runs a publish's transaction, then what its deliveries run once it commits (SQS making the
+     * messages receivable). FIFO topics' publishes go through both one at a time, so a later
+     * message never becomes receivable in a queue before an earlier one; FIFO topics' names, and
+     * only theirs, end in ".fifo".
+     */
+    private ObjectNode inOrder(SnsService.TopicRef ref, Function<List<Runnable>, ObjectNode> work) {
+        boolean fifo = ref.name().endsWith(".fifo");
+        if (fifo) fifoOrder.lock();
+        try {
+            List<Runnable> after = new ArrayList<>();
+            ObjectNode out = store.transaction(() -> work.apply(after));
+            after.forEach(Runnable::run);
+            return out;
+        } finally {
+            if (fifo) fifoOrder.unlock();
+        }
     }
 
     /** The {@link Targets} entrance: another service publishes to a topic inside its own transaction. */
@@ -134,12 +157,33 @@ final class Publisher {
             ObjectNode attrs = in.putObject("MessageAttributes");
             m.attributes().forEach((k, v) -> attrs.putObject(k).put("DataType", "String").put("StringValue", v));
         }
+        if (m.groupId() != null) in.put("MessageGroupId", m.groupId());
+        if (m.deduplicationId() != null) in.put("MessageDeduplicationId", m.deduplicationId());
+        Deliveries.Notification n = deliveries.notification(message(in, ref));
         List<Runnable> after = new ArrayList<>();
-        store.transaction(() -> {
-            ObjectNode topic = sns.topic(ref);
-            store(ref, topic, message(in, topic.path("fifo").asBoolean()), after);
-        });
+        store.transaction(() -> store(ref, sns.publishing(ref), n, after));
         return () -> after.forEach(Runnable::run);
+    }
+
+    /**
+     * The message as a notification, signed for its SQS subscribers already when the topic is known
+     * to have some: an RSA signature is the costliest step of a publish, and made here it runs in
+     * parallel with other publishes instead of inside the store's single writer. (A topic not yet
+     * known, or whose SignatureVersion changes meanwhile, is signed in the transaction; other
+     * protocols' notifications are signed by the asynchronous delivery.)
+     */
+    private Deliveries.Notification signedAhead(SnsService.TopicRef ref, ObjectNode msg) {
+        Deliveries.Notification n = deliveries.notification(msg);
+        SnsService.Publishing known = sns.publishingIfKnown(ref);
+        if (known != null && known.subscriptions().stream().anyMatch(sub -> sub.get("Protocol").asText().equals("sqs"))) {
+            msg.put("SignatureVersion", signatureVersion(known));
+            n.signature(Deliveries.text(msg, "sqs"));
+        }
+        return n;
+    }
+
+    private static String signatureVersion(SnsService.Publishing topic) {
+        return topic.topic().path("attributes").path("SignatureVersion").asText("1");
     }
 
     /** Forgets deduplication ids older than five minutes; run periodically so FIFO topics' ids do not pile up. */
@@ -156,16 +200,28 @@ final class Publisher {
         }
     }
 
-    /** Stores a validated message for the topic's matching subscriptions (inside the caller's transaction). */
-    private ObjectNode store(SnsService.TopicRef ref, ObjectNode topic, ObjectNode msg, List<Runnable> after) {
+    /**
+     * Publishes a validated message inside the caller's transaction: FIFO rules and deduplication,
+     * then each matching subscription: SQS ones get it now (in this transaction), the others
+     * through the durable asynchronous path.
+     */
+    private ObjectNode store(SnsService.TopicRef ref, SnsService.Publishing topic, Deliveries.Notification n, List<Runnable> after) {
+        ObjectNode msg = n.msg();
+        boolean fifo = topic.topic().path("fifo").asBoolean();
+        String group = msg.path("MessageGroupId").asText(null);
+        if (fifo && group == null) throw invalid("The MessageGroupId parameter is required for FIFO topics");
+        if (!fifo && msg.has("MessageDeduplicationId")) {
+            throw invalid("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type");
+        }
         ObjectNode out = Values.object();
-        if (topic.path("fifo").asBoolean()) {
+        if (fifo) {
             String dedupId = msg.path("MessageDeduplicationId").asText(null);
             if (dedupId == null) {
-                if (!topic.path("attributes").path("ContentBasedDeduplication").asText().equals("true")) {
+                if (!topic.topic().path("attributes").path("ContentBasedDeduplication").asText().equals("true")) {
                     throw invalid("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly");
                 }
                 dedupId = sha256(msg.get("Message").asText());
+                msg.put("MessageDeduplicationId", dedupId); // what SQS FIFO queues subscribed get, as from AWS
             }
             String key = ref.key() + "/" + dedupId;
             JsonNode seen = dedup.getJson(key);
@@ -180,42 +236,72 @@ final class Publisher {
             out.put("SequenceNumber", sequence);
         }
         out.put("MessageId", msg.get("MessageId").asText());
-        msg.put("TopicArn", ref.arn());
-        String signatureVersion = topic.path("attributes").path("SignatureVersion").asText("1");
-        msg.put("SignatureVersion", signatureVersion);
-        List<String> matched = new ArrayList<>();
-        for (Iterator<Table.Entry> it = sns.subscriptionsOf(ref); it.hasNext(); ) {
-            JsonNode sub = it.next().json();
-            if (sub.path("PendingConfirmation").asBoolean()) continue;
-            if (matches(sub.path("attributes"), msg)) matched.add(sub.get("SubscriptionArn").asText());
+        msg.put("SignatureVersion", signatureVersion(topic));
+        Filterable filterable = new Filterable(msg);
+        List<String> later = new ArrayList<>();
+        for (ObjectNode sub : topic.subscriptions()) {
+            if (!matches(sub.path("attributes"), filterable)) continue;
+            if (sub.get("Protocol").asText().equals("sqs")) deliveries.deliverNow(n, sub, after);
+            else later.add(sub.get("SubscriptionArn").asText());
         }
         SnsMetrics m = metrics;
         if (m != null) m.published(ref.arn());
-        if (!matched.isEmpty()) after.add(deliveries.enqueue(msg, matched));
+        if (!later.isEmpty()) after.add(deliveries.enqueue(msg, later));
         return out;
     }
 
-    private boolean matches(JsonNode attrs, ObjectNode msg) {
+    /** A message as filter policies see it: its attributes as a document and its parsed body, each made on first use. */
+    private static final class Filterable {
+        private final ObjectNode msg;
+        private JsonNode attributes;
+        private JsonNode body;
+        private boolean bodyParsed;
+
+        Filterable(ObjectNode msg) {
+            this.msg = msg;
+        }
+
+        JsonNode attributes() {
+            if (attributes == null) {
+                Map<String, JsonNode> fields = new LinkedHashMap<>();
+                msg.path("MessageAttributes").fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue()));
+                attributes = FilterPolicy.attributesDocument(fields);
+            }
+            return attributes;
+        }
+
+        /** The body as a JSON object, or null when it is not one (such a body matches no body policy). */
+        JsonNode body() {
+            if (!bodyParsed) {
+                bodyParsed = true;
+                try {
+                    JsonNode parsed = Values.JSON.readTree(msg.get("Message").asText());
+                    body = parsed != null && parsed.isObject() ? parsed : null;
+                } catch (java.io.IOException e) {
+                    body = null;
+                }
+            }
+            return body;
+        }
+    }
+
+    private boolean matches(JsonNode attrs, Filterable msg) {
         String policy = attrs.path("FilterPolicy").asText("");
         if (policy.isEmpty()) return true;
         boolean body = "MessageBody".equals(attrs.path("FilterPolicyScope").asText());
         if (filters.size() > 10_000) filters.clear();
         FilterPolicy filter = filters.computeIfAbsent(attrs.path("FilterPolicyScope").asText() + "\u0000" + policy, k -> FilterPolicy.parse(policy, body));
-        if (!body) {
-            Map<String, JsonNode> fields = new java.util.LinkedHashMap<>();
-            msg.path("MessageAttributes").fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue()));
-            return filter.matches(FilterPolicy.attributesDocument(fields));
-        }
-        try {
-            JsonNode parsed = Values.JSON.readTree(msg.get("Message").asText());
-            return parsed != null && parsed.isObject() && filter.matches(parsed);
-        } catch (java.io.IOException e) {
-            return false; // a body that is not JSON matches no body policy
-        }
+        if (!body) return filter.matches(msg.attributes());
+        JsonNode parsed = msg.body();
+        return parsed != null && filter.matches(parsed);
     }
 
-    /** A publish's (or batch entry's) message, validated: {MessageId, Message, Subject, MessageStructure, MessageAttributes, group and dedup ids}. */
-    private static ObjectNode message(ObjectNode in, boolean fifo) {
+    /**
+     * A publish's (or batch entry's) message, validated and stamped: {MessageId, Message,
+     * perProtocol, Subject, MessageAttributes, group and dedup ids, TopicArn, Timestamp}; the rules
+     * that depend on the topic being FIFO are {@link #store}'s. {@code ref} is null for SMS.
+     */
+    private static ObjectNode message(ObjectNode in, SnsService.TopicRef ref) {
         String message = Values.text(in, "Message", "");
         if (message.isEmpty()) throw invalid("Empty message");
         ObjectNode msg = Values.object().put("MessageId", UUID.randomUUID().toString()).put("Message", message);
@@ -242,18 +328,16 @@ final class Publisher {
         if (size(in) > MAX_MESSAGE) throw invalid("Message too long");
         String group = Values.text(in, "MessageGroupId", null);
         String dedupId = Values.text(in, "MessageDeduplicationId", null);
-        if (fifo) {
-            if (group == null) throw invalid("The MessageGroupId parameter is required for FIFO topics");
+        if (group != null) {
             if (group.length() > 128) throw invalid("MessageGroupId Reason: MessageGroupId can be at most 128 characters");
             msg.put("MessageGroupId", group);
-            if (dedupId != null) {
-                if (dedupId.length() > 128) throw invalid("MessageDeduplicationId Reason: MessageDeduplicationId can be at most 128 characters");
-                msg.put("MessageDeduplicationId", dedupId);
-            }
-        } else {
-            if (dedupId != null) throw invalid("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type");
-            if (group != null) msg.put("MessageGroupId", group);
         }
+        if (dedupId != null) {
+            if (dedupId.length() > 128) throw invalid("MessageDeduplicationId Reason: MessageDeduplicationId can be at most 128 characters");
+            msg.put("MessageDeduplicationId", dedupId);
+        }
+        if (ref != null) msg.put("TopicArn", ref.arn());
+        msg.put("Timestamp", Deliveries.timestamp(System.currentTimeMillis()));
         return msg;
     }
 

@@ -15,12 +15,14 @@ import dev.nimbus.services.Targets;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +68,8 @@ public final class SnsService implements AwsService, AutoCloseable {
     private final Publisher publisher;
     private final Supplier<String> endpoint;
     private SnsMetrics metrics;
+    /** What publishing reads of each topic, by topic key; see {@link #publishing}. */
+    private final Map<String, Publishing> publishing = new ConcurrentHashMap<>();
     private final ScheduledExecutorService pruner = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sns-dedup").factory());
 
     /** @param endpoint the server's URL (subscription confirmation and unsubscribe links point at it) */
@@ -133,9 +137,9 @@ public final class SnsService implements AwsService, AutoCloseable {
         deliveries.metrics(this.metrics);
     }
 
-    /** Plain HTTP under /_nimbus/: the key that signs notifications (SigningCertURL), or null for other paths. */
+    /** Plain HTTP under /_nimbus/: the certificate of the key that signs notifications (SigningCertURL), or null for other paths. */
     public HttpResponse internal(String method, String path) {
-        return deliveries.serveSigningKey(method, path);
+        return deliveries.serveSigningCertificate(method, path);
     }
 
     /**
@@ -193,6 +197,41 @@ public final class SnsService implements AwsService, AutoCloseable {
 
     void saveSubscription(ObjectNode sub) {
         subscriptions.putJson(subscriptionKey(sub.get("SubscriptionArn").asText()), sub);
+        changed(topicRef(sub.get("TopicArn").asText(), "TopicArn"));
+    }
+
+    /** What a publish needs of a topic: its stored record and its confirmed subscriptions (shared: read, never change them). */
+    record Publishing(ObjectNode topic, List<ObjectNode> subscriptions) {}
+
+    /**
+     * A topic as publishing sees it, read once and then kept until the topic or one of its
+     * subscriptions changes: reading and parsing ten subscriptions per publish cost more than
+     * delivering to them. Call it only inside a store transaction: transactions run one at a time
+     * and every change to a topic or subscription drops the entry inside its own, so an entry is
+     * never filled from a state older than the last change.
+     */
+    Publishing publishing(TopicRef ref) {
+        Publishing p = publishing.get(ref.key());
+        if (p != null) return p;
+        ObjectNode topic = topic(ref);
+        List<ObjectNode> confirmed = new ArrayList<>();
+        for (Iterator<Table.Entry> it = subscriptionsOf(ref); it.hasNext(); ) {
+            ObjectNode sub = (ObjectNode) it.next().json();
+            if (!sub.path("PendingConfirmation").asBoolean()) confirmed.add(sub);
+        }
+        p = new Publishing(topic, List.copyOf(confirmed));
+        publishing.put(ref.key(), p);
+        return p;
+    }
+
+    /** The cached {@link #publishing} of a topic without reading the store (outside transactions too: it may be stale), or null. */
+    Publishing publishingIfKnown(TopicRef ref) {
+        return publishing.get(ref.key());
+    }
+
+    /** Drops what {@link #publishing} keeps of a topic; called inside the transaction that changes it. */
+    private void changed(TopicRef ref) {
+        publishing.remove(ref.key());
     }
 
     String endpoint() {
@@ -246,6 +285,7 @@ public final class SnsService implements AwsService, AutoCloseable {
             topic.set("attributes", attrs);
             topic.set("tags", tags);
             topics.putJson(ref.key(), topic);
+            changed(ref);
             return Values.object().put("TopicArn", ref.arn());
         });
     }
@@ -286,6 +326,7 @@ public final class SnsService implements AwsService, AutoCloseable {
         store.transaction(() -> {
             // Deleting a topic that does not exist succeeds, as in AWS; its subscriptions go with it.
             if (!topics.delete(ref.key())) return;
+            changed(ref);
             for (Iterator<Table.Entry> it = subscriptionsOf(ref); it.hasNext(); ) {
                 Table.Entry e = it.next();
                 String token = e.json().path("Token").asText(null);
@@ -367,6 +408,7 @@ public final class SnsService implements AwsService, AutoCloseable {
             if (v.isEmpty() && !name.equals("DisplayName")) attrs.remove(name);
             else attrs.put(name, v);
             topics.putJson(ref.key(), t);
+            changed(ref);
         });
         return null;
     }
@@ -473,6 +515,7 @@ public final class SnsService implements AwsService, AutoCloseable {
             String token = sub.path("Token").asText(null);
             if (token != null) tokens.delete(token);
             subscriptions.delete(key);
+            changed(topicRef(sub.get("TopicArn").asText(), "TopicArn"));
         });
         return null;
     }
@@ -573,6 +616,7 @@ public final class SnsService implements AwsService, AutoCloseable {
             tags.setAll(added);
             if (tags.size() > MAX_TAGS) throw new AwsException("TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded", 400);
             topics.putJson(topicRef(arn, "ResourceArn").key(), t);
+            changed(topicRef(arn, "ResourceArn"));
         });
         return null;
     }
@@ -583,6 +627,7 @@ public final class SnsService implements AwsService, AutoCloseable {
             ObjectNode t = taggedTopic(arn);
             in.path("TagKeys").forEach(k -> ((ObjectNode) t.get("tags")).remove(k.asText()));
             topics.putJson(topicRef(arn, "ResourceArn").key(), t);
+            changed(topicRef(arn, "ResourceArn"));
         });
         return null;
     }

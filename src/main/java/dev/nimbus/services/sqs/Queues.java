@@ -263,9 +263,9 @@ final class Queues implements QueueMessages {
             }
         }
         String group = null, dedup = null;
-        if (e.queue.fifo) { // Nimbus's senders to FIFO queues (SNS FIFO topics) name the group; dedup by content
-            group = message.attributes().getOrDefault("MessageGroupId", "default");
-            dedup = Md5.of(message.body());
+        if (e.queue.fifo) { // senders to FIFO queues (SNS FIFO topics) name the group and dedup id; else one group, dedup by content
+            group = message.groupId() != null ? message.groupId() : "default";
+            dedup = message.deduplicationId() != null ? message.deduplicationId() : Md5.of(message.body());
         }
         Message m = e.queue.draft(message.body(), attributes, null, arn.account(), 0, group, dedup);
         Runnable adopt = e.queue.stage(m);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.testing.TestServer;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -17,10 +18,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.Signature;
-import java.security.spec.X509EncodedKeySpec;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.time.Duration;
 import java.util.List;
@@ -171,14 +172,22 @@ class SnsHttpTest {
         }
     }
 
+    /** The key of the X.509 certificate served at the SigningCertURL, as SNS message validators load it. */
     static PublicKey publicKey(String url) throws Exception {
-        String pem = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
-        return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getMimeDecoder()
-                .decode(pem.replace("-----BEGIN PUBLIC KEY-----", "").replace("-----END PUBLIC KEY-----", ""))));
+        HttpResponse<byte[]> pem = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertTrue(new String(pem.body(), StandardCharsets.US_ASCII).startsWith("-----BEGIN CERTIFICATE-----\n"));
+        X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem.body()));
+        cert.checkValidity();
+        cert.verify(cert.getPublicKey()); // self-signed
+        return cert.getPublicKey();
     }
 
     static boolean verify(PublicKey key, String canonical, String signature) throws Exception {
-        Signature s = Signature.getInstance("SHA1withRSA");
+        return verify(key, canonical, signature, "SHA1withRSA");
+    }
+
+    static boolean verify(PublicKey key, String canonical, String signature, String algorithm) throws Exception {
+        Signature s = Signature.getInstance(algorithm);
         s.initVerify(key);
         s.update(canonical.getBytes(StandardCharsets.UTF_8));
         return s.verify(Base64.getDecoder().decode(signature));

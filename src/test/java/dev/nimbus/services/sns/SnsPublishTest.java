@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.Targets;
 import dev.nimbus.testing.TestServer;
+import java.security.PublicKey;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -22,6 +23,7 @@ import software.amazon.awssdk.services.cloudwatch.model.StateValue;
 import software.amazon.awssdk.services.cloudwatch.model.Statistic;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sns.model.BatchEntryIdsNotDistinctException;
 import software.amazon.awssdk.services.sns.model.InvalidParameterException;
 import software.amazon.awssdk.services.sns.model.InvalidParameterValueException;
@@ -95,9 +97,47 @@ class SnsPublishTest {
         assertEquals("{\"Type\":\"Number\",\"Value\":\"42\"}", e.get("MessageAttributes").get("size").toString());
         assertEquals("{\"Type\":\"Binary\",\"Value\":\"AQI=\"}", e.get("MessageAttributes").get("raw").toString());
 
-        // Queues' envelopes are not signed (see Deliveries.envelope); HTTP endpoints' are (SnsHttpTest).
-        assertEquals("", e.get("Signature").asText());
+        // Signed as AWS signs every notification: verifiable with the key of the certificate at SigningCertURL.
         assertEquals(nimbus.endpoint() + "/_nimbus/sns/SimpleNotificationService.pem", e.get("SigningCertURL").asText());
+        PublicKey key = SnsHttpTest.publicKey(e.get("SigningCertURL").asText());
+        String canonical = "Message\nhello\nMessageId\n" + r.messageId() + "\nSubject\nGreeting\nTimestamp\n" + e.get("Timestamp").asText()
+                + "\nTopicArn\n" + topic + "\nType\nNotification\n";
+        assertTrue(SnsHttpTest.verify(key, canonical, e.get("Signature").asText()));
+        assertFalse(SnsHttpTest.verify(key, canonical.replace("hello", "hellO"), e.get("Signature").asText()));
+
+        // SignatureVersion 2: SHA256withRSA, from the next publish on.
+        sns.setTopicAttributes(b -> b.topicArn(topic).attributeName("SignatureVersion").attributeValue("2"));
+        String id = sns.publish(b -> b.topicArn(topic).message("v2")).messageId();
+        JsonNode v2 = Values.JSON.readTree(received.await(Q + "env", 2).get(1).body());
+        assertEquals("2", v2.get("SignatureVersion").asText());
+        assertTrue(SnsHttpTest.verify(key, "Message\nv2\nMessageId\n" + id + "\nTimestamp\n" + v2.get("Timestamp").asText() + "\nTopicArn\n" + topic
+                + "\nType\nNotification\n", v2.get("Signature").asText(), "SHA256withRSA"));
+    }
+
+    @Test
+    void fifoTopicToFifoQueueKeepsEachGroupsOrderWithItsIds() throws Exception {
+        String topic = sns.createTopic(b -> b.name("groups.fifo").attributes(Map.of("FifoTopic", "true"))).topicArn();
+        // A FIFO queue without content-based deduplication: SNS passes each message's group and deduplication ids on.
+        String url = sqs.createQueue(b -> b.queueName("groups.fifo").attributes(Map.of(QueueAttributeName.FIFO_QUEUE, "true"))).queueUrl();
+        sns.subscribe(b -> b.topicArn(topic).protocol("sqs").endpoint(Q + "groups.fifo"));
+        for (int i = 0; i < 6; i++) {
+            int n = i;
+            String group = i % 2 == 0 ? "even" : "odd";
+            sns.publish(b -> b.topicArn(topic).message(group + n).messageGroupId(group).messageDeduplicationId("dedup-" + n));
+        }
+        Map<String, List<String>> byGroup = new java.util.HashMap<>();
+        for (int round = 0; round < 30 && byGroup.values().stream().mapToInt(List::size).sum() < 6; round++) {
+            for (software.amazon.awssdk.services.sqs.model.Message m : sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)
+                    .messageSystemAttributeNamesWithStrings("MessageGroupId", "MessageDeduplicationId")).messages()) {
+                String message = Values.JSON.readTree(m.body()).get("Message").asText();
+                String group = m.attributesAsStrings().get("MessageGroupId");
+                assertEquals(message.startsWith("even") ? "even" : "odd", group);
+                assertEquals("dedup-" + message.replaceAll("\\D", ""), m.attributesAsStrings().get("MessageDeduplicationId"));
+                byGroup.computeIfAbsent(group, k -> new java.util.ArrayList<>()).add(message);
+                sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
+            }
+        }
+        assertEquals(Map.of("even", List.of("even0", "even2", "even4"), "odd", List.of("odd1", "odd3", "odd5")), byGroup);
     }
 
     private static List<String> iterate(JsonNode o) {
