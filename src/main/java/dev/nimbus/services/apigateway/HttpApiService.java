@@ -104,6 +104,32 @@ final class HttpApiService implements AwsService {
                 .add("DeleteRoute", (ctx, in) -> change(ctx, in, doc -> {
                     child(doc, "routes", Values.text(in, "RouteId"), "Route");
                     ((ObjectNode) doc.get("routes")).remove(in.get("RouteId").asText());
+                    if (doc.has("routeResponses")) ((ObjectNode) doc.get("routeResponses")).remove(in.get("RouteId").asText());
+                    return null;
+                }))
+                .add("CreateRouteResponse", (ctx, in) -> change(ctx, in, doc -> {
+                    String routeId = Values.text(in, "RouteId");
+                    child(doc, "routes", routeId, "Route");
+                    String id = ApiStore.id(6);
+                    ObjectNode response = Values.object().put("RouteResponseId", id);
+                    merge(response, in, Set.of("RouteId"));
+                    doc.with("routeResponses").with(routeId).set(id, response);
+                    return response;
+                }))
+                .add("GetRouteResponse", (ctx, in) -> routeResponse(api(ctx, in), in))
+                .add("GetRouteResponses", (ctx, in) -> {
+                    ObjectNode doc = api(ctx, in);
+                    child(doc, "routes", Values.text(in, "RouteId"), "Route");
+                    return items(doc.path("routeResponses"), in.get("RouteId").asText());
+                })
+                .add("UpdateRouteResponse", (ctx, in) -> change(ctx, in, doc -> {
+                    ObjectNode response = routeResponse(doc, in);
+                    merge(response, in, Set.of("RouteId", "RouteResponseId"));
+                    return response;
+                }))
+                .add("DeleteRouteResponse", (ctx, in) -> change(ctx, in, doc -> {
+                    routeResponse(doc, in);
+                    ((ObjectNode) doc.get("routeResponses").get(in.get("RouteId").asText())).remove(in.get("RouteResponseId").asText());
                     return null;
                 }))
                 .add("CreateIntegration", (ctx, in) -> change(ctx, in, doc -> createIntegration(doc, in)))
@@ -322,6 +348,8 @@ final class HttpApiService implements AwsService {
         ObjectNode snapshot = deployment.putObject("_snapshot");
         snapshot.set("routes", doc.get("routes").deepCopy());
         snapshot.set("integrations", doc.get("integrations").deepCopy());
+        // WebSocket routes' responses: a route with one answers its client (two-way)
+        if (doc.has("routeResponses")) snapshot.set("routeResponses", doc.get("routeResponses").deepCopy());
         ((ObjectNode) doc.get("deployments")).set(id, deployment);
         if (stage != null) {
             ObjectNode s = (ObjectNode) doc.get("stages").get(stage);
@@ -349,6 +377,12 @@ final class HttpApiService implements AwsService {
         ObjectNode doc = apis.find(ctx, apiId, false);
         if (doc == null) throw ApiStore.notFound(ctx, apiId, false);
         return doc;
+    }
+
+    /** A WebSocket route's response, by RouteId and RouteResponseId. */
+    private static ObjectNode routeResponse(ObjectNode doc, ObjectNode in) {
+        child(doc, "routes", Values.text(in, "RouteId"), "Route");
+        return child(doc.path("routeResponses"), in.get("RouteId").asText(), Values.text(in, "RouteResponseId"), "RouteResponse");
     }
 
     private static ObjectNode child(JsonNode doc, String collection, String id, String type) {
