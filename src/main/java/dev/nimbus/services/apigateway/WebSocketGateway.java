@@ -251,17 +251,17 @@ final class WebSocketGateway implements WebSocketDoor, AutoCloseable {
             case "POST" -> {
                 byte[] data = ProxyEvents.readBody(req.http, MAX_POST);
                 if (data == null) return error(413, "PayloadTooLargeException", "{\"message\":\"Message too long\"}");
-                if (c == null || !c.peer.sendText(new String(data, StandardCharsets.UTF_8))) return error(410, "GoneException", "{}");
+                if (c == null || !c.peer.sendText(new String(data, StandardCharsets.UTF_8))) return gone();
                 return new HttpResponse();
             }
             case "GET" -> {
-                if (c == null) return error(410, "GoneException", "{}");
+                if (c == null) return gone();
                 ObjectNode out = Values.object().put("connectedAt", iso(c.connectedAt)).put("lastActiveAt", iso(c.lastActiveAt));
                 out.putObject("identity").put("sourceIp", c.sourceIp).put("userAgent", c.userAgent);
                 return new HttpResponse().body("application/json", out.toString().getBytes(StandardCharsets.UTF_8));
             }
             case "DELETE" -> {
-                if (c == null) return error(410, "GoneException", "{}");
+                if (c == null) return gone();
                 c.peer.close(1000, "");
                 HttpResponse res = new HttpResponse();
                 res.status = 204;
@@ -271,6 +271,14 @@ final class WebSocketGateway implements WebSocketDoor, AutoCloseable {
                 return GatewayRequest.message(403, "{\"message\":\"Forbidden\"}");
             }
         }
+    }
+
+    /** AWS answers a gone connection with the error type header and no body at all (SDKs report the message as null). */
+    private static HttpResponse gone() {
+        HttpResponse res = new HttpResponse();
+        res.status = 410;
+        res.header("x-amzn-ErrorType", "GoneException");
+        return res;
     }
 
     private static HttpResponse error(int status, String type, String body) {

@@ -344,6 +344,23 @@ class WebSocketApiTest {
     }
 
     @Test
+    void stoppingTheServerClosesItsConnections() throws Exception {
+        TestServer other = TestServer.start();
+        Client c = new Client();
+        try {
+            ApiGatewayApi otherApi = new ApiGatewayApi(other.endpoint());
+            String id = otherApi.ok(201, "POST", "/v2/apis", in("name", "bare", "protocolType", "WEBSOCKET",
+                    "routeSelectionExpression", "$request.body.action")).path("apiId").asText();
+            otherApi.ok(201, "POST", "/v2/apis/" + id + "/stages", in("stageName", "live", "autoDeploy", true));
+            c.socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://localhost:" + other.port() + "/_aws/execute-api/" + id + "/live"), c).join();
+        } finally {
+            other.close();
+        }
+        assertEquals(1001, c.closed.get(60, TimeUnit.SECONDS));
+    }
+
+    @Test
     void messageWithoutRouteOrDefaultGetsForbiddenFrame() throws Exception {
         Client c = connect(strictApiId, "dev");
         c.send("{\"action\":\"nothing\"}");
