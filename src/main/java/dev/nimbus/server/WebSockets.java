@@ -176,6 +176,9 @@ final class WebSockets implements Http1Upgrader {
                 boolean fin = (b0 & 0x80) != 0;
                 int opcode = b0 & 0x0F;
                 if ((b1 & 0x80) == 0) throw new CloseReason(1002, "Client frames must be masked");
+                // No extension is negotiated, so no reserved bit may be set; control frames are short and whole.
+                if ((b0 & 0x70) != 0) throw new CloseReason(1002, "Reserved bits set");
+                if (opcode >= 0x8 && (!fin || (b1 & 0x7F) > 125)) throw new CloseReason(1002, "Control frames must be whole and short");
                 long length = b1 & 0x7F;
                 if (length == 126) length = ((in.read() & 0xFF) << 8) | (in.read() & 0xFF);
                 else if (length == 127) length = BufferData.create(in.readBytes(8)).readLong();
@@ -206,8 +209,14 @@ final class WebSockets implements Http1Upgrader {
                         if (fin) {
                             byte[] whole = message.toByteArray();
                             message.reset();
-                            if (messageOpcode == 0x1) session.message(utf8(whole), null);
-                            else session.message(null, whole);
+                            String text = messageOpcode == 0x1 ? utf8(whole) : null;
+                            try {
+                                session.message(text, text == null ? whole : null);
+                            } catch (RuntimeException e) {
+                                // A bug behind the door: the client sees the connection end as a server error would end it.
+                                LOG.log(Level.WARNING, "WebSocket message handling failed", e);
+                                throw new CloseReason(1011, "Internal server error");
+                            }
                             messageOpcode = -1;
                         }
                     }

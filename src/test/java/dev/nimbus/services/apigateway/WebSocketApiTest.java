@@ -255,25 +255,41 @@ class WebSocketApiTest {
         assertTrue(accepted[0].contains("Sec-WebSocket-Accept: " + expected), accepted[0]);
     }
 
+    @Test
+    void unmaskedClientFrameIsAProtocolError() throws Exception {
+        try (Socket s = new Socket("localhost", nimbus.port())) {
+            String[] accepted = handshake(s, strictApiId + ".execute-api.localhost", "/dev", "AAAAAAAAAAAAAAAAAAAAAA==");
+            assertTrue(accepted[0].startsWith("HTTP/1.1 101"), accepted[0]);
+            s.getOutputStream().write(new byte[] {(byte) 0x81, 2, 'h', 'i'});
+            byte[] close = s.getInputStream().readNBytes(4);
+            assertEquals((byte) 0x88, close[0]);
+            assertEquals(1002, ((close[2] & 0xFF) << 8) | (close[3] & 0xFF));
+        }
+    }
+
     /** A handshake by hand (the JDK client cannot set Host): the response head, and the body when there is one. */
     private static String[] handshake(String host, String path, String key) throws IOException {
         try (Socket s = new Socket("localhost", nimbus.port())) {
-            OutputStream out = s.getOutputStream();
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key
-                    + "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = s.getInputStream();
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) break;
-                head.write(b);
-            }
-            String text = head.toString(StandardCharsets.ISO_8859_1);
-            int length = 0;
-            for (String line : text.split("\r\n")) if (line.toLowerCase().startsWith("content-length:")) length = Integer.parseInt(line.substring(15).trim());
-            return new String[] {text, new String(in.readNBytes(length), StandardCharsets.UTF_8)};
+            return handshake(s, host, path, key);
         }
+    }
+
+    private static String[] handshake(Socket s, String host, String path, String key) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key
+                + "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        InputStream in = s.getInputStream();
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) break;
+            head.write(b);
+        }
+        String text = head.toString(StandardCharsets.ISO_8859_1);
+        int length = 0;
+        for (String line : text.split("\r\n")) if (line.toLowerCase().startsWith("content-length:")) length = Integer.parseInt(line.substring(15).trim());
+        return new String[] {text, new String(in.readNBytes(length), StandardCharsets.UTF_8)};
     }
 
     @Test
