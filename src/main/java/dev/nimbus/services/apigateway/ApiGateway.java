@@ -50,7 +50,7 @@ public final class ApiGateway implements FrontDoor, AutoCloseable {
         this.httpGateway = new HttpGateway(lambda, forward);
         this.usagePlans = new UsagePlans(store, clock);
         this.restGateway = new RestGateway(lambda, forward, templates, usagePlans);
-        this.webSocketGateway = new WebSocketGateway(apis, lambda, clock);
+        this.webSocketGateway = new WebSocketGateway(apis, lambda, templates, clock);
     }
 
     /** The services to register: apigateway (REST APIs) and apigatewayv2. */

@@ -107,31 +107,6 @@ final class HttpApiService implements AwsService {
                     if (doc.has("routeResponses")) ((ObjectNode) doc.get("routeResponses")).remove(in.get("RouteId").asText());
                     return null;
                 }))
-                .add("CreateRouteResponse", (ctx, in) -> change(ctx, in, doc -> {
-                    String routeId = Values.text(in, "RouteId");
-                    child(doc, "routes", routeId, "Route");
-                    String id = ApiStore.id(6);
-                    ObjectNode response = Values.object().put("RouteResponseId", id);
-                    merge(response, in, Set.of("RouteId"));
-                    doc.with("routeResponses").with(routeId).set(id, response);
-                    return response;
-                }))
-                .add("GetRouteResponse", (ctx, in) -> routeResponse(api(ctx, in), in))
-                .add("GetRouteResponses", (ctx, in) -> {
-                    ObjectNode doc = api(ctx, in);
-                    child(doc, "routes", Values.text(in, "RouteId"), "Route");
-                    return items(doc.path("routeResponses"), in.get("RouteId").asText());
-                })
-                .add("UpdateRouteResponse", (ctx, in) -> change(ctx, in, doc -> {
-                    ObjectNode response = routeResponse(doc, in);
-                    merge(response, in, Set.of("RouteId", "RouteResponseId"));
-                    return response;
-                }))
-                .add("DeleteRouteResponse", (ctx, in) -> change(ctx, in, doc -> {
-                    routeResponse(doc, in);
-                    ((ObjectNode) doc.get("routeResponses").get(in.get("RouteId").asText())).remove(in.get("RouteResponseId").asText());
-                    return null;
-                }))
                 .add("CreateIntegration", (ctx, in) -> change(ctx, in, doc -> createIntegration(doc, in)))
                 .add("GetIntegration", (ctx, in) -> child(api(ctx, in), "integrations", Values.text(in, "IntegrationId"), "Integration"))
                 .add("GetIntegrations", (ctx, in) -> items(api(ctx, in), "integrations"))
@@ -150,6 +125,7 @@ final class HttpApiService implements AwsService {
                         }
                     }
                     ((ObjectNode) doc.get("integrations")).remove(id);
+                    if (doc.has("integrationResponses")) ((ObjectNode) doc.get("integrationResponses")).remove(id);
                     return null;
                 }))
                 .add("CreateAuthorizer", (ctx, in) -> apis.update(ctx, Values.text(in, "ApiId"), false, doc -> {
@@ -218,6 +194,47 @@ final class HttpApiService implements AwsService {
                     ((ObjectNode) doc.get("deployments")).remove(id);
                     return null;
                 }));
+        responses(ops, "RouteResponse", "routes", "Route");
+        responses(ops, "IntegrationResponse", "integrations", "Integration");
+    }
+
+    /**
+     * A WebSocket route's or integration's responses (RouteResponse, IntegrationResponse): create, get,
+     * list, update, delete, kept in {@code doc[routeResponses|integrationResponses][parentId][id]}.
+     */
+    private void responses(Operations ops, String type, String parents, String parentType) {
+        String parentId = parentType + "Id";
+        String id = type + "Id";
+        String collection = Character.toLowerCase(type.charAt(0)) + type.substring(1) + "s";
+        ops.add("Create" + type, (ctx, in) -> change(ctx, in, doc -> {
+                    String parent = Values.text(in, parentId);
+                    child(doc, parents, parent, parentType);
+                    ObjectNode response = Values.object().put(id, ApiStore.id(6));
+                    merge(response, in, Set.of(parentId));
+                    doc.with(collection).with(parent).set(response.get(id).asText(), response);
+                    return response;
+                }))
+                .add("Get" + type, (ctx, in) -> response(api(ctx, in), in, parents, parentType, collection, type))
+                .add("Get" + type + "s", (ctx, in) -> {
+                    ObjectNode doc = api(ctx, in);
+                    child(doc, parents, Values.text(in, parentId), parentType);
+                    return items(doc.path(collection), in.get(parentId).asText());
+                })
+                .add("Update" + type, (ctx, in) -> change(ctx, in, doc -> {
+                    ObjectNode response = response(doc, in, parents, parentType, collection, type);
+                    merge(response, in, Set.of(parentId, id));
+                    return response;
+                }))
+                .add("Delete" + type, (ctx, in) -> change(ctx, in, doc -> {
+                    response(doc, in, parents, parentType, collection, type);
+                    ((ObjectNode) doc.get(collection).get(in.get(parentId).asText())).remove(in.get(id).asText());
+                    return null;
+                }));
+    }
+
+    private static ObjectNode response(ObjectNode doc, ObjectNode in, String parents, String parentType, String collection, String type) {
+        child(doc, parents, Values.text(in, parentType + "Id"), parentType);
+        return child(doc.path(collection), in.get(parentType + "Id").asText(), Values.text(in, type + "Id"), type);
     }
 
     private JsonNode createApi(RequestContext ctx, ObjectNode in) {
@@ -348,8 +365,10 @@ final class HttpApiService implements AwsService {
         ObjectNode snapshot = deployment.putObject("_snapshot");
         snapshot.set("routes", doc.get("routes").deepCopy());
         snapshot.set("integrations", doc.get("integrations").deepCopy());
-        // WebSocket routes' responses: a route with one answers its client (two-way)
-        if (doc.has("routeResponses")) snapshot.set("routeResponses", doc.get("routeResponses").deepCopy());
+        // WebSocket routes' responses (a route with one answers its client) and integrations' responses (MOCK's replies)
+        for (String responses : new String[] {"routeResponses", "integrationResponses"}) {
+            if (doc.has(responses)) snapshot.set(responses, doc.get(responses).deepCopy());
+        }
         ((ObjectNode) doc.get("deployments")).set(id, deployment);
         if (stage != null) {
             ObjectNode s = (ObjectNode) doc.get("stages").get(stage);
@@ -377,12 +396,6 @@ final class HttpApiService implements AwsService {
         ObjectNode doc = apis.find(ctx, apiId, false);
         if (doc == null) throw ApiStore.notFound(ctx, apiId, false);
         return doc;
-    }
-
-    /** A WebSocket route's response, by RouteId and RouteResponseId. */
-    private static ObjectNode routeResponse(ObjectNode doc, ObjectNode in) {
-        child(doc, "routes", Values.text(in, "RouteId"), "Route");
-        return child(doc.path("routeResponses"), in.get("RouteId").asText(), Values.text(in, "RouteResponseId"), "RouteResponse");
     }
 
     private static ObjectNode child(JsonNode doc, String collection, String id, String type) {

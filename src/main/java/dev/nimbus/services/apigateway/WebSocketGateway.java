@@ -1,5 +1,6 @@
 package dev.nimbus.services.apigateway;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.AwsException;
@@ -15,6 +16,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -34,17 +36,19 @@ final class WebSocketGateway implements WebSocketDoor, AutoCloseable {
 
     private final ApiStore apis;
     private final LambdaCall lambda;
+    private final Templates templates;
     private final Clock clock;
     private final Connections connections = new Connections();
 
-    WebSocketGateway(ApiStore apis, LambdaCall lambda, Clock clock) {
+    WebSocketGateway(ApiStore apis, LambdaCall lambda, Templates templates, Clock clock) {
         this.apis = apis;
         this.lambda = lambda;
+        this.templates = templates;
         this.clock = clock;
     }
 
     /** A stage's deployed routes (by route key), integrations and route responses (by route id). */
-    private record Deployed(ObjectNode doc, String stage, JsonNode routes, JsonNode integrations, JsonNode routeResponses) {
+    private record Deployed(ObjectNode doc, String stage, JsonNode routes, JsonNode integrations, JsonNode routeResponses, JsonNode integrationResponses) {
         JsonNode route(String key) {
             for (JsonNode r : routes) if (r.path("RouteKey").asText().equals(key)) return r;
             return null;
@@ -93,7 +97,8 @@ final class WebSocketGateway implements WebSocketDoor, AutoCloseable {
         JsonNode deployment = doc.path("deployments").get(stage.path("DeploymentId").asText());
         if (deployment == null) return null;
         JsonNode snapshot = deployment.get("_snapshot");
-        return new Deployed(doc, stageName, snapshot.get("routes"), snapshot.get("integrations"), snapshot.path("routeResponses"));
+        return new Deployed(doc, stageName, snapshot.get("routes"), snapshot.get("integrations"), snapshot.path("routeResponses"),
+                snapshot.path("integrationResponses"));
     }
 
     /** One accepted connection's messages and end. */
@@ -117,7 +122,7 @@ final class WebSocketGateway implements WebSocketDoor, AutoCloseable {
             String requestId = Connections.id();
             ApiStore.Entry entry = apis.get(c.apiId);
             Deployed stage = entry == null ? null : deployed(entry.doc, c.stage);
-            JsonNode route = stage == null ? null : stage.route(routeKey(entry.doc, text));
+            JsonNode route = stage == null ? null : stage.route(routeKey(entry.doc.path("api").path("RouteSelectionExpression").asText(), text));
             if (route == null && stage != null) route = stage.route("$default");
             if (route == null) {
                 c.peer.sendText(errorFrame("Forbidden", c.id, requestId));
@@ -158,9 +163,8 @@ final class WebSocketGateway implements WebSocketDoor, AutoCloseable {
         }
     }
 
-    /** The route key the API's selection expression picks from a message: {@code $request.body.path.to.key} over a JSON body, else null. */
-    private static String routeKey(ObjectNode doc, String text) {
-        String expression = doc.path("api").path("RouteSelectionExpression").asText();
+    /** What a selection expression picks from a message: {@code $request.body.path.to.key} over a JSON body, else null. */
+    private static String routeKey(String expression, String text) {
         if (text == null || !expression.startsWith(BODY_SELECTION)) return null;
         JsonNode body;
         try {
@@ -184,13 +188,15 @@ final class WebSocketGateway implements WebSocketDoor, AutoCloseable {
         JsonNode integration = stage.integrations().get(route.path("Target").asText().replaceFirst("^integrations/", ""));
         ObjectNode doc = stage.doc();
         String apiId = doc.path("api").path("ApiId").asText();
-        if (integration == null || !integration.path("IntegrationType").asText().equals("AWS_PROXY")) {
-            LOG.info(() -> "WebSocket API " + apiId + ": route " + route.path("RouteKey").asText() + " has no Lambda proxy integration");
+        String type = integration == null ? "" : integration.path("IntegrationType").asText();
+        if (!type.equals("AWS_PROXY") && !type.equals("MOCK")) {
+            LOG.info(() -> "WebSocket API " + apiId + ": route " + route.path("RouteKey").asText() + " has no Lambda proxy or MOCK integration");
             return new Outcome(true, 500, null);
         }
-        String uri = HttpGateway.substitute(integration.path("IntegrationUri").asText(),
-                HttpGateway.variables(doc.path("stages").path(stage.stage()).get("StageVariables")));
+        Map<String, String> variables = HttpGateway.variables(doc.path("stages").path(stage.stage()).get("StageVariables"));
         try {
+            if (type.equals("MOCK")) return mock(stage, integration, event, variables);
+            String uri = HttpGateway.substitute(integration.path("IntegrationUri").asText(), variables);
             LambdaCall.Result r = lambda.invoke(doc.get("_account").asText(), doc.get("_region").asText(), uri,
                     Values.JSON.writeValueAsBytes(event), integration.path("TimeoutInMillis").asInt(29000));
             if (r.functionError() != null) return new Outcome(true, 502, null);
@@ -213,6 +219,49 @@ final class WebSocketGateway implements WebSocketDoor, AutoCloseable {
             LOG.log(Level.WARNING, "WebSocket API " + apiId + ": integration failed", e);
             return new Outcome(true, 500, null);
         }
+    }
+
+    /**
+     * A MOCK integration: its request template (chosen by the template selection expression) gives the
+     * status code ({"statusCode": 200} when it has none), and the integration response that status
+     * selects gives the reply, from its response template.
+     */
+    private Outcome mock(Deployed stage, JsonNode integration, ObjectNode event, Map<String, String> variables) {
+        String body = event.path("body").asText("");
+        Map<String, Object> context = Values.JSON.convertValue(event.get("requestContext"), new TypeReference<Map<String, Object>>() {});
+        JsonNode requestTemplate = template(integration.path("RequestTemplates"), integration.path("TemplateSelectionExpression").asText(), body);
+        String request = requestTemplate == null ? "" : templates.render(requestTemplate.asText(), input(body), context, variables);
+        int status = 200;
+        try {
+            JsonNode parsed = request.isBlank() ? null : Values.JSON.readTree(request);
+            if (parsed != null && parsed.path("statusCode").canConvertToInt()) status = parsed.path("statusCode").asInt();
+        } catch (IOException e) {
+            // not JSON: no status in it
+        }
+        JsonNode chosen = null;
+        JsonNode responses = stage.integrationResponses().path(integration.path("IntegrationId").asText());
+        for (JsonNode r : responses) {
+            String key = r.path("IntegrationResponseKey").asText();
+            if (key.equals("$default") && chosen == null) chosen = r;
+            else if (key.length() > 1 && key.startsWith("/") && key.endsWith("/") && Integer.toString(status).matches(key.substring(1, key.length() - 1))) chosen = r;
+        }
+        if (chosen == null) return new Outcome(false, status, null);
+        JsonNode responseTemplate = template(chosen.path("ResponseTemplates"), chosen.path("TemplateSelectionExpression").asText(), body);
+        return new Outcome(false, status, responseTemplate == null ? null : templates.render(responseTemplate.asText(), input(""), context, variables));
+    }
+
+    /** The template a selection expression picks ("\$default", or $request.body.x), else the $default one, else the only one. */
+    private static JsonNode template(JsonNode templates, String expression, String body) {
+        if (templates.isEmpty()) return null;
+        String key = expression.startsWith(BODY_SELECTION) ? routeKey(expression, body) : expression.replace("\\", "");
+        JsonNode t = key == null ? null : templates.get(key);
+        if (t == null) t = templates.get("$default");
+        if (t == null && templates.size() == 1) t = templates.elements().next();
+        return t;
+    }
+
+    private static Templates.Input input(String body) {
+        return new Templates.Input(body, Map.of(), Map.of(), Map.of());
     }
 
     private static ObjectNode context(Connections.Connection c, String routeKey, String eventType, String requestId, Instant now) {

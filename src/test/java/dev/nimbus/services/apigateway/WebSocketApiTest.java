@@ -122,6 +122,17 @@ class WebSocketApiTest {
                 in("integrationType", "AWS_PROXY", "integrationUri", ARN + "ws")).path("integrationId").asText();
         api.ok(201, "POST", "/v2/apis/" + strictApiId + "/routes", in("routeKey", "echo", "target", "integrations/" + strictIntegration));
         api.ok(201, "POST", "/v2/apis/" + strictApiId + "/stages", in("stageName", "dev", "autoDeploy", true));
+        // MOCK integrations: one accepting connections, one answering a two-way route from its integration response's template.
+        String accept = api.ok(201, "POST", "/v2/apis/" + strictApiId + "/integrations", in("integrationType", "MOCK")).path("integrationId").asText();
+        api.ok(201, "POST", "/v2/apis/" + strictApiId + "/routes", in("routeKey", "$connect", "target", "integrations/" + accept));
+        String mock = api.ok(201, "POST", "/v2/apis/" + strictApiId + "/integrations", in("integrationType", "MOCK",
+                "templateSelectionExpression", "\\$default", "requestTemplates", java.util.Map.of("$default", "{\"statusCode\": 201}"))).path("integrationId").asText();
+        JsonNode integrationResponse = api.ok(201, "POST", "/v2/apis/" + strictApiId + "/integrations/" + mock + "/integrationresponses",
+                in("integrationResponseKey", "/20\\d/", "responseTemplates", java.util.Map.of("$default", "{\"route\": \"$context.routeKey\", \"stage\": \"$context.stage\"}")));
+        assertEquals("/20\\d/", integrationResponse.path("integrationResponseKey").asText());
+        String mockRoute = api.ok(201, "POST", "/v2/apis/" + strictApiId + "/routes", in("routeKey", "mock", "target", "integrations/" + mock,
+                "routeResponseSelectionExpression", "$default")).path("routeId").asText();
+        api.ok(201, "POST", "/v2/apis/" + strictApiId + "/routes/" + mockRoute + "/routeresponses", in("routeResponseKey", "$default"));
     }
 
     @AfterAll
@@ -377,13 +388,17 @@ class WebSocketApiTest {
     }
 
     @Test
-    void messageWithoutRouteOrDefaultGetsForbiddenFrame() throws Exception {
+    void messageWithoutRouteOrDefaultGetsForbiddenFrameAndMockRoutesReply() throws Exception {
         Client c = connect(strictApiId, "dev");
         c.send("{\"action\":\"nothing\"}");
         JsonNode error = c.nextJson();
         assertEquals("Forbidden", error.path("message").asText());
         assertFalse(error.path("connectionId").asText().isEmpty());
         assertFalse(error.path("requestId").asText().isEmpty());
+        c.send("{\"action\":\"mock\"}");
+        JsonNode mocked = c.nextJson();
+        assertEquals("mock", mocked.path("route").asText());
+        assertEquals("dev", mocked.path("stage").asText());
         c.socket.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
     }
 }
