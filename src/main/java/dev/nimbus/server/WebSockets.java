@@ -29,9 +29,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * WebSocket (RFC 6455) on the HTTP/1.1 listener: the handshake and the framing, over Helidon's
- * upgrade SPI (helidon-webserver-websocket is not published for Helidon 4.5, and its listener API
- * accepts a connection before the application can refuse it, which a $connect route must be able to).
+ * WebSocket (RFC 6455) on the HTTP/1.1 listener: the handshake and the framing, over Helidon's own
+ * upgrade SPI. helidon-webserver-websocket is not on Maven Central for 4.5 (its last release is 4.3.1,
+ * built against that webserver's internals), so the little of the protocol a gateway needs is here:
+ * whole messages in, unfragmented frames out, ping/pong, the closing handshake.
  * What the messages mean is the {@link WebSocketDoor}'s business.
  */
 final class WebSockets implements Http1Upgrader {
