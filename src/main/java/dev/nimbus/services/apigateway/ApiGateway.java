@@ -94,13 +94,11 @@ public final class ApiGateway implements FrontDoor, AutoCloseable {
         GatewayRequest req = new GatewayRequest(request, target.apiId(), target.path(), target.domain(), UUID.randomUUID().toString(), clock.instant());
         ApiStore.Entry entry = apis.get(target.apiId());
         if (entry == null) return GatewayRequest.message(404, "{\"message\":\"Not Found\"}");
-        long started = System.nanoTime();
         String kind = entry.doc.path("_kind").asText();
-        HttpResponse res = switch (kind) {
-            case "REST" -> restGateway.serve(entry, req);
-            case "WEBSOCKET" -> webSocketGateway.serve(entry, req);
-            default -> httpGateway.serve(entry, req);
-        };
+        // A WebSocket API's invoke URL over HTTP is its @connections API, which is not counted in the API's metrics or access logs.
+        if (kind.equals("WEBSOCKET")) return webSocketGateway.serve(entry, req);
+        long started = System.nanoTime();
+        HttpResponse res = kind.equals("REST") ? restGateway.serve(entry, req) : httpGateway.serve(entry, req);
         observability.served(entry, req, res, System.nanoTime() - started);
         return res;
     }
