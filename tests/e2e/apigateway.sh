@@ -4,7 +4,8 @@
 # an ANY method, a Lambda proxy integration, add-permission, create-deployment, curl with a query
 # string, a JSON body and headers), an HTTP API by quick create (create-api --target) called through
 # its *.execute-api.localhost URL, a MOCK API imported from OpenAPI YAML and exported back, usage plan
-# quotas (update-usage, get-usage), HTTP API parameter mapping checks, and the
+# quotas (update-usage, get-usage), HTTP API parameter mapping checks, a WebSocket API (curl's
+# handshake, apigatewaymanagementapi on its stage URL), and the
 # gateway's own error answers. Prints one line per check and a closing "N passed, N failed" line.
 # Exit status: 0 all passed, 1 a check failed, 77 no AWS CLI or no python3/curl here (reported as a skip).
 set -uo pipefail
@@ -155,6 +156,21 @@ suite() {
   cli apigatewayv2 create-integration --api-id "$http_api" --integration-type HTTP_PROXY --integration-method GET \
     --integration-uri "$ENDPOINT/_nimbus/health" --payload-format-version 1.0 --request-parameters 'overwrite:header.host=x'
   expect_error "$v: apigatewayv2 create-integration with a reserved header mapping" BadRequestException "reserved"
+
+  # WebSocket API: created with the CLI, upgraded by curl's handshake, and the @connections API
+  # (apigatewaymanagementapi) on the stage's URL as a function would call it.
+  cli apigatewayv2 create-api --name ws-e2e --protocol-type WEBSOCKET --route-selection-expression '$request.body.action'
+  id="$(field ApiId 2>/dev/null)"
+  expect "$v: apigatewayv2 create-api WEBSOCKET endpoint" "$(field ApiEndpoint 2>/dev/null)" "ws://$id.execute-api.localhost:$port"
+  cli apigatewayv2 create-stage --api-id "$id" --stage-name prod --auto-deploy
+  expect "$v: apigatewayv2 create-stage for the WebSocket API" "$RC" 0
+  curl -s -i -N --max-time 2 -H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' \
+    -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' "$ENDPOINT/_aws/execute-api/$id/prod" >"$WORK/out" 2>/dev/null
+  expect "$v: WebSocket handshake" "$(tr -d '\r' <"$WORK/out" | grep -i '^sec-websocket-accept:')" 'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo='
+  timeout 120 "$CLI" --endpoint-url "$ENDPOINT/_aws/execute-api/$id/prod" apigatewaymanagementapi post-to-connection \
+    --connection-id gone000000000A= --data aGk= >"$WORK/out" 2>"$WORK/err"
+  RC=$?
+  expect_error "$v: apigatewaymanagementapi post-to-connection to no connection" GoneException
 
   cli apigateway delete-rest-api --rest-api-id "$api"
   expect "$v: apigateway delete-rest-api" "$RC" 0

@@ -23,6 +23,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http1.Http1ConnectionSelector;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -78,12 +79,15 @@ public final class NimbusServer implements AutoCloseable {
                     // Exactly this HTTP/1.1 configuration: with a second, discovered one, Helidon must tell them apart
                     // by the first bytes and silently drops a connection that looks like neither instead of answering 400.
                     .protocolsDiscoverServices(false)
-                    .addProtocol(Http1Config.builder()
+                    // Given as a connection selector rather than a protocol so that it carries the WebSocket upgrade (API Gateway WebSocket APIs).
+                    .addConnectionSelector(Http1ConnectionSelector.builder().config(Http1Config.builder()
                             // Presigned S3 URLs (long keys, session tokens) outgrow Helidon's 4 KiB default request line.
                             .maxPrologueLength(16 * 1024)
                             // A malformed query string is the protocol layer's to answer, in AWS terms (MalformedQueryString).
                             .validatePrologue(false)
                             .addReceiveListener(slowHeaders)
+                            .build())
+                            .addUpgrader(new WebSockets(services.webSockets()))
                             .build())
                     .routing(r -> r.any(this::serve))
                     .build();

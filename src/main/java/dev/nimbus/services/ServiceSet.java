@@ -101,6 +101,11 @@ public final class ServiceSet implements AutoCloseable {
         frontDoors.add(door);
     }
 
+    /** WebSocket upgrade requests' entrance (API Gateway WebSocket APIs). */
+    public WebSocketDoor webSockets() {
+        return apigateway.webSockets();
+    }
+
     /** The answer of the front door this request is for, or null when it is an AWS API call. */
     public HttpResponse frontDoor(HttpRequest request) {
         for (FrontDoor door : frontDoors) {

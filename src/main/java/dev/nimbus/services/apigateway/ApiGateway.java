@@ -6,6 +6,7 @@ import dev.nimbus.server.NimbusServer;
 import dev.nimbus.services.AwsService;
 import dev.nimbus.services.FrontDoor;
 import dev.nimbus.services.Operations;
+import dev.nimbus.services.WebSocketDoor;
 import dev.nimbus.services.cloudwatch.Metrics;
 import dev.nimbus.services.logs.LogsService;
 import dev.nimbus.store.Store;
@@ -29,6 +30,7 @@ public final class ApiGateway implements FrontDoor, AutoCloseable {
     private final UsagePlans usagePlans;
     private final HttpGateway httpGateway;
     private final RestGateway restGateway;
+    private final WebSocketGateway webSocketGateway;
     private final Observability observability;
     private final Clock clock = Clock.systemUTC();
 
@@ -48,6 +50,7 @@ public final class ApiGateway implements FrontDoor, AutoCloseable {
         this.httpGateway = new HttpGateway(lambda, forward);
         this.usagePlans = new UsagePlans(store, clock);
         this.restGateway = new RestGateway(lambda, forward, templates, usagePlans);
+        this.webSocketGateway = new WebSocketGateway(apis, lambda, templates, clock);
     }
 
     /** The services to register: apigateway (REST APIs) and apigatewayv2. */
@@ -55,39 +58,47 @@ public final class ApiGateway implements FrontDoor, AutoCloseable {
         return List.of(rest, usagePlans, http);
     }
 
-    @Override
-    public HttpResponse serve(HttpRequest request) {
-        String apiId;
-        String path;
-        String domain;
+    /** Which API an invoke URL names, and the path below it (stage first). */
+    record Target(String apiId, String path, String domain) {}
+
+    /** The API an invoke URL (host or path style) is for, or null when the request is not for an invoke URL. */
+    static Target locate(HttpRequest request) {
         String host = request.header("Host");
         String hostName = host == null ? "" : withoutPort(host.toLowerCase(Locale.ROOT));
         int marker = hostName.indexOf(".execute-api.");
-        if (marker > 0) {
-            apiId = hostName.substring(0, marker);
-            path = request.rawPath;
-            domain = hostName;
-        } else if (request.rawPath.startsWith(PATH_STYLE)) {
+        if (marker > 0) return new Target(hostName.substring(0, marker), request.rawPath, hostName);
+        if (request.rawPath.startsWith(PATH_STYLE)) {
             String rest = request.rawPath.substring(PATH_STYLE.length());
             int slash = rest.indexOf('/');
-            apiId = slash < 0 ? rest : rest.substring(0, slash);
-            path = slash < 0 ? "/" : rest.substring(slash);
-            domain = apiId + ".execute-api.localhost";
-        } else if (request.rawPath.startsWith("/restapis/") && request.rawPath.contains("/_user_request_")) {
+            String apiId = slash < 0 ? rest : rest.substring(0, slash);
+            return new Target(apiId, slash < 0 ? "/" : rest.substring(slash), apiId + ".execute-api.localhost");
+        }
+        if (request.rawPath.startsWith("/restapis/") && request.rawPath.contains("/_user_request_")) {
             // LocalStack's form: /restapis/{apiId}/{stage}/_user_request_/{path}
             String[] parts = request.rawPath.split("/", 5);
             if (parts.length < 5 || !parts[4].startsWith("_user_request_")) return null;
-            apiId = parts[2];
-            path = "/" + parts[3] + parts[4].substring("_user_request_".length());
-            domain = apiId + ".execute-api.localhost";
-        } else {
-            return null;
+            return new Target(parts[2], "/" + parts[3] + parts[4].substring("_user_request_".length()), parts[2] + ".execute-api.localhost");
         }
-        GatewayRequest req = new GatewayRequest(request, apiId, path, domain, NimbusServer.requestId(), clock.instant());
-        ApiStore.Entry entry = apis.get(apiId);
+        return null;
+    }
+
+    /** WebSocket APIs' connections (the upgrade requests of their invoke URLs). */
+    public WebSocketDoor webSockets() {
+        return webSocketGateway;
+    }
+
+    @Override
+    public HttpResponse serve(HttpRequest request) {
+        Target target = locate(request);
+        if (target == null) return null;
+        GatewayRequest req = new GatewayRequest(request, target.apiId(), target.path(), target.domain(), NimbusServer.requestId(), clock.instant());
+        ApiStore.Entry entry = apis.get(target.apiId());
         if (entry == null) return GatewayRequest.message(404, "{\"message\":\"Not Found\"}");
+        String kind = entry.doc.path("_kind").asText();
+        // A WebSocket API's invoke URL over HTTP is its @connections API, which is not counted in the API's metrics or access logs.
+        if (kind.equals("WEBSOCKET")) return webSocketGateway.serve(entry, req);
         long started = System.nanoTime();
-        HttpResponse res = "REST".equals(entry.doc.path("_kind").asText()) ? restGateway.serve(entry, req) : httpGateway.serve(entry, req);
+        HttpResponse res = kind.equals("REST") ? restGateway.serve(entry, req) : httpGateway.serve(entry, req);
         observability.served(entry, req, res, System.nanoTime() - started);
         return res;
     }
@@ -103,6 +114,7 @@ public final class ApiGateway implements FrontDoor, AutoCloseable {
     /** Writes the metrics still tallied; called before the store closes. */
     @Override
     public void close() {
+        webSocketGateway.close();
         observability.close();
         usagePlans.close();
     }

@@ -104,6 +104,7 @@ final class HttpApiService implements AwsService {
                 .add("DeleteRoute", (ctx, in) -> change(ctx, in, doc -> {
                     child(doc, "routes", Values.text(in, "RouteId"), "Route");
                     ((ObjectNode) doc.get("routes")).remove(in.get("RouteId").asText());
+                    if (doc.has("routeResponses")) ((ObjectNode) doc.get("routeResponses")).remove(in.get("RouteId").asText());
                     return null;
                 }))
                 .add("CreateIntegration", (ctx, in) -> change(ctx, in, doc -> createIntegration(doc, in)))
@@ -125,6 +126,7 @@ final class HttpApiService implements AwsService {
                         }
                     }
                     ((ObjectNode) doc.get("integrations")).remove(id);
+                    if (doc.has("integrationResponses")) ((ObjectNode) doc.get("integrationResponses")).remove(id);
                     return null;
                 }))
                 .add("CreateAuthorizer", (ctx, in) -> apis.update(ctx, Values.text(in, "ApiId"), false, doc -> {
@@ -193,6 +195,47 @@ final class HttpApiService implements AwsService {
                     ((ObjectNode) doc.get("deployments")).remove(id);
                     return null;
                 }));
+        responses(ops, "RouteResponse", "routes", "Route");
+        responses(ops, "IntegrationResponse", "integrations", "Integration");
+    }
+
+    /**
+     * A WebSocket route's or integration's responses (RouteResponse, IntegrationResponse): create, get,
+     * list, update, delete, kept in {@code doc[routeResponses|integrationResponses][parentId][id]}.
+     */
+    private void responses(Operations ops, String type, String parents, String parentType) {
+        String parentId = parentType + "Id";
+        String id = type + "Id";
+        String collection = Character.toLowerCase(type.charAt(0)) + type.substring(1) + "s";
+        ops.add("Create" + type, (ctx, in) -> change(ctx, in, doc -> {
+                    String parent = Values.text(in, parentId);
+                    child(doc, parents, parent, parentType);
+                    ObjectNode response = Values.object().put(id, ApiStore.id(6));
+                    merge(response, in, Set.of(parentId));
+                    doc.with(collection).with(parent).set(response.get(id).asText(), response);
+                    return response;
+                }))
+                .add("Get" + type, (ctx, in) -> response(api(ctx, in), in, parents, parentType, collection, type))
+                .add("Get" + type + "s", (ctx, in) -> {
+                    ObjectNode doc = api(ctx, in);
+                    child(doc, parents, Values.text(in, parentId), parentType);
+                    return items(doc.path(collection), in.get(parentId).asText());
+                })
+                .add("Update" + type, (ctx, in) -> change(ctx, in, doc -> {
+                    ObjectNode response = response(doc, in, parents, parentType, collection, type);
+                    merge(response, in, Set.of(parentId, id));
+                    return response;
+                }))
+                .add("Delete" + type, (ctx, in) -> change(ctx, in, doc -> {
+                    response(doc, in, parents, parentType, collection, type);
+                    ((ObjectNode) doc.get(collection).get(in.get(parentId).asText())).remove(in.get(id).asText());
+                    return null;
+                }));
+    }
+
+    private static ObjectNode response(ObjectNode doc, ObjectNode in, String parents, String parentType, String collection, String type) {
+        child(doc, parents, Values.text(in, parentType + "Id"), parentType);
+        return child(doc.path(collection), in.get(parentType + "Id").asText(), Values.text(in, type + "Id"), type);
     }
 
     private JsonNode createApi(RequestContext ctx, ObjectNode in) {
@@ -331,6 +374,10 @@ final class HttpApiService implements AwsService {
         ObjectNode snapshot = deployment.putObject("_snapshot");
         snapshot.set("routes", doc.get("routes").deepCopy());
         snapshot.set("integrations", doc.get("integrations").deepCopy());
+        // WebSocket routes' responses (a route with one answers its client) and integrations' responses (MOCK's replies)
+        for (String responses : new String[] {"routeResponses", "integrationResponses"}) {
+            if (doc.has(responses)) snapshot.set(responses, doc.get(responses).deepCopy());
+        }
         ((ObjectNode) doc.get("deployments")).set(id, deployment);
         if (stage != null) {
             ObjectNode s = (ObjectNode) doc.get("stages").get(stage);

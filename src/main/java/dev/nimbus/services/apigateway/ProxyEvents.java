@@ -42,26 +42,7 @@ final class ProxyEvents {
         e.put("resource", route.resourcePath());
         e.put("path", route.path());
         e.put("httpMethod", req.method());
-        ObjectNode headers = e.putObject("headers");
-        ObjectNode multiHeaders = e.putObject("multiValueHeaders");
-        for (Map.Entry<String, List<String>> h : req.multiHeaders().entrySet()) {
-            headers.put(h.getKey(), h.getValue().get(h.getValue().size() - 1));
-            ArrayNode values = multiHeaders.putArray(h.getKey());
-            h.getValue().forEach(values::add);
-        }
-        Map<String, List<String>> query = req.query();
-        if (query.isEmpty()) {
-            e.putNull("queryStringParameters");
-            e.putNull("multiValueQueryStringParameters");
-        } else {
-            ObjectNode single = e.putObject("queryStringParameters");
-            ObjectNode multi = e.putObject("multiValueQueryStringParameters");
-            for (Map.Entry<String, List<String>> q : query.entrySet()) {
-                single.put(q.getKey(), q.getValue().get(q.getValue().size() - 1));
-                ArrayNode values = multi.putArray(q.getKey());
-                q.getValue().forEach(values::add);
-            }
-        }
+        headersAndQuery(e, req);
         ObjectNode ctx = e.putObject("requestContext");
         ctx.put("accountId", account);
         ctx.put("apiId", req.apiId);
@@ -139,6 +120,30 @@ final class ProxyEvents {
         setMap(e, "stageVariables", route.stageVariables(), false);
         body(e, req.body, base64(req), false);
         return e;
+    }
+
+    /** headers and multiValueHeaders, queryStringParameters and multiValueQueryStringParameters (null when none), as payload 1.0 and WebSocket $connect events have them. */
+    static void headersAndQuery(ObjectNode e, GatewayRequest req) {
+        ObjectNode headers = e.putObject("headers");
+        ObjectNode multiHeaders = e.putObject("multiValueHeaders");
+        for (Map.Entry<String, List<String>> h : req.multiHeaders().entrySet()) {
+            headers.put(h.getKey(), h.getValue().get(h.getValue().size() - 1));
+            ArrayNode values = multiHeaders.putArray(h.getKey());
+            h.getValue().forEach(values::add);
+        }
+        Map<String, List<String>> query = req.query();
+        if (query.isEmpty()) {
+            e.putNull("queryStringParameters");
+            e.putNull("multiValueQueryStringParameters");
+        } else {
+            ObjectNode single = e.putObject("queryStringParameters");
+            ObjectNode multi = e.putObject("multiValueQueryStringParameters");
+            for (Map.Entry<String, List<String>> q : query.entrySet()) {
+                single.put(q.getKey(), q.getValue().get(q.getValue().size() - 1));
+                ArrayNode values = multi.putArray(q.getKey());
+                q.getValue().forEach(values::add);
+            }
+        }
     }
 
     private static void setMap(ObjectNode e, String field, Map<String, String> values, boolean nullWhenEmpty) {
