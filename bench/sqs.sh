@@ -4,11 +4,11 @@
 # bench/sqs-*.lua, json 1.0 as current SDKs speak it); server CPU per operation from /proc/PID/stat;
 # then the long-poll wake latency (bench/sqs-longpoll.py). ElasticMQ comes from Maven Central
 # through the throwaway bench/elasticmq/pom.xml.
-#   bash bench/sqs.sh                 # DURATION=10 WARMUP=5 CONNECTIONS=16
+#   bash bench/sqs.sh                 # DURATION=10 WARMUP=15 CONNECTIONS=16 (the warm-up lets the JIT compile the hot paths first)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DURATION="${DURATION:-10}" WARMUP="${WARMUP:-5}" CONNECTIONS="${CONNECTIONS:-16}"
+DURATION="${DURATION:-10}" WARMUP="${WARMUP:-15}" CONNECTIONS="${CONNECTIONS:-16}"
 command -v wrk >/dev/null || { echo "bench: needs wrk (apt-get install -y wrk)" >&2; exit 1; }
 JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 mkdir -p "$ROOT/target"
