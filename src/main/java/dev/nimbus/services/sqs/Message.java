@@ -73,6 +73,25 @@ final class Message {
         return Values.object().put("visibleAt", visibleAt).put("count", receiveCount).put("first", firstReceive).put("token", token);
     }
 
+    /** What a FIFO duplicate of this message answers with (ids and digests), without the body. */
+    Message original() {
+        return new Message(seq, id, "", null, md5OfBody, md5OfAttributes, traceHeader, senderId, sent, groupId, dedupId, null, 0);
+    }
+
+    /** The stored form of a deduplication id: the original's answer and when the id expires. */
+    ObjectNode dedupJson(long expires) {
+        ObjectNode n = Values.object().put("seq", seq).put("id", id).put("md5", md5OfBody).put("sent", sent).put("group", groupId).put("dedup", dedupId)
+                .put("expires", expires);
+        if (md5OfAttributes != null) n.put("md5Attributes", md5OfAttributes);
+        if (traceHeader != null) n.put("trace", traceHeader);
+        return n;
+    }
+
+    static Message fromDedupJson(JsonNode n) {
+        return new Message(n.get("seq").asLong(), n.get("id").asText(), "", null, n.get("md5").asText(), text(n, "md5Attributes"), text(n, "trace"),
+                null, n.get("sent").asLong(), text(n, "group"), text(n, "dedup"), null, 0);
+    }
+
     static Message fromJson(long seq, JsonNode n, JsonNode state) {
         Message m = new Message(seq, n.get("id").asText(), n.get("body").asText(),
                 n.has("attributes") ? (ObjectNode) n.get("attributes") : null, n.get("md5").asText(), text(n, "md5Attributes"),
