@@ -111,8 +111,10 @@ final class Queue {
         config = c;
     }
 
+    /** The message's key: the queue's, then the sequence number in 16 hex digits (so keys sort in send order). */
     private String row(long seq) {
-        return key + "/" + String.format("%016x", seq);
+        String hex = Long.toHexString(seq);
+        return key + "/" + "0".repeat(16 - hex.length()) + hex;
     }
 
     long nextSeq() {
@@ -209,13 +211,13 @@ final class Queue {
                 store.transaction(() -> {
                     for (String x : expired) dedupIds.delete(key + "/" + x);
                     dedupIds.put(key + "/" + id, Table.toBytes(fresh.original.dedupJson(fresh.expires)));
-                    messages.put(row(m.seq), Table.toBytes(m.toJson()));
+                    messages.put(row(m.seq), m.toBytes());
                 });
                 expired.forEach(dedup::remove);
                 dedup.remove(id); // an expired entry of the same id goes to the end
                 dedup.put(id, fresh);
             } else {
-                messages.put(row(m.seq), Table.toBytes(m.toJson()));
+                messages.put(row(m.seq), m.toBytes());
             }
             index(m, now);
             if (m.visibleAt <= now) changed.signalAll();
@@ -227,7 +229,7 @@ final class Queue {
 
     /** Stores the message in the caller's transaction; the returned Runnable makes it receivable once that commits. */
     Runnable stage(Message m) {
-        messages.put(row(m.seq), Table.toBytes(m.toJson()));
+        messages.put(row(m.seq), m.toBytes());
         return () -> adopt(m);
     }
 
@@ -354,11 +356,11 @@ final class Queue {
         if (out.isEmpty() && expired.isEmpty()) return out;
         if (out.size() == 1 && expired.isEmpty() && staleStates.size() < 64) { // the common case: one statement
             Message m = out.getFirst().message();
-            states.put(row(m.seq), Table.toBytes(m.stateJson()));
+            states.put(row(m.seq), m.stateBytes());
             return out;
         }
         store.transaction(() -> {
-            for (Delivery d : out) states.put(row(d.message().seq), Table.toBytes(d.message().stateJson()));
+            for (Delivery d : out) states.put(row(d.message().seq), d.message().stateBytes());
             for (Message m : expired) {
                 all.remove(m.seq);
                 messages.delete(row(m.seq));
@@ -448,7 +450,7 @@ final class Queue {
                 throw new AwsException("MessageNotInflight", "Message does not exist or is not available for visibility timeout change.", 400);
             }
             m.visibleAt = now + seconds * 1000L;
-            states.put(row(seq), Table.toBytes(m.stateJson()));
+            states.put(row(seq), m.stateBytes());
             pending.add(new Due(m.visibleAt, seq));
             if (seconds == 0) changed.signalAll();
         } finally {
