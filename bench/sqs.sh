@@ -67,6 +67,7 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg); ${CO
 nimbus() { # nimbus NAME ARGS...: Nimbus in memory (as ElasticMQ is) and on a data dir (every change on disk)
   local name="$1" url="" log="$ROOT/target/bench-sqs-$1.log"
   shift
+  : >"$log" # there before the server's first line, as the loop below reads it at once
   "$ROOT/nimbus" start --port 0 "$@" >"$log" 2>&1 &
   PID=$!
   for ((i = 0; i < 3000; i++)); do [[ -n "$url" ]] && break; url="$(sed -n 's|.* ready on \(http://[^ ]*\).*|\1|p' "$log")"; sleep 0.1; done

@@ -28,9 +28,9 @@ import java.util.function.LongSupplier;
 /**
  * One queue: its messages in memory, indexed for receiving (visible ones in send order, the
  * others by the time they become visible), and in the store on every change: a send writes the
- * message, a receive its new delivery state, a delete removes both. At start the index is rebuilt
- * from the store, so a restart or kill -9 loses no acknowledged send and revives no acknowledged
- * delete. Long polls wait on a condition signalled by sends and by visibility changes, with a
+ * message (on FIFO queues with its deduplication id), a receive its new delivery state, a delete
+ * removes the message (its state row goes with a later write). At start the index is rebuilt from
+ * the store, so a restart or kill -9 loses no acknowledged send and revives no acknowledged delete. Long polls wait on a condition signalled by sends and by visibility changes, with a
  * timeout at the next message's visibility: no polling loop.
  */
 final class Queue {
@@ -491,10 +491,14 @@ final class Queue {
 
     private void removeAll() {
         List<Long> seqs = List.copyOf(all.keySet());
-        store.transaction(() -> seqs.forEach(seq -> {
-            messages.delete(row(seq));
-            states.delete(row(seq));
-        }));
+        store.transaction(() -> {
+            seqs.forEach(seq -> {
+                messages.delete(row(seq));
+                states.delete(row(seq));
+            });
+            staleStates.forEach(seq -> states.delete(row(seq)));
+        });
+        staleStates.clear();
         all.clear();
         ready.clear();
         pending.clear();
