@@ -4,11 +4,11 @@
 # bench/sqs-*.lua, json 1.0 as current SDKs speak it); server CPU per operation from /proc/PID/stat;
 # then the long-poll wake latency (bench/sqs-longpoll.py). ElasticMQ comes from Maven Central
 # through the throwaway bench/elasticmq/pom.xml.
-#   bash bench/sqs.sh                 # DURATION=10 WARMUP=5 CONNECTIONS=16
+#   bash bench/sqs.sh                 # DURATION=10 WARMUP=15 CONNECTIONS=16 (the warm-up lets the JIT compile the hot paths first)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DURATION="${DURATION:-10}" WARMUP="${WARMUP:-5}" CONNECTIONS="${CONNECTIONS:-16}"
+DURATION="${DURATION:-10}" WARMUP="${WARMUP:-15}" CONNECTIONS="${CONNECTIONS:-16}"
 command -v wrk >/dev/null || { echo "bench: needs wrk (apt-get install -y wrk)" >&2; exit 1; }
 JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 mkdir -p "$ROOT/target"
@@ -67,6 +67,7 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg); ${CO
 nimbus() { # nimbus NAME ARGS...: Nimbus in memory (as ElasticMQ is) and on a data dir (every change on disk)
   local name="$1" url="" log="$ROOT/target/bench-sqs-$1.log"
   shift
+  : >"$log" # there before the server's first line, as the loop below reads it at once
   "$ROOT/nimbus" start --port 0 "$@" >"$log" 2>&1 &
   PID=$!
   for ((i = 0; i < 3000; i++)); do [[ -n "$url" ]] && break; url="$(sed -n 's|.* ready on \(http://[^ ]*\).*|\1|p' "$log")"; sleep 0.1; done

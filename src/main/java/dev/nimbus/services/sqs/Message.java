@@ -1,8 +1,13 @@
 package dev.nimbus.services.sqs;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.Values;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * One message of a queue. What was sent never changes (stored once in {@code sqs.messages}); its
@@ -55,22 +60,56 @@ final class Message {
         return new Message(newSeq, id, body, attributes, md5OfBody, md5OfAttributes, traceHeader, senderId, sent, groupId, dedupId, source, now);
     }
 
-    ObjectNode toJson() {
-        ObjectNode n = Values.object().put("id", id).put("body", body).put("md5", md5OfBody).put("sent", sent).put("visibleAt", visibleAt)
-                .put("sender", senderId);
-        if (attributes != null) {
-            n.set("attributes", attributes);
-            n.put("md5Attributes", md5OfAttributes);
+    /** The stored form of what was sent (read by {@link #fromJson}); written field by field, as every send writes one. */
+    byte[] toBytes() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length() + 256);
+        try (JsonGenerator g = Values.JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", id);
+            g.writeStringField("body", body);
+            g.writeStringField("md5", md5OfBody);
+            g.writeNumberField("sent", sent);
+            g.writeNumberField("visibleAt", visibleAt);
+            g.writeStringField("sender", senderId);
+            if (attributes != null) {
+                g.writeFieldName("attributes");
+                g.writeTree(attributes);
+                g.writeStringField("md5Attributes", md5OfAttributes);
+            }
+            if (traceHeader != null) g.writeStringField("trace", traceHeader);
+            if (groupId != null) g.writeStringField("group", groupId);
+            if (dedupId != null) g.writeStringField("dedup", dedupId);
+            if (deadLetterSource != null) g.writeStringField("dlqSource", deadLetterSource);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+        return out.toByteArray();
+    }
+
+    /** The stored delivery state, written on every receive. */
+    byte[] stateBytes() {
+        return ("{\"visibleAt\":" + visibleAt + ",\"count\":" + receiveCount + ",\"first\":" + firstReceive + ",\"token\":\"" + token + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** What a FIFO duplicate of this message answers with (ids and digests), without the body. */
+    Message original() {
+        return new Message(seq, id, "", null, md5OfBody, md5OfAttributes, traceHeader, senderId, sent, groupId, dedupId, null, 0);
+    }
+
+    /** The stored form of a deduplication id: the original's answer and when the id expires. */
+    ObjectNode dedupJson(long expires) {
+        ObjectNode n = Values.object().put("seq", seq).put("id", id).put("md5", md5OfBody).put("sent", sent).put("group", groupId).put("dedup", dedupId)
+                .put("expires", expires);
+        if (md5OfAttributes != null) n.put("md5Attributes", md5OfAttributes);
         if (traceHeader != null) n.put("trace", traceHeader);
-        if (groupId != null) n.put("group", groupId);
-        if (dedupId != null) n.put("dedup", dedupId);
-        if (deadLetterSource != null) n.put("dlqSource", deadLetterSource);
         return n;
     }
 
-    ObjectNode stateJson() {
-        return Values.object().put("visibleAt", visibleAt).put("count", receiveCount).put("first", firstReceive).put("token", token);
+    static Message fromDedupJson(JsonNode n) {
+        return new Message(n.get("seq").asLong(), n.get("id").asText(), "", null, n.get("md5").asText(), text(n, "md5Attributes"), text(n, "trace"),
+                null, n.get("sent").asLong(), text(n, "group"), text(n, "dedup"), null, 0);
     }
 
     static Message fromJson(long seq, JsonNode n, JsonNode state) {

@@ -7,9 +7,11 @@ import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.RequestContext;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.store.Store;
+import dev.nimbus.store.Table;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -19,11 +21,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * StartMessageMoveTask / ListMessageMoveTasks / CancelMessageMoveTask: redrive from a
  * dead-letter queue back to each message's source queue (or to a queue named), at most
  * MaxNumberOfMessagesPerSecond, one task per source queue at a time. Each message moves in one
- * store transaction (removed from the source, stored in the destination). Tasks live in memory:
- * after a restart a task is gone, the messages it had not moved are still in the source queue.
+ * store transaction (removed from the source, stored in the destination) with the task's count.
+ * Tasks are stored in table {@code sqs.movetasks} (by handle), so ListMessageMoveTasks shows them
+ * after a restart, and a task that was running goes on moving where it stopped.
  */
 final class MoveTasks implements AutoCloseable {
+    static final String TABLE = "sqs.movetasks";
     private final Store store;
+    private final Table table;
     private final Queues queues;
     private final Map<String, Task> tasks = new ConcurrentHashMap<>();
 
@@ -49,11 +54,52 @@ final class MoveTasks implements AutoCloseable {
             this.started = started;
             this.toMove = toMove;
         }
+
+        ObjectNode toJson() {
+            ObjectNode n = Values.object().put("id", id).put("source", source).put("destination", destination).put("rate", rate).put("started", started)
+                    .put("toMove", toMove).put("moved", moved).put("status", status);
+            if (failure != null) n.put("failure", failure);
+            return n;
+        }
+
+        static Task fromJson(String handle, JsonNode n) {
+            Task t = new Task(handle, n.get("id").asText(), n.get("source").asText(), n.path("destination").textValue(), n.get("rate").asInt(),
+                    n.get("started").asLong(), n.get("toMove").asLong());
+            t.moved = n.get("moved").asLong();
+            t.status = n.get("status").asText();
+            t.failure = n.path("failure").textValue();
+            return t;
+        }
     }
 
+    /** Loads the stored tasks: running ones go on, one that was being cancelled is cancelled. */
     MoveTasks(Store store, Queues queues) {
         this.store = store;
+        this.table = store.table(TABLE);
         this.queues = queues;
+        for (Iterator<Table.Entry> it = table.iterate("", null, 500); it.hasNext(); ) {
+            Table.Entry e = it.next();
+            Task t = Task.fromJson(e.key(), e.json());
+            tasks.put(t.handle, t);
+            if (t.status.equals("CANCELLING")) finish(t, "CANCELLED", null);
+            else if (t.status.equals("RUNNING")) resume(t);
+        }
+    }
+
+    private void resume(Task t) {
+        Queues.Entry source = queues.byArn(t.source);
+        if (source == null) {
+            finish(t, "FAILED", "The source queue does not exist.");
+            return;
+        }
+        t.thread = Thread.ofVirtual().name("sqs-move-" + source.queue().name).start(() -> run(t, source.queue()));
+    }
+
+    /** A task's end, stored. */
+    private void finish(Task t, String status, String failure) {
+        t.status = status;
+        t.failure = failure;
+        table.putJson(t.handle, t.toJson());
     }
 
     JsonNode start(RequestContext ctx, ObjectNode in) {
@@ -82,8 +128,9 @@ final class MoveTasks implements AutoCloseable {
             String handle = Base64.getEncoder().encodeToString(Values.object().put("taskId", id).put("sourceArn", sourceArn).toString()
                     .getBytes(StandardCharsets.UTF_8));
             Task t = new Task(handle, id, sourceArn, destinationArn, rate, queues.clock.getAsLong(), source.queue().counts()[0]);
+            table.putJson(handle, t.toJson());
             tasks.put(handle, t);
-            t.thread = Thread.ofVirtual().name("sqs-move-" + source.queue().name).start(() -> run(t, source.queue()));
+            resume(t);
             return Values.object().put("TaskHandle", handle);
         }
     }
@@ -105,20 +152,20 @@ final class MoveTasks implements AutoCloseable {
                     }
                     Runnable adopt = store.transaction(() -> {
                         source.forget(m);
+                        t.moved++;
+                        table.putJson(t.handle, t.toJson());
                         return target.stage(copy);
                     });
                     adopt.run();
-                    t.moved++;
                 }
                 long rest = 1000 - (System.currentTimeMillis() - second);
                 if (rest > 0 && t.moved < t.toMove) Thread.sleep(rest); // the task's rate limit
             }
-            t.status = t.status.equals("CANCELLING") ? "CANCELLED" : "COMPLETED";
+            finish(t, t.status.equals("CANCELLING") ? "CANCELLED" : "COMPLETED", null);
         } catch (InterruptedException e) {
-            t.status = "CANCELLED";
+            // the server is stopping: the task stays RUNNING in the store and goes on after the restart
         } catch (RuntimeException e) {
-            t.status = "FAILED";
-            t.failure = e.getMessage();
+            finish(t, "FAILED", e.getMessage());
         }
     }
 
@@ -147,6 +194,7 @@ final class MoveTasks implements AutoCloseable {
         if (t == null) throw new AwsException("ResourceNotFoundException", "Task does not exist.", 404);
         if (!t.status.equals("RUNNING")) throw new AwsException("UnsupportedOperation", "Only active tasks can be cancelled.", 400);
         t.status = "CANCELLING";
+        table.putJson(t.handle, t.toJson());
         return Values.object().put("ApproximateNumberOfMessagesMoved", t.moved);
     }
 

@@ -11,12 +11,14 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -26,14 +28,16 @@ import java.util.function.LongSupplier;
 /**
  * One queue: its messages in memory, indexed for receiving (visible ones in send order, the
  * others by the time they become visible), and in the store on every change: a send writes the
- * message, a receive its new delivery state, a delete removes both. At start the index is rebuilt
- * from the store, so a restart or kill -9 loses no acknowledged send and revives no acknowledged
- * delete. Long polls wait on a condition signalled by sends and by visibility changes, with a
+ * message (on FIFO queues with its deduplication id), a receive its new delivery state, a delete
+ * removes the message (its state row goes with a later write). At start the index is rebuilt from
+ * the store, so a restart or kill -9 loses no acknowledged send and revives no acknowledged delete. Long polls wait on a condition signalled by sends and by visibility changes, with a
  * timeout at the next message's visibility: no polling loop.
  */
 final class Queue {
     static final String MESSAGES = "sqs.messages";
     static final String STATES = "sqs.states";
+    /** FIFO deduplication ids of the last five minutes, by queue key + "/" + {@link #dedupKey}: what a duplicate send answers. */
+    static final String DEDUP = "sqs.dedup";
     /** FIFO deduplication interval and ReceiveRequestAttemptId lifetime. */
     static final long FIVE_MINUTES = 5 * 60_000;
 
@@ -42,7 +46,8 @@ final class Queue {
 
     private record Due(long at, long seq) {}
 
-    private record Dedup(Message message, long expires) {}
+    /** A deduplication id seen, with the message it sent (without its body: a duplicate's answer needs ids and digests only). */
+    private record Dedup(Message original, long expires) {}
 
     private record Attempt(List<Delivery> deliveries, long expires) {}
 
@@ -55,6 +60,7 @@ final class Queue {
     private final Store store;
     private final Table messages;
     private final Table states;
+    private final Table dedupIds;
     private final LongSupplier clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -68,8 +74,16 @@ final class Queue {
     private final Set<Long> inFlight = new HashSet<>();
     /** FIFO: groups with a message in flight, and how many; their other messages wait. */
     private final Map<String, Integer> lockedGroups = new HashMap<>();
-    private final Map<String, Dedup> dedup = new HashMap<>();
+    /** In the order sent, so expiry order: expired ones are dropped from the front (memory and store) as sends come. */
+    private final LinkedHashMap<String, Dedup> dedup = new LinkedHashMap<>();
     private final Map<String, Attempt> attempts = new HashMap<>();
+    /**
+     * Deleted messages whose delivery state rows are still stored: a delete removes the message
+     * row alone (one statement, no transaction), and the next receive that writes in a
+     * transaction anyway removes these. A crash leaves them to {@link #load}, which drops states
+     * without a message.
+     */
+    private final List<Long> staleStates = new ArrayList<>();
     private long lastPurge;
     private boolean deleted;
 
@@ -84,6 +98,7 @@ final class Queue {
         this.store = store;
         this.messages = store.table(MESSAGES);
         this.states = store.table(STATES);
+        this.dedupIds = store.table(DEDUP);
         this.clock = clock;
         this.lastSeq = new AtomicLong(clock.getAsLong() * 1000);
     }
@@ -96,8 +111,10 @@ final class Queue {
         config = c;
     }
 
+    /** The message's key: the queue's, then the sequence number in 16 hex digits (so keys sort in send order). */
     private String row(long seq) {
-        return key + "/" + String.format("%016x", seq);
+        String hex = Long.toHexString(seq);
+        return key + "/" + "0".repeat(16 - hex.length()) + hex;
     }
 
     long nextSeq() {
@@ -114,6 +131,7 @@ final class Queue {
             stateRows.put(e.key(), e.json());
         }
         long now = clock.getAsLong();
+        List<String> expiredIds = new ArrayList<>();
         lock.lock();
         try {
             for (Iterator<Table.Entry> it = messages.iterate(prefix, null, 1000); it.hasNext(); ) {
@@ -126,13 +144,27 @@ final class Queue {
                     if (fifo) lockedGroups.merge(m.groupId, 1, Integer::sum);
                 }
                 index(m, now);
-                if (fifo && m.dedupId != null && m.sent + FIVE_MINUTES > now) dedup.put(dedupKey(m.groupId, m.dedupId), new Dedup(m, m.sent + FIVE_MINUTES));
             }
+            List<Map.Entry<Long, Dedup>> seen = new ArrayList<>();
+            for (Iterator<Table.Entry> it = dedupIds.iterate(prefix, null, 1000); it.hasNext(); ) {
+                Table.Entry e = it.next();
+                JsonNode n = e.json();
+                long expires = n.get("expires").asLong();
+                if (expires > now) seen.add(Map.entry(expires, new Dedup(Message.fromDedupJson(n), expires)));
+                else expiredIds.add(e.key());
+            }
+            seen.sort(Map.Entry.comparingByKey());
+            for (Map.Entry<Long, Dedup> d : seen) dedup.put(dedupKey(d.getValue().original().groupId, d.getValue().original().dedupId), d.getValue());
         } finally {
             lock.unlock();
         }
-        // States left without a message: a receive raced a delete; nothing refers to them.
-        if (!stateRows.isEmpty()) store.transaction(() -> stateRows.keySet().forEach(states::delete));
+        // States left without a message (deleted messages whose state rows a crash kept), and deduplication ids past their five minutes
+        if (!stateRows.isEmpty() || !expiredIds.isEmpty()) {
+            store.transaction(() -> {
+                stateRows.keySet().forEach(states::delete);
+                expiredIds.forEach(dedupIds::delete);
+            });
+        }
     }
 
     private void index(Message m, long now) {
@@ -148,8 +180,14 @@ final class Queue {
     /** A new message for this queue, not yet stored. */
     Message draft(String body, ObjectNode attributes, String traceHeader, String sender, int delaySeconds, String group, String dedupId) {
         long now = clock.getAsLong();
-        return new Message(nextSeq(), UUID.randomUUID().toString(), body, attributes, Md5.of(body), Md5.ofAttributes(attributes), traceHeader,
+        return new Message(nextSeq(), randomId(), body, attributes, Md5.of(body), Md5.ofAttributes(attributes), traceHeader,
                 sender, now, group, dedupId, null, now + delaySeconds * 1000L);
+    }
+
+    /** A version 4 UUID, as AWS's message ids are, without SecureRandom's cost on every message (ids and receipt tokens need to be unique, not secret). */
+    static String randomId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return new UUID((r.nextLong() & ~0xF000L) | 0x4000L, (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L).toString();
     }
 
     /** Sends: the message is stored before this returns. A FIFO duplicate within five minutes returns the original instead. */
@@ -159,12 +197,28 @@ final class Queue {
             checkExists();
             long now = clock.getAsLong();
             if (fifo && m.dedupId != null) {
-                Dedup d = dedup.get(dedupKey(m.groupId, m.dedupId));
-                if (d != null && d.expires > now) return d.message;
-                if (dedup.size() > 10_000) dedup.values().removeIf(x -> x.expires <= now);
-                dedup.put(dedupKey(m.groupId, m.dedupId), new Dedup(m, now + FIVE_MINUTES));
+                String id = dedupKey(m.groupId, m.dedupId);
+                Dedup d = dedup.get(id);
+                if (d != null && d.expires > now) return d.original;
+                // The message and its deduplication id in one transaction: a restart within five minutes still knows the id.
+                List<String> expired = new ArrayList<>();
+                for (Iterator<Map.Entry<String, Dedup>> it = dedup.entrySet().iterator(); it.hasNext(); ) {
+                    Map.Entry<String, Dedup> e = it.next();
+                    if (e.getValue().expires > now) break;
+                    expired.add(e.getKey());
+                }
+                Dedup fresh = new Dedup(m.original(), now + FIVE_MINUTES);
+                store.transaction(() -> {
+                    for (String x : expired) dedupIds.delete(key + "/" + x);
+                    dedupIds.put(key + "/" + id, Table.toBytes(fresh.original.dedupJson(fresh.expires)));
+                    messages.put(row(m.seq), m.toBytes());
+                });
+                expired.forEach(dedup::remove);
+                dedup.remove(id); // an expired entry of the same id goes to the end
+                dedup.put(id, fresh);
+            } else {
+                messages.put(row(m.seq), m.toBytes());
             }
-            messages.put(row(m.seq), Table.toBytes(m.toJson()));
             index(m, now);
             if (m.visibleAt <= now) changed.signalAll();
             return m;
@@ -175,7 +229,7 @@ final class Queue {
 
     /** Stores the message in the caller's transaction; the returned Runnable makes it receivable once that commits. */
     Runnable stage(Message m) {
-        messages.put(row(m.seq), Table.toBytes(m.toJson()));
+        messages.put(row(m.seq), m.toBytes());
         return () -> adopt(m);
     }
 
@@ -290,7 +344,7 @@ final class Queue {
             m.receiveCount++;
             if (m.firstReceive == 0) m.firstReceive = now;
             m.visibleAt = now + visibilitySeconds * 1000L;
-            m.token = UUID.randomUUID().toString();
+            m.token = randomId();
             inFlight.add(m.seq);
             pending.add(new Due(m.visibleAt, m.seq));
             if (fifo) {
@@ -300,14 +354,21 @@ final class Queue {
             out.add(new Delivery(m, handle(m), m.receiveCount, m.firstReceive));
         }
         if (out.isEmpty() && expired.isEmpty()) return out;
+        if (out.size() == 1 && expired.isEmpty() && staleStates.size() < 64) { // the common case: one statement
+            Message m = out.getFirst().message();
+            states.put(row(m.seq), m.stateBytes());
+            return out;
+        }
         store.transaction(() -> {
-            for (Delivery d : out) states.put(row(d.message().seq), Table.toBytes(d.message().stateJson()));
+            for (Delivery d : out) states.put(row(d.message().seq), d.message().stateBytes());
             for (Message m : expired) {
                 all.remove(m.seq);
                 messages.delete(row(m.seq));
                 states.delete(row(m.seq));
             }
+            for (long seq : staleStates) states.delete(row(seq));
         });
+        staleStates.clear();
         return out;
     }
 
@@ -361,10 +422,8 @@ final class Queue {
                 throw expired(handle);
             }
             if (!current) return false;
-            store.transaction(() -> {
-                messages.delete(row(seq));
-                states.delete(row(seq));
-            });
+            messages.delete(row(seq));
+            staleStates.add(seq);
             all.remove(seq);
             ready.remove(seq);
             if (inFlight.remove(seq) && fifo) {
@@ -391,7 +450,7 @@ final class Queue {
                 throw new AwsException("MessageNotInflight", "Message does not exist or is not available for visibility timeout change.", 400);
             }
             m.visibleAt = now + seconds * 1000L;
-            states.put(row(seq), Table.toBytes(m.stateJson()));
+            states.put(row(seq), m.stateBytes());
             pending.add(new Due(m.visibleAt, seq));
             if (seconds == 0) changed.signalAll();
         } finally {
@@ -420,6 +479,9 @@ final class Queue {
         lock.lock();
         try {
             removeAll();
+            List<String> ids = List.copyOf(dedup.keySet());
+            store.transaction(() -> ids.forEach(id -> dedupIds.delete(key + "/" + id)));
+            dedup.clear();
             deleted = true;
             changed.signalAll();
         } finally {
@@ -429,10 +491,14 @@ final class Queue {
 
     private void removeAll() {
         List<Long> seqs = List.copyOf(all.keySet());
-        store.transaction(() -> seqs.forEach(seq -> {
-            messages.delete(row(seq));
-            states.delete(row(seq));
-        }));
+        store.transaction(() -> {
+            seqs.forEach(seq -> {
+                messages.delete(row(seq));
+                states.delete(row(seq));
+            });
+            staleStates.forEach(seq -> states.delete(row(seq)));
+        });
+        staleStates.clear();
         all.clear();
         ready.clear();
         pending.clear();

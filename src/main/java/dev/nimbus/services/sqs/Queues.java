@@ -98,9 +98,13 @@ final class Queues implements QueueMessages {
             if (labels.length > 2 && labels[0].equals("sqs")) region = labels[1];
             path = slash < 0 ? "" : url.substring(slash);
         }
-        String[] p = path.replaceAll("^/+|/+$", "").split("/");
-        if (p.length != 2) throw nonExistent();
-        return entry(p[0], region, p[1]);
+        // /ACCOUNT/NAME, slashes around it ignored; parsed by hand as this runs on every message operation
+        int start = 0, end = path.length();
+        while (start < end && path.charAt(start) == '/') start++;
+        while (end > start && path.charAt(end - 1) == '/') end--;
+        int cut = path.indexOf('/', start);
+        if (cut < 0 || cut >= end || path.lastIndexOf('/', end - 1) != cut) throw nonExistent();
+        return entry(path.substring(start, cut), region, path.substring(cut + 1, end));
     }
 
     Entry byArn(String arn) {

@@ -1,6 +1,7 @@
 package dev.nimbus.services.sqs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nimbus.testing.TestServer;
@@ -15,7 +16,10 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
-/** Across a restart: sent messages are all there, deleted ones stay deleted, one in flight stays in flight with its receipt handle. */
+/**
+ * Across a restart: sent messages are all there, deleted ones stay deleted, one in flight stays in
+ * flight with its receipt handle; FIFO deduplication ids and message move tasks are remembered.
+ */
 class SqsDurabilityTest {
     @TempDir
     Path dir;
@@ -48,6 +52,79 @@ class SqsDurabilityTest {
             sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(inFlight.receiptHandle()));
             attrs = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.ALL)).attributes();
             assertEquals("3", attrs.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+        }
+    }
+
+    @Test
+    void fifoDeduplicationIdsLastTheirFiveMinutesAcrossARestart() {
+        String url;
+        String firstId;
+        try (TestServer nimbus = TestServer.startDurable(dir); SqsClient sqs = nimbus.client(SqsClient.builder())) {
+            url = sqs.createQueue(b -> b.queueName("dedup.fifo").attributes(Map.of(QueueAttributeName.FIFO_QUEUE, "true"))).queueUrl();
+            firstId = sqs.sendMessage(b -> b.queueUrl(url).messageBody("once").messageGroupId("g").messageDeduplicationId("d1")).messageId();
+            // Received and deleted: only the deduplication id remembers it.
+            Message m = sqs.receiveMessage(b -> b.queueUrl(url)).messages().get(0);
+            sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
+        }
+        try (TestServer nimbus = TestServer.startDurable(dir); SqsClient sqs = nimbus.client(SqsClient.builder())) {
+            var again = sqs.sendMessage(b -> b.queueUrl(url).messageBody("once").messageGroupId("g").messageDeduplicationId("d1"));
+            assertEquals(firstId, again.messageId());
+            assertTrue(sqs.receiveMessage(b -> b.queueUrl(url)).messages().isEmpty());
+            long now = System.currentTimeMillis();
+            SqsService.clock = () -> now + Queue.FIVE_MINUTES + 1_000;
+            try {
+                var later = sqs.sendMessage(b -> b.queueUrl(url).messageBody("once").messageGroupId("g").messageDeduplicationId("d1"));
+                assertNotEquals(firstId, later.messageId());
+                assertEquals(List.of("once"), sqs.receiveMessage(b -> b.queueUrl(url)).messages().stream().map(Message::body).toList());
+            } finally {
+                SqsService.clock = System::currentTimeMillis;
+            }
+        }
+    }
+
+    @Test
+    void aMoveTaskIsListedAfterARestartAndFinishesItsWork() {
+        String src, dlq, dlqArn;
+        try (TestServer nimbus = TestServer.startDurable(dir); SqsClient sqs = nimbus.client(SqsClient.builder())) {
+            dlq = sqs.createQueue(b -> b.queueName("moves-dlq")).queueUrl();
+            dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(dlq).attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
+            src = sqs.createQueue(b -> b.queueName("moves").attributes(Map.of(QueueAttributeName.REDRIVE_POLICY,
+                    "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":1}"))).queueUrl();
+            for (int i = 0; i < 3; i++) {
+                int n = i;
+                sqs.sendMessage(b -> b.queueUrl(src).messageBody("m" + n));
+            }
+            // Received once each with no visibility timeout; the next receive finds them received enough and moves them.
+            for (int i = 0; i < 3; i++) sqs.receiveMessage(b -> b.queueUrl(src).maxNumberOfMessages(10).visibilityTimeout(0));
+            assertEquals("3", sqs.getQueueAttributes(b -> b.queueUrl(dlq).attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+                    .attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+            // One message a second: the restart comes while the task runs (or, on a slow machine, after it ended; both are listed).
+            sqs.startMessageMoveTask(b -> b.sourceArn(dlqArn).maxNumberOfMessagesPerSecond(1));
+        }
+        try (TestServer nimbus = TestServer.startDurable(dir); SqsClient sqs = nimbus.client(SqsClient.builder())) {
+            var tasks = sqs.listMessageMoveTasks(b -> b.sourceArn(dlqArn)).results();
+            assertEquals(1, tasks.size());
+            assertEquals(3, tasks.get(0).approximateNumberOfMessagesToMove());
+            assertEquals(1, tasks.get(0).maxNumberOfMessagesPerSecond());
+            for (int i = 0; i < 600 && !tasks.get(0).status().equals("COMPLETED"); i++) {
+                sleep();
+                tasks = sqs.listMessageMoveTasks(b -> b.sourceArn(dlqArn)).results();
+            }
+            assertEquals("COMPLETED", tasks.get(0).status());
+            assertEquals(3, tasks.get(0).approximateNumberOfMessagesMoved());
+            Set<String> bodies = new java.util.HashSet<>();
+            for (int i = 0; i < 3 && bodies.size() < 3; i++) {
+                sqs.receiveMessage(b -> b.queueUrl(src).maxNumberOfMessages(10)).messages().forEach(m -> bodies.add(m.body()));
+            }
+            assertEquals(Set.of("m0", "m1", "m2"), bodies);
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
         }
     }
 }
