@@ -12,6 +12,8 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Operation inputs and outputs are Jackson trees shaped like the model (member names as keys).
@@ -25,6 +27,15 @@ public final class Values {
     public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private Values() {}
+
+    /**
+     * A random version 4 UUID, the shape of AWS's request and message ids, without SecureRandom's
+     * cost on every request or message: these ids need to be unique, not secret.
+     */
+    public static String uuid() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return new UUID((r.nextLong() & ~0xF000L) | 0x4000L, (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L).toString();
+    }
 
     public static ObjectNode object() {
         return NODES.objectNode();

@@ -32,9 +32,7 @@ import java.util.AbstractMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -148,7 +146,7 @@ public final class NimbusServer implements AutoCloseable {
     }
 
     private void serve(ServerRequest req, ServerResponse res) {
-        String requestId = requestId();
+        String requestId = Values.uuid();
         long started = System.nanoTime();
         String method = req.prologue().method().text();
         String rawPath = req.path().rawPath();
@@ -366,13 +364,6 @@ public final class NimbusServer implements AutoCloseable {
         }
     }
 
-    /** UUID-shaped like AWS's, without SecureRandom's cost on every request. */
-    public static String requestId() {
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
-        long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-        return new UUID(hi, lo).toString();
-    }
 
     @Override
     public void close() {

@@ -2,6 +2,7 @@ package dev.nimbus.server;
 
 import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.HttpResponse;
+import dev.nimbus.protocol.Values;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.ServerResponseHeaders;
@@ -28,7 +29,7 @@ final class TransportErrors implements DirectHandler {
     @Override
     public TransportResponse handle(TransportRequest request, EventType eventType, Status status, ServerResponseHeaders headers,
                                     String message) {
-        String requestId = NimbusServer.requestId();
+        String requestId = Values.uuid();
         HttpResponse error = Dispatcher.unrouted(describe(status.code()), name -> request.headers().first(HeaderNames.create(name)).orElse(null),
                 requestId);
         TransportResponse.Builder res = TransportResponse.builder().status(status).headers(headers).keepAlive(false);

@@ -2,7 +2,7 @@ package dev.nimbus.services.apigateway;
 
 import dev.nimbus.protocol.HttpRequest;
 import dev.nimbus.protocol.HttpResponse;
-import dev.nimbus.server.NimbusServer;
+import dev.nimbus.protocol.Values;
 import dev.nimbus.services.AwsService;
 import dev.nimbus.services.FrontDoor;
 import dev.nimbus.services.Operations;
@@ -91,7 +91,7 @@ public final class ApiGateway implements FrontDoor, AutoCloseable {
     public HttpResponse serve(HttpRequest request) {
         Target target = locate(request);
         if (target == null) return null;
-        GatewayRequest req = new GatewayRequest(request, target.apiId(), target.path(), target.domain(), NimbusServer.requestId(), clock.instant());
+        GatewayRequest req = new GatewayRequest(request, target.apiId(), target.path(), target.domain(), Values.uuid(), clock.instant());
         ApiStore.Entry entry = apis.get(target.apiId());
         if (entry == null) return GatewayRequest.message(404, "{\"message\":\"Not Found\"}");
         String kind = entry.doc.path("_kind").asText();

@@ -39,7 +39,7 @@ final class LambdaCall {
         String fnRegion = arn.length > 3 && function.startsWith("arn:") ? arn[3] : region;
         ObjectNode in = Values.object().put("FunctionName", function);
         in.set("Payload", Values.NODES.binaryNode(event));
-        RequestContext ctx = new RequestContext(dev.nimbus.server.NimbusServer.requestId(),
+        RequestContext ctx = new RequestContext(Values.uuid(),
                 new Identity(account, "arn:aws:iam::" + account + ":root", account, null), fnRegion, null);
         Operations.Handler handler = ops.handler("lambda", "Invoke");
         Future<JsonNode> call = threads.submit(() -> handler.handle(ctx, in));

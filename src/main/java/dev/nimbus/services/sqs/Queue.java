@@ -3,6 +3,7 @@ package dev.nimbus.services.sqs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.AwsException;
+import dev.nimbus.protocol.Values;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +18,6 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -180,15 +179,10 @@ final class Queue {
     /** A new message for this queue, not yet stored. */
     Message draft(String body, ObjectNode attributes, String traceHeader, String sender, int delaySeconds, String group, String dedupId) {
         long now = clock.getAsLong();
-        return new Message(nextSeq(), randomId(), body, attributes, Md5.of(body), Md5.ofAttributes(attributes), traceHeader,
+        return new Message(nextSeq(), Values.uuid(), body, attributes, Md5.of(body), Md5.ofAttributes(attributes), traceHeader,
                 sender, now, group, dedupId, null, now + delaySeconds * 1000L);
     }
 
-    /** A version 4 UUID, as AWS's message ids are, without SecureRandom's cost on every message (ids and receipt tokens need to be unique, not secret). */
-    static String randomId() {
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        return new UUID((r.nextLong() & ~0xF000L) | 0x4000L, (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L).toString();
-    }
 
     /** Sends: the message is stored before this returns. A FIFO duplicate within five minutes returns the original instead. */
     Message send(Message m) {
@@ -344,7 +338,7 @@ final class Queue {
             m.receiveCount++;
             if (m.firstReceive == 0) m.firstReceive = now;
             m.visibleAt = now + visibilitySeconds * 1000L;
-            m.token = randomId();
+            m.token = Values.uuid();
             inFlight.add(m.seq);
             pending.add(new Due(m.visibleAt, m.seq));
             if (fifo) {
