@@ -42,6 +42,8 @@ import java.util.logging.Logger;
  */
 public final class NimbusServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("nimbus.request");
+    /** The largest unread body of a refused request that is read to keep the connection (see serve). */
+    private static final long DRAIN_LIMIT = 1 << 20;
     public static final String VERSION = "0.1.0";
     static final HeaderName REQUEST_ID = HeaderNames.create("x-amzn-RequestId");
     static final HeaderName S3_REQUEST_ID = HeaderNames.create("x-amz-request-id");
@@ -170,9 +172,11 @@ public final class NimbusServer implements AutoCloseable {
         } else {
             Headers headers = req.headers();
             String host = authority;
+            ClientBody body = new ClientBody(req);
+            long length = headers.contentLength().orElse(-1);
             HttpRequest request = new HttpRequest(method, rawPath, req.query().rawValue(),
                     name -> host != null && name.equalsIgnoreCase("Host") ? host : headers.first(headerName(name)).orElse(null),
-                    () -> headerIterator(headers, host), new ClientBody(req), headers.contentLength().orElse(-1), config.maxBodyBytes());
+                    () -> headerIterator(headers, host), body, length, config.maxBodyBytes());
             request.sourceIp = req.remotePeer().host();
             out = frontDoor(request, requestId);
             if (out == null) {
@@ -180,9 +184,13 @@ public final class NimbusServer implements AutoCloseable {
                 if (out == null) out = dispatcher.handle(request, requestId);
                 Cors.decorate(request, out);
             }
-            // An error answered before the body was read (too large, unknown operation): close rather than
-            // let Helidon drain a body of any size, or answer 100 Continue to a request already refused.
-            if (out.status >= 400 && !req.content().consumed()) close = true;
+            // An error answered before the body was read (too large, unknown operation): a small body the client
+            // is sending anyway is read and dropped, because closing with it unread resets the connection and the
+            // client may lose the answer; a larger one, or one the client waits to be asked for (100-continue),
+            // closes rather than let Helidon drain a body of any size or answer 100 Continue to a refused request.
+            if (out.status >= 400 && !req.content().consumed()) {
+                close = length < 0 || length > DRAIN_LIMIT || headers.contains(HeaderNames.EXPECT) || !body.drain();
+            }
         }
         if (close) res.header(HeaderValues.CONNECTION_CLOSE);
         res.status(out.status);
@@ -361,6 +369,16 @@ public final class NimbusServer implements AutoCloseable {
         private InputStream stream() {
             if (in == null) in = req.content().inputStream();
             return in;
+        }
+
+        /** Reads what is left of the body and drops it; false when that failed. */
+        boolean drain() {
+            try {
+                transferTo(OutputStream.nullOutputStream());
+                return true;
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
         }
     }
 
