@@ -184,12 +184,13 @@ public final class NimbusServer implements AutoCloseable {
                 if (out == null) out = dispatcher.handle(request, requestId);
                 Cors.decorate(request, out);
             }
-            // An error answered before the body was read (too large, unknown operation): a small body the client
-            // is sending anyway is read and dropped, because closing with it unread resets the connection and the
-            // client may lose the answer; a larger one, or one the client waits to be asked for (100-continue),
-            // closes rather than let Helidon drain a body of any size or answer 100 Continue to a refused request.
+            // An error answered before the body was read (too large, unknown operation): a small body the
+            // client is sending anyway (within the server's limit: one over it may never come) is read and
+            // dropped, because closing with it unread resets the connection and the client may lose the
+            // answer; a larger one, or one the client waits to be asked for (100-continue), closes rather
+            // than let Helidon drain a body of any size or answer 100 Continue to a refused request.
             if (out.status >= 400 && !req.content().consumed()) {
-                close = length < 0 || length > DRAIN_LIMIT || headers.contains(HeaderNames.EXPECT) || !body.drain();
+                close = length < 0 || length > Math.min(DRAIN_LIMIT, config.maxBodyBytes()) || headers.contains(HeaderNames.EXPECT) || !body.drain();
             }
         }
         if (close) res.header(HeaderValues.CONNECTION_CLOSE);
