@@ -4,10 +4,10 @@
 # pages over 100,000 keys, server CPU per operation from /proc/PID/stat; optionally (ROUNDTRIP_GB,
 # off by default: it needs twice that much free disk and the AWS CLI) `aws s3 cp` of a file that
 # large up and down (multipart) with the server's heap capped at 256 MB.
-#   bash bench/s3.sh                 # CLIENTS=16 SECONDS=10 BIG_MIB=1024 LIST_KEYS=100000 PEER=1 ROUNDTRIP_GB=0
+#   bash bench/s3.sh                 # CLIENTS=16 DURATION=10 BIG_MIB=1024 LIST_KEYS=100000 PEER=1 ROUNDTRIP_GB=0
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CLIENTS="${CLIENTS:-16}" SECONDS_="${SECONDS:-10}" BIG_MIB="${BIG_MIB:-1024}" LIST_KEYS="${LIST_KEYS:-100000}" PEER="${PEER:-1}"
+CLIENTS="${CLIENTS:-16}" DURATION="${DURATION:-10}" BIG_MIB="${BIG_MIB:-1024}" LIST_KEYS="${LIST_KEYS:-100000}" PEER="${PEER:-1}"
 ROUNDTRIP_GB="${ROUNDTRIP_GB:-0}"
 # The JDK the launcher runs Nimbus with (21+: the client uses Java 21 APIs), not whatever java is first on PATH.
 JAVA="$("$ROOT/nimbus" jdk | cut -d" " -f1)/bin/java"
@@ -25,7 +25,7 @@ PIDS+=($!)
 wait_http "http://127.0.0.1:$P/_nimbus/health"
 # the launcher execs the JVM, so $! is the server's pid
 echo "== Nimbus (durable data dir) $(nproc) cores, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$JAVA" "$ROOT/bench/S3Bench.java" "http://127.0.0.1:$P" "${PIDS[-1]}" "$CLIENTS" "$SECONDS_" "$BIG_MIB" "$LIST_KEYS"
+"$JAVA" "$ROOT/bench/S3Bench.java" "http://127.0.0.1:$P" "${PIDS[-1]}" "$CLIENTS" "$DURATION" "$BIG_MIB" "$LIST_KEYS"
 echo "Nimbus RSS after: $(grep VmRSS /proc/"${PIDS[-1]}"/status | tr -s ' ')"
 kill "${PIDS[-1]}"
 
@@ -68,6 +68,6 @@ CONF
   PIDS+=($!)
   wait_http "http://127.0.0.1:$P/"
   echo "== s3proxy 2.6.0 (filesystem), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-  "$JAVA" "$ROOT/bench/S3Bench.java" "http://127.0.0.1:$P" "${PIDS[-1]}" "$CLIENTS" "$SECONDS_" "$BIG_MIB" "$LIST_KEYS"
+  "$JAVA" "$ROOT/bench/S3Bench.java" "http://127.0.0.1:$P" "${PIDS[-1]}" "$CLIENTS" "$DURATION" "$BIG_MIB" "$LIST_KEYS"
   echo "s3proxy RSS after: $(grep VmRSS /proc/"${PIDS[-1]}"/status | tr -s ' ')"
 fi
