@@ -17,7 +17,9 @@ import java.io.InputStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,7 +61,10 @@ public abstract class RestCodec implements Codec {
         if (shape == null) return input;
         Member payload = payloadMember(shape);
         boolean bodyMembers = false;
+        Map<String, List<String>> headers = null;
         for (Member m : shape.members.values()) {
+            // One pass over the request's dozen headers, not a lookup per header member (PutObject has about 50).
+            if (headers == null && ("header".equals(m.location) || "headers".equals(m.location))) headers = byLowerCaseName(req);
             if (m.location == null) {
                 bodyMembers |= m != payload;
                 continue;
@@ -67,8 +72,8 @@ public abstract class RestCodec implements Codec {
             JsonNode v = switch (m.location) {
                 case "uri" -> label(labels, m);
                 case "querystring" -> query(req, op, m);
-                case "header" -> header(req, m);
-                case "headers" -> prefixedHeaders(req, m);
+                case "header" -> header(headers, m);
+                case "headers" -> prefixedHeaders(headers, m);
                 default -> null; // statusCode binds output only
             };
             if (v != null) input.set(m.name, v);
@@ -123,21 +128,30 @@ public abstract class RestCodec implements Codec {
         return false;
     }
 
-    private JsonNode header(HttpRequest req, Member m) {
+    /** The request's headers by lower-case name, each with its values in order. */
+    private static Map<String, List<String>> byLowerCaseName(HttpRequest req) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (Map.Entry<String, String> h : req.headers()) {
+            headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>(1)).add(h.getValue());
+        }
+        return headers;
+    }
+
+    private JsonNode header(Map<String, List<String>> headers, Member m) {
         String name = m.wireName();
+        List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+        if (values == null) return null;
         if (m.shape.isList()) {
             ArrayNode items = Values.array();
-            for (Map.Entry<String, String> h : req.headers()) {
-                if (!h.getKey().equalsIgnoreCase(name)) continue;
-                for (String part : h.getValue().split(",")) {
+            for (String value : values) {
+                for (String part : value.split(",")) {
                     String s = part.trim();
                     if (!s.isEmpty()) items.add(scalar(s, m.shape.member.shape, "header " + name));
                 }
             }
             return items.isEmpty() ? null : items;
         }
-        String value = req.header(name);
-        if (value == null) return null;
+        String value = values.get(0);
         // aws-chunked is how the body was framed on the wire, not how the content is encoded.
         if (name.equalsIgnoreCase("Content-Encoding")) {
             value = withoutAwsChunked(value);
@@ -153,15 +167,13 @@ public abstract class RestCodec implements Codec {
         return scalar(value, m.shape, "header " + name);
     }
 
-    private static JsonNode prefixedHeaders(HttpRequest req, Member m) {
-        String prefix = m.wireName();
+    private static JsonNode prefixedHeaders(Map<String, List<String>> headers, Member m) {
+        String prefix = m.wireName().toLowerCase(Locale.ROOT);
         ObjectNode map = Values.object();
-        for (Map.Entry<String, String> h : req.headers()) {
+        // Header names are case-insensitive, so the keys they carry are kept in one case (S3 lowercases them too).
+        for (Map.Entry<String, List<String>> h : headers.entrySet()) {
             String name = h.getKey();
-            if (name.length() > prefix.length() && name.regionMatches(true, 0, prefix, 0, prefix.length())) {
-                // Header names are case-insensitive, so the keys they carry are kept in one case (S3 lowercases them too).
-                map.put(name.substring(prefix.length()).toLowerCase(Locale.ROOT), h.getValue());
-            }
+            if (name.length() > prefix.length() && name.startsWith(prefix)) map.put(name.substring(prefix.length()), h.getValue().get(h.getValue().size() - 1));
         }
         return map.isEmpty() ? null : map;
     }
