@@ -3,9 +3,14 @@ package dev.nimbus.services.s3;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.AwsException;
+import dev.nimbus.protocol.Values;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +29,46 @@ final class Checksums {
     /** The algorithms by their API name, with the member that carries each (ChecksumCRC32 ...). */
     static final List<String> ALGORITHMS = List.of("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256");
 
+    /**
+     * The checksum S3 gives an object uploaded without one (since December 2024 every new object has a checksum):
+     * CRC64NVME of its bytes, FULL_OBJECT, for a PutObject, a POST upload, a copy and a multipart upload alike.
+     */
+    static final String DEFAULT = "CRC64NVME";
+
     private Checksums() {}
+
+    /** The algorithms an upload computes: those the request asks for, or else S3's default. */
+    static Map<String, String> orDefault(Map<String, String> declared) {
+        return declared.isEmpty() ? Collections.singletonMap(DEFAULT, null) : declared;
+    }
+
+    /** An object record's checksum from an upload's values: the first one (the algorithm asked for, or the default). */
+    static ObjectNode record(Map<String, String> values) {
+        var first = values.entrySet().iterator().next();
+        return Values.object().put("alg", first.getKey()).put("value", first.getValue());
+    }
+
+    /**
+     * A checksum header's value must be the base64 of as many bytes as the algorithm gives; S3 refuses another
+     * value as invalid before it reads the body (a value of the right form that does not match is BadDigest).
+     */
+    static void checkValue(String algorithm, String value) {
+        int bytes = switch (algorithm) {
+            case "CRC32", "CRC32C" -> 4;
+            case "CRC64NVME" -> 8;
+            case "SHA1" -> 20;
+            default -> 32;
+        };
+        byte[] decoded;
+        try {
+            decoded = Base64.getDecoder().decode(value.trim());
+        } catch (IllegalArgumentException e) {
+            decoded = null;
+        }
+        if (decoded == null || decoded.length != bytes) {
+            throw new AwsException("InvalidRequest", "Value for " + header(algorithm) + " header is invalid.", 400);
+        }
+    }
 
     /** A running checksum over bytes as they stream past. */
     interface Running {
@@ -119,6 +163,36 @@ final class Checksums {
         out.put(member(checksum.path("alg").asText()), checksum.path("value").asText()).put("ChecksumType", type(checksum));
     }
 
+    /**
+     * What GetObject and HeadObject give with ChecksumMode=ENABLED: for a part (partNumber) of a COMPOSITE multipart
+     * object, that part's own checksum; else the object's when the whole object is read. A range, or a part of an
+     * object whose FULL_OBJECT checksum covers all its bytes, has no checksum to give.
+     */
+    static void forRead(ObjectNode out, JsonNode record, boolean whole, int partNumber) {
+        JsonNode checksum = record.get("checksum");
+        if (checksum == null) return;
+        JsonNode parts = checksum.path("parts");
+        if (partNumber > 0 && record.has("partsCount")) {
+            if (partNumber <= parts.size()) {
+                out.put(member(checksum.path("alg").asText()), parts.get(partNumber - 1).asText()).put("ChecksumType", "COMPOSITE");
+            } else if (whole) {
+                put(out, checksum);
+            }
+            return;
+        }
+        if (whole) put(out, checksum);
+    }
+
+    /**
+     * The algorithm a copy computes over the bytes it copies: the one the request asks for, else the source's
+     * (a composite multipart checksum becomes a full-object one, since the copy is one piece), else the default.
+     */
+    static Map<String, String> forCopy(JsonNode in, JsonNode source) {
+        String alg = in.path("ChecksumAlgorithm").asText(source.path("checksum").path("alg").asText(DEFAULT)).toUpperCase(Locale.ROOT);
+        if (!ALGORITHMS.contains(alg)) throw new AwsException("InvalidRequest", "Checksum algorithm provided is unsupported.", 400);
+        return Collections.singletonMap(alg, null);
+    }
+
     /** Multipart COMPOSITE: the algorithm over the parts' checksums (raw bytes, in part order), then "-" and the part count. */
     static String composite(String algorithm, List<String> partValues) {
         Running c = of(algorithm);
@@ -178,15 +252,23 @@ final class Checksums {
         return out;
     }
 
-    /** CRC-64/NVME: reflected polynomial 0x9a6c9329ac4bc9b5, initial value and final xor all ones. */
+    /**
+     * CRC-64/NVME: reflected polynomial 0x9a6c9329ac4bc9b5, initial value and final xor all ones. Eight bytes a step
+     * ("slicing by 8": table k gives a byte's effect k bytes further on), since S3 computes it for every object
+     * uploaded without a checksum and a table lookup per byte ran at a third of MD5's speed.
+     */
     static final class Crc64Nvme implements Checksum {
-        private static final long[] TABLE = new long[256];
+        private static final long[][] TABLES = new long[8][256];
+        private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
         static {
             for (int i = 0; i < 256; i++) {
                 long c = i;
                 for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? (c >>> 1) ^ 0x9a6c9329ac4bc9b5L : c >>> 1;
-                TABLE[i] = c;
+                TABLES[0][i] = c;
+            }
+            for (int t = 1; t < 8; t++) {
+                for (int i = 0; i < 256; i++) TABLES[t][i] = (TABLES[t - 1][i] >>> 8) ^ TABLES[0][(int) (TABLES[t - 1][i] & 0xff)];
             }
         }
 
@@ -194,13 +276,20 @@ final class Checksums {
 
         @Override
         public void update(int b) {
-            crc = TABLE[(int) ((crc ^ b) & 0xff)] ^ (crc >>> 8);
+            crc = TABLES[0][(int) ((crc ^ b) & 0xff)] ^ (crc >>> 8);
         }
 
         @Override
         public void update(byte[] b, int off, int len) {
             long c = crc;
-            for (int i = off; i < off + len; i++) c = TABLE[(int) ((c ^ b[i]) & 0xff)] ^ (c >>> 8);
+            long[] t0 = TABLES[0], t1 = TABLES[1], t2 = TABLES[2], t3 = TABLES[3], t4 = TABLES[4], t5 = TABLES[5], t6 = TABLES[6], t7 = TABLES[7];
+            int i = off, end = off + len;
+            for (; i + 8 <= end; i += 8) {
+                long x = c ^ (long) LONGS.get(b, i);
+                c = t7[(int) (x & 0xff)] ^ t6[(int) ((x >>> 8) & 0xff)] ^ t5[(int) ((x >>> 16) & 0xff)] ^ t4[(int) ((x >>> 24) & 0xff)]
+                        ^ t3[(int) ((x >>> 32) & 0xff)] ^ t2[(int) ((x >>> 40) & 0xff)] ^ t1[(int) ((x >>> 48) & 0xff)] ^ t0[(int) (x >>> 56)];
+            }
+            for (; i < end; i++) c = t0[(int) ((c ^ b[i]) & 0xff)] ^ (c >>> 8);
             crc = c;
         }
 

@@ -21,6 +21,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -154,22 +155,43 @@ final class Multipart {
         int n = partNumber(in);
         JsonNode u = upload(bucket, Values.text(in, "Key"), uploadId);
         Map<String, String> declared = partChecksums(u, in);
-        Payload body = (Payload) ((POJONode) in.get("Body")).getPojo();
-        Upload up = Upload.store(s3.blobs(), body.stream(), body.length(), Values.text(in, "ContentMD5", null), declared);
         String expected = u.path("checksum").asText(null);
+        Payload body = (Payload) ((POJONode) in.get("Body")).getPojo();
+        Upload up = Upload.store(s3.blobs(), body.stream(), body.length(), Values.text(in, "ContentMD5", null), withDefault(u, declared));
         if (expected != null && checksumType(u).equals("COMPOSITE") && declared.get(expected) == null && !trailed(body, expected)) {
             // the upload's algorithm was computed here, not sent: a COMPOSITE upload needs the client's own value
             s3.blobs().delete(up.blobId());
             throw typeMismatch(expected, null);
         }
-        ObjectNode part = Values.object().put("id", up.blobId()).put("size", up.size()).put("etag", up.etag()).put("md5", HexFormat.of().formatHex(up.md5()))
-                .put("modified", Instant.now().toEpochMilli());
-        ObjectNode sums = part.putObject("checksums");
-        up.checksums().forEach(sums::put);
+        Map<String, String> given = new LinkedHashMap<>(up.checksums());
+        // the default computed for an upload without an algorithm is the object's business, not this part's answer
+        if (expected == null && !declared.containsKey(Checksums.DEFAULT) && !trailed(body, Checksums.DEFAULT)) given.remove(Checksums.DEFAULT);
+        ObjectNode part = newPart(u, up, given, Instant.now());
         savePart(bucket, uploadId, n, part);
         ObjectNode out = Values.object().put("ETag", up.etag());
-        up.checksums().forEach((alg, v) -> out.put(Checksums.member(alg), v));
+        given.forEach((alg, v) -> out.put(Checksums.member(alg), v));
         return out;
+    }
+
+    /**
+     * The checksums a part computes: those asked for and, in an upload created without an algorithm, S3's default
+     * too, since the object such an upload completes gets the parts' CRC64NVMEs combined into a full-object one.
+     */
+    private static Map<String, String> withDefault(JsonNode u, Map<String, String> declared) {
+        if (u.has("checksum") || declared.containsKey(Checksums.DEFAULT)) return declared;
+        Map<String, String> out = new LinkedHashMap<>(declared);
+        out.put(Checksums.DEFAULT, null);
+        return out;
+    }
+
+    /** A part's record: its blob, size, ETag, the checksums it answers with, and the default one kept for the object. */
+    private static ObjectNode newPart(JsonNode u, Upload up, Map<String, String> given, Instant modified) {
+        ObjectNode part = Values.object().put("id", up.blobId()).put("size", up.size()).put("etag", up.etag()).put("md5", HexFormat.of().formatHex(up.md5()))
+                .put("modified", modified.toEpochMilli());
+        ObjectNode sums = part.putObject("checksums");
+        given.forEach(sums::put);
+        if (!u.has("checksum")) part.put("default", up.checksums().get(Checksums.DEFAULT));
+        return part;
     }
 
     /** Whether an aws-chunked body, now read, carried the algorithm's checksum as a trailer. */
@@ -215,19 +237,17 @@ final class Multipart {
         Upload up;
         try (InputStream body = new ObjectBody(s3.blobs(), src.path("parts"), start, length)) {
             // a copied part gets the upload's checksum, computed from its bytes
-            String alg = u.path("checksum").asText(null);
-            up = Upload.store(s3.blobs(), body, length, null, alg == null ? Map.of() : Collections.singletonMap(alg, null));
+            String alg = u.path("checksum").asText(Checksums.DEFAULT);
+            up = Upload.store(s3.blobs(), body, length, null, Collections.singletonMap(alg, null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         Instant now = Instant.now();
-        ObjectNode part = Values.object().put("id", up.blobId()).put("size", up.size()).put("etag", up.etag()).put("md5", HexFormat.of().formatHex(up.md5()))
-                .put("modified", now.toEpochMilli());
-        ObjectNode sums = part.putObject("checksums");
-        up.checksums().forEach(sums::put);
+        Map<String, String> given = u.has("checksum") ? up.checksums() : Map.of();
+        ObjectNode part = newPart(u, up, given, now);
         savePart(bucket, uploadId, n, part);
         ObjectNode result = Values.object().put("ETag", up.etag());
-        up.checksums().forEach((alg, v) -> result.put(Checksums.member(alg), v));
+        given.forEach((alg, v) -> result.put(Checksums.member(alg), v));
         result.set("LastModified", Values.timestamp(now.truncatedTo(ChronoUnit.SECONDS)));
         ObjectNode out = Values.object();
         out.set("CopyPartResult", result);
@@ -280,7 +300,7 @@ final class Multipart {
                 throw new AwsException("InvalidRequest", "The upload was created using a " + alg.toLowerCase(Locale.ROOT) + " checksum. The complete request must"
                         + " include the checksum for each part. It was missing for part " + n + " in the request.", 400);
             }
-            if (alg != null) partSums.add(part.path("checksums").path(alg).asText(null));
+            partSums.add(alg != null ? part.path("checksums").path(alg).asText(null) : part.path("default").asText(null));
             sizes.add(part.path("size").asLong());
             md5s.update(HexFormat.of().parseHex(part.path("md5").asText()));
             blobs.addObject().put("id", part.path("id").asText()).put("size", part.path("size").asLong());
@@ -291,6 +311,9 @@ final class Multipart {
         ObjectNode record = S3Service.record(u, u.path("type").asText(), u.path("meta"), (ObjectNode) u.path("headers"), blobs, size, etag);
         record.put("partsCount", listed.size());
         if (u.has("tags")) record.set("tags", u.get("tags"));
+        // an upload created without an algorithm: S3's default, the parts' CRC64NVMEs combined (none for parts stored before it was kept)
+        if (alg == null && !partSums.contains(null)) record.set("checksum", Values.object().put("alg", Checksums.DEFAULT)
+                .put("value", Checksums.combined(Checksums.DEFAULT, partSums, sizes)).put("type", "FULL_OBJECT"));
         if (alg != null && !partSums.contains(null)) record.set("checksum", objectChecksum(in, alg, type, partSums, sizes));
         List<String> unused = new ArrayList<>();
         String versionId = s3.publish(ctx, bucket, key, record, in, "ObjectCreated:CompleteMultipartUpload", () -> {

@@ -317,7 +317,7 @@ final class S3Doors implements FrontDoor {
         JsonNode b = buckets.get(bucket);
         RequestContext ctx = new RequestContext(UUID.randomUUID().toString(), Identity.ofUnknownKey(scope.length > 0 ? scope[0] : f.get("awsaccesskeyid")),
                 scope.length > 2 ? scope[2] : b.path("region").asText(), null);
-        Upload up = Upload.store(s3.blobs(), form.file, -1, null, Map.of());
+        Upload up = Upload.store(s3.blobs(), form.file, -1, null, Checksums.orDefault(Map.of()));
         form.finish();
         if (range != null && (up.size() < range[0] || up.size() > range[1])) {
             s3.blobs().delete(up.blobId());
@@ -339,6 +339,7 @@ final class S3Doors implements FrontDoor {
         S3Service.checkMetadata(meta);
         String type = f.getOrDefault("content-type", form.fileContentType);
         ObjectNode record = S3Service.record(in, type, meta, S3Service.headersOf(in), S3Service.oneBlob(up.blobId(), up.size()), up.size(), up.etag());
+        record.set("checksum", Checksums.record(up.checksums()));
         s3.publish(ctx, bucket, key, record, null, "ObjectCreated:Post", null);
 
         String location = "/" + bucket + "/" + key;

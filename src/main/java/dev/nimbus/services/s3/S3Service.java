@@ -21,7 +21,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Amazon S3: buckets and objects. Object records live in table {@code s3.objects} under
@@ -275,18 +274,15 @@ public final class S3Service implements AwsService, AutoCloseable {
         checkMetadata(in.get("Metadata"));
         buckets.settings(bucket);
         Payload body = (Payload) ((POJONode) in.get("Body")).getPojo();
-        Upload up = Upload.receive(blobs, body.stream(), body.length(), Values.text(in, "ContentMD5", null), Upload.declared(in));
+        Upload up = Upload.receive(blobs, body.stream(), body.length(), Values.text(in, "ContentMD5", null), Checksums.orDefault(Upload.declared(in)));
         ObjectNode record = record(in, body.contentType(), in.get("Metadata"), headersOf(in), up.parts(), up.size(), up.etag());
-        if (!up.checksums().isEmpty()) {
-            var first = up.checksums().entrySet().iterator().next();
-            record.putObject("checksum").put("alg", first.getKey()).put("value", first.getValue());
-        }
+        record.set("checksum", Checksums.record(up.checksums()));
         if (in.hasNonNull("Tagging")) record.set("tags", Tagging.parseHeader(in.get("Tagging").asText()));
         String versionId = publish(ctx, bucket, key, record, in, "ObjectCreated:Put", null);
         ObjectNode out = Values.object().put("ETag", up.etag());
         if (versionId != null) out.put("VersionId", versionId);
         up.checksums().forEach((alg, v) -> out.put(Checksums.member(alg), v));
-        if (record.has("checksum")) out.put("ChecksumType", "FULL_OBJECT");
+        out.put("ChecksumType", "FULL_OBJECT");
         return out;
     }
 
@@ -428,10 +424,7 @@ public final class S3Service implements AwsService, AutoCloseable {
                 out.put("ContentRange", "bytes " + start + "-" + range[1] + "/" + size);
             }
         }
-        boolean whole = start == 0 && length == size;
-        if (whole && "ENABLED".equals(in.path("ChecksumMode").asText()) && r.has("checksum")) {
-            Checksums.put(out, r.get("checksum"));
-        }
+        if ("ENABLED".equals(in.path("ChecksumMode").asText())) Checksums.forRead(out, r, start == 0 && length == size, partNumber);
         out.put("ContentLength", length);
         overrides(in, out);
         if (withBody) out.set("Body", new POJONode(new Payload(new ObjectBody(blobs, r.path("parts"), start, length), length, out.path("ContentType").asText())));
@@ -582,7 +575,7 @@ public final class S3Service implements AwsService, AutoCloseable {
         buckets.get(bucket);
         Upload up;
         try (InputStream body = new ObjectBody(blobs, src.path("parts"), 0, src.path("size").asLong())) {
-            up = Upload.receive(blobs, body, src.path("size").asLong(), null, Map.of());
+            up = Upload.receive(blobs, body, src.path("size").asLong(), null, Checksums.forCopy(in, src));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -590,7 +583,7 @@ public final class S3Service implements AwsService, AutoCloseable {
                 ? record(in, Values.text(in, "ContentType", null), in.get("Metadata"), headersOf(in), up.parts(), up.size(), up.etag())
                 : record(in, src.path("type").asText(), src.path("meta"), (ObjectNode) src.path("headers"), up.parts(), up.size(), up.etag());
         if (!in.hasNonNull("StorageClass")) record.put("storage", src.path("storage").asText("STANDARD"));
-        if (src.has("checksum") && !src.path("checksum").path("value").asText().contains("-")) record.set("checksum", src.get("checksum"));
+        record.set("checksum", Checksums.record(up.checksums()));
         if ("REPLACE".equals(in.path("TaggingDirective").asText())) {
             if (in.hasNonNull("Tagging")) record.set("tags", Tagging.parseHeader(in.get("Tagging").asText()));
         } else if (src.has("tags")) {
@@ -599,6 +592,7 @@ public final class S3Service implements AwsService, AutoCloseable {
         String versionId = publish(ctx, bucket, key, record, null, "ObjectCreated:Copy", null);
         ObjectNode result = Values.object().put("ETag", up.etag());
         result.set("LastModified", Values.timestamp(Instant.ofEpochMilli(record.path("modified").asLong())));
+        Checksums.put(result, record.get("checksum"));
         ObjectNode out = Values.object();
         if (versionId != null) out.put("VersionId", versionId);
         if (src.has("seq")) out.put("CopySourceVersionId", Versions.vid(src));

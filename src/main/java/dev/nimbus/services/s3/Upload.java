@@ -165,6 +165,7 @@ record Upload(String blobId, byte[] data, long size, byte[] md5, Map<String, Str
         }
         for (String a : Checksums.ALGORITHMS) {
             String v = in.path(Checksums.member(a)).asText(null);
+            if (v != null) Checksums.checkValue(a, v);
             if (v != null) out.put(a, v);
         }
         return out;
