@@ -43,25 +43,40 @@ final class S3Doors implements FrontDoor {
         this.buckets = buckets;
     }
 
+    /**
+     * A cross-origin request's CORS headers come from the bucket's rules whatever S3 answers it with: an object, an
+     * API error, an expired presigned URL, a website's index or error document. A preflight is answered before any
+     * authentication, a presigned URL's included.
+     */
     @Override
     public HttpResponse serve(HttpRequest req) {
-        String host = req.header("Host");
-        String website = websiteBucket(host);
-        if (website != null) return website(req, website);
-        if (req.rawQuery.contains("X-Amz-Expires=") || req.rawQuery.contains("Expires=") && req.rawQuery.contains("AWSAccessKeyId=")) return expired(req);
+        boolean preflight = "OPTIONS".equals(req.method) && req.header("Origin") != null && req.header("Access-Control-Request-Method") != null;
+        String website = websiteBucket(req.header("Host"));
+        if (website != null) {
+            boolean exists = buckets.buckets.get(website) != null;
+            if (preflight && exists) return preflight(req, website);
+            HttpResponse res = website(req, website);
+            if (req.header("Origin") != null && exists) withCors(res, corsHeaders(req, website));
+            return res;
+        }
         if (req.header("Origin") != null) {
-            if ("OPTIONS".equals(req.method) && req.header("Access-Control-Request-Method") != null) return preflight(req);
+            if (preflight) return preflight(req, bucketOf(req));
             actualCors(req);
+        }
+        if (req.rawQuery.contains("X-Amz-Expires=") || req.rawQuery.contains("Expires=") && req.rawQuery.contains("AWSAccessKeyId=")) {
+            HttpResponse res = expired(req);
+            if (res != null) return withCors(res, req.corsHeaders);
         }
         if ("POST".equals(req.method)) {
             String bucket = postBucket(req);
-            if (bucket != null) {
-                HttpResponse res = post(req, bucket);
-                if (req.corsHeaders != null) for (String[] h : req.corsHeaders) res.header(h[0], h[1]);
-                return res;
-            }
+            if (bucket != null) return withCors(post(req, bucket), req.corsHeaders);
         }
         return null;
+    }
+
+    private static HttpResponse withCors(HttpResponse res, List<String[]> headers) {
+        if (headers != null) for (String[] h : headers) res.header(h[0], h[1]);
+        return res;
     }
 
     // ---- presigned URL expiry ----
@@ -117,8 +132,7 @@ final class S3Doors implements FrontDoor {
         return bucket.isEmpty() || buckets.buckets.get(bucket) == null ? null : bucket;
     }
 
-    private HttpResponse preflight(HttpRequest req) {
-        String bucket = bucketOf(req);
+    private HttpResponse preflight(HttpRequest req, String bucket) {
         // Not a bucket: some other service's preflight, answered by the server's permissive default.
         if (bucket == null) return null;
         JsonNode cors = buckets.config(bucket, "cors");
@@ -149,10 +163,14 @@ final class S3Doors implements FrontDoor {
         String service = SigV4.of(req).service();
         if (service != null && !service.equals("s3")) return;
         String bucket = bucketOf(req);
-        if (bucket == null) return;
+        if (bucket != null) req.corsHeaders = corsHeaders(req, bucket);
+    }
+
+    /** The headers of the bucket's first rule matching the request's origin and method; none when no rule does. */
+    private List<String[]> corsHeaders(HttpRequest req, String bucket) {
         JsonNode cors = buckets.config(bucket, "cors");
         JsonNode rule = cors == null ? null : matchingRule(cors, req.header("Origin"), req.method, List.of());
-        req.corsHeaders = rule == null ? List.of() : ruleHeaders(rule, req.header("Origin"), null);
+        return rule == null ? List.of() : ruleHeaders(rule, req.header("Origin"), null);
     }
 
     /** S3 uses the first rule whose origins, methods and (on a preflight) every requested header match. */
@@ -227,8 +245,10 @@ final class S3Doors implements FrontDoor {
             return res.header("Location", redirectAll.path("Protocol").asText("http") + "://" + redirectAll.path("HostName").asText() + req.rawPath);
         }
         String index = site.path("IndexDocument").path("Suffix").asText("index.html");
-        String key = URLDecoder.decode(req.rawPath.startsWith("/") ? req.rawPath.substring(1) : req.rawPath, StandardCharsets.UTF_8);
-        if (key.isEmpty() || key.endsWith("/")) key += index;
+        String requested = URLDecoder.decode(req.rawPath.startsWith("/") ? req.rawPath.substring(1) : req.rawPath, StandardCharsets.UTF_8);
+        JsonNode rule = routingRule(site, requested, 0);
+        if (rule != null) return redirect(req, rule, requested);
+        String key = requested.isEmpty() || requested.endsWith("/") ? requested + index : requested;
         JsonNode r = s3.objects.getJson(S3Service.objectKey(bucket, key));
         if (r == null && s3.objects.get(S3Service.objectKey(bucket, key + "/" + index)) != null) {
             // a "folder" without its trailing slash: S3 redirects to it
@@ -236,11 +256,52 @@ final class S3Doors implements FrontDoor {
             res.status = 302;
             return res.header("Location", req.rawPath + "/");
         }
+        if (Versions.isMarker(r)) r = null;
+        String redirectTo = r == null ? null : r.path("headers").path("WebsiteRedirectLocation").asText(null);
+        if (redirectTo != null) {
+            // an object stored with x-amz-website-redirect-location is a redirect on the website, not content
+            HttpResponse res = new HttpResponse();
+            res.status = 301;
+            return res.header("Location", redirectTo);
+        }
         if (r != null) return object(req, r, 200);
+        rule = routingRule(site, requested, 404);
+        if (rule != null) return redirect(req, rule, requested);
         String errorKey = site.path("ErrorDocument").path("Key").asText(null);
         JsonNode error = errorKey == null ? null : s3.objects.getJson(S3Service.objectKey(bucket, errorKey));
         if (error != null) return object(req, error, 404);
         return html(404, "404 Not Found", "NoSuchKey", "The specified key does not exist.");
+    }
+
+    /**
+     * The first routing rule whose condition holds for the key: before the object is looked up ({@code error} 0) a rule
+     * conditioned on an error code does not apply; after a miss (404) one conditioned on that code does too.
+     */
+    private static JsonNode routingRule(JsonNode site, String key, int error) {
+        for (JsonNode rule : site.path("RoutingRules")) {
+            JsonNode c = rule.path("Condition");
+            if (!key.startsWith(c.path("KeyPrefixEquals").asText(""))) continue;
+            String code = c.path("HttpErrorCodeReturnedEquals").asText(null);
+            if (code == null ? error == 0 : code.equals(String.valueOf(error))) return rule;
+        }
+        return null;
+    }
+
+    /** A routing rule's redirect: its host or the request's, its protocol, the key replaced whole or by prefix. */
+    private static HttpResponse redirect(HttpRequest req, JsonNode rule, String key) {
+        JsonNode r = rule.path("Redirect");
+        String target;
+        if (r.has("ReplaceKeyWith")) {
+            target = r.path("ReplaceKeyWith").asText();
+        } else if (r.has("ReplaceKeyPrefixWith")) {
+            target = r.path("ReplaceKeyPrefixWith").asText() + key.substring(rule.path("Condition").path("KeyPrefixEquals").asText("").length());
+        } else {
+            target = key;
+        }
+        HttpResponse res = new HttpResponse();
+        res.status = r.path("HttpRedirectCode").asInt(301);
+        String host = r.path("HostName").asText(req.header("Host"));
+        return res.header("Location", r.path("Protocol").asText("http") + "://" + host + "/" + target);
     }
 
     private HttpResponse object(HttpRequest req, JsonNode r, int status) {
