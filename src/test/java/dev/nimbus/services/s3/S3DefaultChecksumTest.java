@@ -93,6 +93,13 @@ class S3DefaultChecksumTest {
                 assertEquals(crc64(java.util.Arrays.copyOfRange(data, off, off + len)), r.value(), off + "+" + len);
             }
         }
+        // large updates are checksummed as pieces on other threads, small ones in place, and joined in order
+        byte[] big = random(700_000, 4);
+        Checksums.Running r = Checksums.of("CRC64NVME");
+        int[] cuts = {0, 70_000, 70_100, 70_200, 200_000, 200_001, 600_000, 700_000};
+        for (int i = 0; i + 1 < cuts.length; i++) r.update(big, cuts[i], cuts[i + 1] - cuts[i]);
+        assertEquals(crc64(big), r.value());
+        assertEquals(crc64(), Checksums.of("CRC64NVME").value());
     }
 
     @Test
