@@ -227,10 +227,7 @@ final class Multipart {
         long size = src.path("size").asLong();
         long start = 0, length = size;
         if (in.hasNonNull("CopySourceRange")) {
-            String range = in.get("CopySourceRange").asText();
-            long[] r = Ranges.parse(range, size);
-            if (r == null || r[1] >= size) throw S3Errors.invalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where first"
-                    + " and last are the zero-based offsets of the first and last bytes to copy", "x-amz-copy-source-range", range);
+            long[] r = Ranges.copySource(in.get("CopySourceRange").asText(), size);
             start = r[0];
             length = r[1] - r[0] + 1;
         }
@@ -306,6 +303,10 @@ final class Multipart {
             blobs.addObject().put("id", part.path("id").asText()).put("size", part.path("size").asLong());
             chosen.add(part.path("id").asText());
             size += part.path("size").asLong();
+        }
+        if (in.hasNonNull("MpuObjectSize") && in.get("MpuObjectSize").asLong() != size) {
+            throw S3Errors.invalidRequest("The provided 'x-amz-mp-object-size' header value " + in.get("MpuObjectSize").asText()
+                    + " does not match what was computed: " + size);
         }
         String etag = "\"" + HexFormat.of().formatHex(md5s.digest()) + "-" + listed.size() + "\"";
         ObjectNode record = S3Service.record(u, u.path("type").asText(), u.path("meta"), (ObjectNode) u.path("headers"), blobs, size, etag);

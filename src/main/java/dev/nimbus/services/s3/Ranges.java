@@ -34,6 +34,29 @@ final class Ranges {
         return new long[] {first, last};
     }
 
+    /**
+     * UploadPartCopy's x-amz-copy-source-range, read strictly: exactly "bytes=first-last" within the source; [first, last].
+     * A malformed value, and a last byte past the end, are InvalidArgument; a first byte past the end is InvalidRequest.
+     */
+    static long[] copySource(String header, long size) {
+        AwsException malformed = S3Errors.invalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where first"
+                + " and last are the zero-based offsets of the first and last bytes to copy", "x-amz-copy-source-range", header);
+        String h = header.trim();
+        int dash = h.indexOf('-');
+        if (!h.startsWith("bytes=") || h.indexOf(',') >= 0 || dash < 0) throw malformed;
+        long first, last;
+        try {
+            first = Long.parseLong(h.substring(6, dash).trim());
+            last = Long.parseLong(h.substring(dash + 1).trim());
+        } catch (NumberFormatException e) {
+            throw malformed;
+        }
+        if (first < 0 || first > last) throw malformed;
+        if (first >= size) throw S3Errors.invalidRequest("The specified copy range is invalid for the source object size");
+        if (last >= size) throw S3Errors.invalidArgument("Range specified is not valid for source object of size: " + size, "x-amz-copy-source-range", header);
+        return new long[] {first, last};
+    }
+
     private static AwsException unsatisfiable(String header, long size) {
         return new AwsException("InvalidRange", "The requested range is not satisfiable", 416)
                 .with("RangeRequested", header).with("ActualObjectSize", String.valueOf(size));

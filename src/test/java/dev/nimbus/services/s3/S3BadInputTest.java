@@ -1,6 +1,7 @@
 package dev.nimbus.services.s3;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nimbus.protocol.codec.RawHttp;
@@ -10,6 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /** Bad input answered with S3's exact error bodies: code, message and the fields S3 adds. */
 class S3BadInputTest {
@@ -64,6 +67,30 @@ class S3BadInputTest {
         RawHttp.Response whole = RawHttp.exchange(t.port(), "GET", "/bad/ten.txt", "127.0.0.1", null, SIGNED, "Range: lines=1-2");
         assertEquals(200, whole.status());
         assertEquals("0123456789", whole.body());
+    }
+
+    @Test
+    void aCopySourceRangeIsReadStrictly() {
+        String id = s3.createMultipartUpload(b -> b.bucket("bad").key("copy.bin")).uploadId();
+        for (String[] c : new String[][] {{"bytes=2-100", "InvalidArgument", "Range specified is not valid for source object of size: 10"},
+                {"bytes=20-30", "InvalidRequest", "The specified copy range is invalid for the source object size"},
+                {"bytes=-3", "InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last"},
+                {"bytes=5-2", "InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last"}}) {
+            S3Exception e = assertThrows(S3Exception.class, () -> s3.uploadPartCopy(b -> b.sourceBucket("bad").sourceKey("ten.txt").destinationBucket("bad")
+                    .destinationKey("copy.bin").uploadId(id).partNumber(1).copySourceRange(c[0])));
+            assertEquals(c[1], e.awsErrorDetails().errorCode(), c[0]);
+            assertTrue(e.awsErrorDetails().errorMessage().startsWith(c[2]), e.awsErrorDetails().errorMessage());
+        }
+        String etag = s3.uploadPartCopy(b -> b.sourceBucket("bad").sourceKey("ten.txt").destinationBucket("bad").destinationKey("copy.bin")
+                .uploadId(id).partNumber(1).copySourceRange("bytes=3-9")).copyPartResult().eTag();
+        CompletedPart part = CompletedPart.builder().partNumber(1).eTag(etag).build();
+        // the object size the client announces must be what the parts add up to
+        S3Exception size = assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b.bucket("bad").key("copy.bin").uploadId(id)
+                .mpuObjectSize(8L).multipartUpload(m -> m.parts(part))));
+        assertEquals("InvalidRequest", size.awsErrorDetails().errorCode());
+        assertEquals("The provided 'x-amz-mp-object-size' header value 8 does not match what was computed: 7", size.awsErrorDetails().errorMessage());
+        s3.completeMultipartUpload(b -> b.bucket("bad").key("copy.bin").uploadId(id).mpuObjectSize(7L).multipartUpload(m -> m.parts(part)));
+        assertEquals("3456789", s3.getObjectAsBytes(b -> b.bucket("bad").key("copy.bin")).asUtf8String());
     }
 
     @Test
