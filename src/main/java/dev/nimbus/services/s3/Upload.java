@@ -165,11 +165,12 @@ record Upload(String blobId, byte[] data, long size, byte[] md5, Map<String, Str
         }
         for (String a : Checksums.ALGORITHMS) {
             String v = in.path(Checksums.member(a)).asText(null);
-            if (v != null) Checksums.checkValue(a, v);
-            if (v != null && out.values().stream().anyMatch(java.util.Objects::nonNull)) {
+            if (v == null) continue;
+            Checksums.checkValue(a, v);
+            if (out.values().stream().anyMatch(java.util.Objects::nonNull)) {
                 throw new AwsException("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.", 400);
             }
-            if (v != null) out.put(a, v);
+            out.put(a, v);
         }
         return out;
     }
