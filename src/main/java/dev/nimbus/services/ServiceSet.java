@@ -65,6 +65,7 @@ public final class ServiceSet implements AutoCloseable {
         sns.publishMetricsTo(cloudwatch.metrics());
         targets.register("sns", sns::accept);
         this.s3 = new S3Service(store, targets);
+        s3.checkPresignedWith(credentials::secret);
         lambda.codeFromS3(s3::readObject);
         Streams ddbStreams = new Streams(store);
         this.dynamodb = new DynamoDbService(store, ddbStreams);

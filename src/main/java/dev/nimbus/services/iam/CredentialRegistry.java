@@ -26,9 +26,9 @@ public final class CredentialRegistry {
     /** Bounds memory when clients cycle through many made-up keys; entries are re-read on demand. */
     private static final int MAX_CACHED = 100_000;
 
-    private record Entry(Identity identity, long expiresAtMillis, boolean active) {}
+    private record Entry(Identity identity, long expiresAtMillis, boolean active, String secret) {}
 
-    private static final Entry NOT_ISSUED = new Entry(null, Long.MAX_VALUE, true);
+    private static final Entry NOT_ISSUED = new Entry(null, Long.MAX_VALUE, true, null);
 
     private final Table table;
     private final ConcurrentHashMap<String, Entry> cache = new ConcurrentHashMap<>();
@@ -40,11 +40,7 @@ public final class CredentialRegistry {
     /** The identity behind a request's access key; throws the AWS error for expired or deactivated keys. */
     public Identity identity(String accessKeyId) {
         if (!Ids.isIssuedKeyShape(accessKeyId)) return Identity.ofUnknownKey(accessKeyId);
-        Entry e = cache.get(accessKeyId);
-        if (e == null) {
-            if (cache.size() >= MAX_CACHED) cache.clear();
-            e = cache.computeIfAbsent(accessKeyId, this::load);
-        }
+        Entry e = entry(accessKeyId);
         if (e == NOT_ISSUED) return Identity.ofUnknownKey(accessKeyId);
         if (!e.active) throw new AwsException("InvalidClientTokenId", "The security token included in the request is invalid.", 403);
         if (e.expiresAtMillis <= System.currentTimeMillis()) {
@@ -53,12 +49,26 @@ public final class CredentialRegistry {
         return e.identity;
     }
 
+    /** The secret of a key Nimbus issued, so that its signatures can be checked; null for any other key. */
+    public String secret(String accessKeyId) {
+        return Ids.isIssuedKeyShape(accessKeyId) ? entry(accessKeyId).secret : null;
+    }
+
+    private Entry entry(String accessKeyId) {
+        Entry e = cache.get(accessKeyId);
+        if (e == null) {
+            if (cache.size() >= MAX_CACHED) cache.clear();
+            e = cache.computeIfAbsent(accessKeyId, this::load);
+        }
+        return e;
+    }
+
     private Entry load(String accessKeyId) {
         JsonNode r = table.getJson(accessKeyId);
         if (r == null) return NOT_ISSUED;
         Identity id = new Identity(r.path("Account").asText(), r.path("Arn").asText(), r.path("UserId").asText(), accessKeyId);
         long expires = r.has("Expiration") ? Values.instant(r.get("Expiration")).toEpochMilli() : Long.MAX_VALUE;
-        return new Entry(id, expires, !"Inactive".equals(r.path("Status").asText()));
+        return new Entry(id, expires, !"Inactive".equals(r.path("Status").asText()), r.path("SecretAccessKey").asText(null));
     }
 
     /** The stored record of an issued key, or null. */

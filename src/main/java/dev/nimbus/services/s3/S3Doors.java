@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * What S3 answers before an API operation runs: expired presigned URLs (AccessDenied), CORS
@@ -37,6 +38,8 @@ final class S3Doors implements FrontDoor {
 
     private final S3Service s3;
     private final Buckets buckets;
+    /** access key -> its secret when Nimbus issued it, else null; set once at wiring */
+    volatile Function<String, String> secrets = key -> null;
 
     S3Doors(S3Service s3, Buckets buckets) {
         this.s3 = s3;
@@ -65,6 +68,7 @@ final class S3Doors implements FrontDoor {
         }
         if (req.rawQuery.contains("X-Amz-Expires=") || req.rawQuery.contains("Expires=") && req.rawQuery.contains("AWSAccessKeyId=")) {
             HttpResponse res = expired(req);
+            if (res == null) res = forged(req);
             if (res != null) return withCors(res, req.corsHeaders);
         }
         if ("POST".equals(req.method)) {
@@ -108,6 +112,14 @@ final class S3Doors implements FrontDoor {
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    /** SignatureDoesNotMatch for a SigV4 presigned S3 URL whose signature the key's known secret does not give; null otherwise. */
+    private HttpResponse forged(HttpRequest req) {
+        String credential = req.queryParam("X-Amz-Credential");
+        if (credential == null || !credential.contains("/s3/")) return null;
+        String secret = secrets.apply(credential.substring(0, Math.max(0, credential.indexOf('/'))));
+        return secret == null ? null : PresignedSignature.check(req, secret);
     }
 
     static HttpResponse error(int status, String code, String message, String... fields) {

@@ -64,6 +64,11 @@ public final class S3Service implements AwsService, AutoCloseable {
         return doors;
     }
 
+    /** Where presigned URLs' secrets come from (access key -> secret, null when unknown): the keys Nimbus issued. */
+    public void checkPresignedWith(java.util.function.Function<String, String> secrets) {
+        doors.secrets = secrets;
+    }
+
     /** Runs the lifecycle expiration sweep as of {@code now} (tests; the background sweep uses the clock); returns objects deleted. */
     public int expire(Instant now) {
         return lifecycle.sweep(now);
