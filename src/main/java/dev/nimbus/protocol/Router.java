@@ -7,8 +7,10 @@ import dev.nimbus.protocol.model.Member;
 import dev.nimbus.protocol.model.Operation;
 import dev.nimbus.protocol.model.ServiceModel;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Finds the service, operation and protocol of a request the way AWS front ends do: the
@@ -27,6 +29,8 @@ public final class Router {
     /** rest services tried for unsigned requests (curl, browsers), S3 last: its "/{Bucket}" matches nearly any path */
     private final List<Catalog.Entry> restFallbackOrder;
     private final List<Catalog.Entry> queryServices;
+    /** each rest model's operations by HTTP method, in the model's order (most specific first) */
+    private final Map<ServiceModel, Map<String, List<RestOp>>> byMethod = new ConcurrentHashMap<>();
 
     public Router(Catalog catalog, Codecs codecs) {
         this.catalog = catalog;
@@ -134,6 +138,23 @@ public final class Router {
         return new Route(model, model.operation(action), action, codecs.forProtocol("query", model), Map.of());
     }
 
+    /**
+     * A rest operation as routing sees it: its required query and header members (they tell
+     * operations sharing a template apart) and whether its template names query keys at all.
+     */
+    private record RestOp(Operation op, List<Member> selectors, boolean queryLiterals) {
+        static RestOp of(Operation op) {
+            List<Member> selectors = new ArrayList<>();
+            if (op.input != null) {
+                for (String name : op.input.required) {
+                    Member m = op.input.members.get(name);
+                    if (m != null && m.location != null && !m.location.equals("uri")) selectors.add(m);
+                }
+            }
+            return new RestOp(op, List.copyOf(selectors), !op.uri.queryLiterals().isEmpty());
+        }
+    }
+
     private Route rest(Catalog.Entry e, HttpRequest req, String hostBucket) {
         ServiceModel model = catalog.model(e.name());
         Codec codec = codecs.forProtocol(model.protocol, model);
@@ -142,18 +163,28 @@ public final class Router {
         Operation best = null;
         Map<String, String> bestLabels = null;
         int bestScore = 0;
-        for (Operation op : model.restOperations) {
+        // Operations sharing a template (S3's PUT /{Bucket}/{Key+}) are matched against the path once.
+        String matchedTemplate = null;
+        Map<String, String> matched = null;
+        for (RestOp r : byMethod.computeIfAbsent(model, Router::byMethod).getOrDefault(req.method, List.of())) {
+            Operation op = r.op;
             // Sorted most specific first: only operations as specific as the first match compete with it.
             if (best != null && op.uri.specificity < best.uri.specificity) break;
-            if (!op.method.equals(req.method)) continue;
+            if (r.queryLiterals && query.isEmpty()) continue;
             Map<String, String> labels;
-            try {
-                labels = op.uri.match(path, query);
-            } catch (AwsException bad) { // a label that does not decode: answered in the service's own error format
-                throw new RoutedException(new Route(model, null, null, codec, Map.of()), bad);
+            if (op.uri.text.equals(matchedTemplate)) {
+                labels = matched;
+            } else {
+                try {
+                    labels = op.uri.match(path, query);
+                } catch (AwsException bad) { // a label that does not decode: answered in the service's own error format
+                    throw new RoutedException(new Route(model, null, null, codec, Map.of()), bad);
+                }
+                matchedTemplate = op.uri.text;
+                matched = labels;
             }
             if (labels == null) continue;
-            int score = selectorScore(op, req);
+            int score = selectorScore(r, req);
             if (best == null || score > bestScore) {
                 best = op;
                 bestLabels = labels;
@@ -164,29 +195,33 @@ public final class Router {
         return new Route(model, null, req.method + " " + req.rawPath, codec, Map.of());
     }
 
+    private static Map<String, List<RestOp>> byMethod(ServiceModel model) {
+        Map<String, List<RestOp>> ops = new HashMap<>();
+        for (Operation op : model.restOperations) ops.computeIfAbsent(op.method, m -> new ArrayList<>()).add(RestOp.of(op));
+        ops.replaceAll((method, list) -> List.copyOf(list));
+        return Map.copyOf(ops);
+    }
+
     /**
      * Several operations can share one template (S3: PUT /{Bucket}/{Key+} is PutObject, CopyObject,
      * UploadPart or UploadPartCopy); like S3, tell them apart by the required query parameters and
      * headers the request carries: an operation missing one of its own ranks last, the one using
      * the most wins, and a deprecated operation yields to its successor.
      */
-    private static int selectorScore(Operation op, HttpRequest req) {
-        if (op.input == null) return op.deprecated ? -1 : 0;
+    private static int selectorScore(RestOp r, HttpRequest req) {
         int present = 0;
         int missing = 0;
-        for (String name : op.input.required) {
-            Member m = op.input.members.get(name);
-            if (m == null || m.location == null) continue;
+        for (Member m : r.selectors) {
             boolean has = switch (m.location) {
                 case "querystring" -> req.query().containsKey(m.wireName());
                 case "header" -> req.header(m.wireName()) != null;
                 default -> true;
             };
-            if (!has) missing++;
-            else if (!m.location.equals("uri")) present++;
+            if (has) present++;
+            else missing++;
         }
         if (missing > 0) return -1000 - missing;
-        return present * 2 - (op.deprecated ? 1 : 0);
+        return present * 2 - (r.op.deprecated ? 1 : 0);
     }
 
     private static boolean speaksQuery(Catalog.Entry e) {

@@ -19,10 +19,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The HTTP bindings rest-json and rest-xml share. Input members come from URI labels (already
@@ -54,34 +56,68 @@ public abstract class RestCodec implements Codec {
 
     // ---- input ----
 
+    /**
+     * Where an input shape's members come from, worked out once per shape: a request is then read
+     * by walking its own dozen headers rather than all of the shape's header members (PutObject has about 50).
+     */
+    private record Bindings(List<Member> labels, List<Member> query, Map<String, Member> headers, List<Member> prefixed,
+                            Member payload, boolean bodyMembers) {
+        static Bindings of(Shape shape) {
+            List<Member> labels = new ArrayList<>(), query = new ArrayList<>(), prefixed = new ArrayList<>();
+            Map<String, Member> headers = new HashMap<>();
+            Member payload = payloadMember(shape);
+            boolean bodyMembers = false;
+            for (Member m : shape.members.values()) {
+                if (m.location == null) {
+                    bodyMembers |= m != payload;
+                    continue;
+                }
+                switch (m.location) {
+                    case "uri" -> labels.add(m);
+                    case "querystring" -> query.add(m);
+                    case "header" -> headers.put(m.wireName().toLowerCase(Locale.ROOT), m);
+                    case "headers" -> prefixed.add(m);
+                    default -> { } // statusCode binds output only
+                }
+            }
+            return new Bindings(List.copyOf(labels), List.copyOf(query), Map.copyOf(headers), List.copyOf(prefixed), payload, bodyMembers);
+        }
+    }
+
+    private final Map<Shape, Bindings> bindings = new ConcurrentHashMap<>();
+
     @Override
     public ObjectNode read(HttpRequest req, Operation op, Map<String, String> labels) {
         ObjectNode input = Values.object();
         Shape shape = op.input;
         if (shape == null) return input;
-        Member payload = payloadMember(shape);
-        boolean bodyMembers = false;
-        Map<String, List<String>> headers = null;
-        for (Member m : shape.members.values()) {
-            // One pass over the request's dozen headers, not a lookup per header member (PutObject has about 50).
-            if (headers == null && ("header".equals(m.location) || "headers".equals(m.location))) headers = byLowerCaseName(req);
-            if (m.location == null) {
-                bodyMembers |= m != payload;
-                continue;
-            }
-            JsonNode v = switch (m.location) {
-                case "uri" -> label(labels, m);
-                case "querystring" -> query(req, op, m);
-                case "header" -> header(headers, m);
-                case "headers" -> prefixedHeaders(headers, m);
-                default -> null; // statusCode binds output only
-            };
+        Bindings b = bindings.computeIfAbsent(shape, Bindings::of);
+        for (Member m : b.labels) {
+            JsonNode v = label(labels, m);
             if (v != null) input.set(m.name, v);
         }
-        if (payload != null) {
-            JsonNode v = readPayload(req, payload);
-            if (v != null) input.set(payload.name, v);
-        } else if (bodyMembers) {
+        if (!req.rawQuery.isEmpty()) {
+            for (Member m : b.query) {
+                JsonNode v = query(req, op, m);
+                if (v != null) input.set(m.name, v);
+            }
+        }
+        if (!b.headers.isEmpty() || !b.prefixed.isEmpty()) {
+            Map<String, List<String>> headers = byLowerCaseName(req);
+            for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+                Member m = b.headers.get(h.getKey());
+                JsonNode v = m == null ? null : header(h.getValue(), m);
+                if (v != null) input.set(m.name, v);
+            }
+            for (Member m : b.prefixed) {
+                JsonNode v = prefixedHeaders(headers, m);
+                if (v != null) input.set(m.name, v);
+            }
+        }
+        if (b.payload != null) {
+            JsonNode v = readPayload(req, b.payload);
+            if (v != null) input.set(b.payload.name, v);
+        } else if (b.bodyMembers) {
             byte[] body = documentBytes(req);
             if (body.length > 0) readBody(body, shape, input);
         }
@@ -137,10 +173,8 @@ public abstract class RestCodec implements Codec {
         return headers;
     }
 
-    private JsonNode header(Map<String, List<String>> headers, Member m) {
+    private JsonNode header(List<String> values, Member m) {
         String name = m.wireName();
-        List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
-        if (values == null) return null;
         if (m.shape.isList()) {
             ArrayNode items = Values.array();
             for (String value : values) {
@@ -279,10 +313,12 @@ public abstract class RestCodec implements Codec {
         Shape shape = op.output;
         if (shape == null || output == null || !output.isObject()) return;
         String declaredLength = null;
-        for (Member m : shape.members.values()) {
-            if (m.location == null) continue;
-            JsonNode v = output.get(m.name);
-            if (v == null || v.isNull()) continue;
+        // The output's few members, not the shape's many (GetObject's has about 40).
+        for (var it = output.fields(); it.hasNext(); ) {
+            var field = it.next();
+            Member m = shape.members.get(field.getKey());
+            JsonNode v = field.getValue();
+            if (m == null || m.location == null || v.isNull()) continue;
             switch (m.location) {
                 case "header" -> {
                     // The body (below) decides Content-Length; the member only speaks for a body not sent (HEAD).
