@@ -183,7 +183,7 @@ public final class NimbusServer implements AutoCloseable {
             HttpRequest request = new HttpRequest(method, rawPath, req.query().rawValue(),
                     name -> host != null && name.equalsIgnoreCase("Host") ? host : headers.first(headerName(name)).orElse(null),
                     () -> headerIterator(headers, host), body, length, config.maxBodyBytes());
-            request.sourceIp = req.remotePeer().host();
+            request.sourceIp(req.remotePeer()::host);
             out = frontDoor(request, requestId);
             if (out == null) {
                 out = Cors.preflight(request);
