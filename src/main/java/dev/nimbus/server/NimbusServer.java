@@ -227,7 +227,7 @@ public final class NimbusServer implements AutoCloseable {
      * A header a service set, which may carry a client's or a function's text (S3 metadata, a function
      * URL's response headers), must not break the response (a CR or LF would start a header of its own).
      * Plain ASCII passes a cheap scan; anything else goes through Helidon's own check, which throws as
-     * it did when Helidon checked every header itself: the request ends in a 500 and a closed connection.
+     * it did when Helidon checked every header itself: the client gets a 500 InternalFailure instead.
      */
     private static io.helidon.http.Header checked(io.helidon.http.Header h) {
         if (!plainToken(h.name()) || !plainValue(h.get())) h.validate();
