@@ -32,10 +32,23 @@ public record SigV4(String accessKey, String region, String service) {
         return ANONYMOUS;
     }
 
-    /** "AKID/20240101/us-east-1/sts/aws4_request" */
+    /**
+     * "AKID/20240101/us-east-1/sts/aws4_request", read with indexOf: String.split's list and array cost more
+     * than the rest of this class. A scope without a service part (nothing but slashes after the region)
+     * says neither region nor service.
+     */
     static SigV4 fromScope(String scope) {
-        String[] p = scope.split("/");
-        if (p.length < 4) return new SigV4(p[0], DEFAULT_REGION, null);
-        return new SigV4(p[0], p[2].isEmpty() ? DEFAULT_REGION : p[2], p[3]);
+        int key = scope.indexOf('/');
+        int date = key < 0 ? -1 : scope.indexOf('/', key + 1);
+        int region = date < 0 ? -1 : scope.indexOf('/', date + 1);
+        if (region < 0 || onlySlashes(scope, region)) return new SigV4(key < 0 ? scope : scope.substring(0, key), DEFAULT_REGION, null);
+        int service = scope.indexOf('/', region + 1);
+        return new SigV4(scope.substring(0, key), region == date + 1 ? DEFAULT_REGION : scope.substring(date + 1, region),
+                scope.substring(region + 1, service < 0 ? scope.length() : service));
+    }
+
+    private static boolean onlySlashes(String s, int from) {
+        for (int i = from; i < s.length(); i++) if (s.charAt(i) != '/') return false;
+        return true;
     }
 }

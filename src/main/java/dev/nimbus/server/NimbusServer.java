@@ -85,6 +85,12 @@ public final class NimbusServer implements AutoCloseable {
                             .maxPrologueLength(16 * 1024)
                             // A malformed query string is the protocol layer's to answer, in AWS terms (MalformedQueryString).
                             .validatePrologue(false)
+                            // Checked in serve, where only the headers a service set need it (Helidon's check covered
+                            // its own and ours on every response, ~5% of a small request's CPU).
+                            .validateResponseHeaders(false)
+                            // Helidon's per-connection trace loggers: a level check on every read and write, never enabled.
+                            .receiveLog(false)
+                            .sendLog(false)
                             .addReceiveListener(slowHeaders)
                             .build())
                             .addUpgrader(new WebSockets(services.webSockets()))
@@ -177,7 +183,7 @@ public final class NimbusServer implements AutoCloseable {
             HttpRequest request = new HttpRequest(method, rawPath, req.query().rawValue(),
                     name -> host != null && name.equalsIgnoreCase("Host") ? host : headers.first(headerName(name)).orElse(null),
                     () -> headerIterator(headers, host), body, length, config.maxBodyBytes());
-            request.sourceIp = req.remotePeer().host();
+            request.sourceIp(req.remotePeer()::host);
             out = frontDoor(request, requestId);
             if (out == null) {
                 out = Cors.preflight(request);
@@ -198,7 +204,7 @@ public final class NimbusServer implements AutoCloseable {
         res.header(REQUEST_ID, requestId);
         res.header(S3_REQUEST_ID, requestId);
         // Added, not set: a header may repeat (Set-Cookie from a function URL or an API Gateway integration).
-        for (String[] h : out.headers) res.headers().add(HeaderValues.create(headerName(h[0]), h[1]));
+        for (String[] h : out.headers) res.headers().add(checked(HeaderValues.create(headerName(h[0]), h[1])));
         try {
             if (out.stream != null) {
                 if (out.streamLength >= 0) res.contentLength(out.streamLength);
@@ -215,6 +221,45 @@ public final class NimbusServer implements AutoCloseable {
             LOG.fine(String.format("%s %s %s -> %d in %.1f ms", requestId, method, rawPath, out.status, (System.nanoTime() - started) / 1e6));
         }
         if (close) throw new CloseConnectionException("response sent with Connection: close");
+    }
+
+    /**
+     * A header a service set, which may carry a client's or a function's text (S3 metadata, a function
+     * URL's response headers), must not break the response (a CR or LF would start a header of its own).
+     * Plain ASCII passes a cheap scan; anything else goes through Helidon's own check, which throws as
+     * it did when Helidon checked every header itself: the client gets a 500 InternalFailure instead.
+     */
+    private static io.helidon.http.Header checked(io.helidon.http.Header h) {
+        if (!plainToken(h.name()) || !plainValue(h.get())) h.validate();
+        return h;
+    }
+
+    /** RFC 9110 token characters, ASCII only. */
+    private static boolean plainToken(String name) {
+        if (name.isEmpty()) return false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 128 || !TCHAR[c]) return false;
+        }
+        return true;
+    }
+
+    /** Visible ASCII, spaces and tabs inside; none leading (Helidon refuses a value starting with whitespace). */
+    private static boolean plainValue(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c > '~' || c < ' ' && c != '\t' || i == 0 && (c == ' ' || c == '\t')) return false;
+        }
+        return true;
+    }
+
+    private static final boolean[] TCHAR = new boolean[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) TCHAR[c] = true;
+        for (char c = 'a'; c <= 'z'; c++) TCHAR[c] = true;
+        for (char c = 'A'; c <= 'Z'; c++) TCHAR[c] = true;
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) TCHAR[c] = true;
     }
 
     /** A front door's answer; a bug in one is a logged 500, never a stack trace to the client. */

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
@@ -22,9 +23,16 @@ import java.util.logging.Logger;
 final class SlowHeaderGuard implements Http1ConnectionListener, AutoCloseable {
     private static final Logger LOG = Logger.getLogger("nimbus.server");
 
+    /** Marks a connection not reading a request's headers. */
+    private static final long IDLE = Long.MIN_VALUE;
+
     private final long limitNanos;
-    /** connections between request line and end of headers -> System.nanoTime() at the request line */
-    private final Map<ConnectionContext, Long> reading = new ConcurrentHashMap<>();
+    /**
+     * Each connection -> System.nanoTime() at its current request line, or IDLE once the headers are in. One
+     * entry per connection, updated in place, rather than one put and one remove per request (a map node
+     * and two count updates each time); entries of closed connections go at the next sweep.
+     */
+    private final Map<ConnectionContext, AtomicLong> reading = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
 
     SlowHeaderGuard(Duration limit) {
@@ -37,19 +45,28 @@ final class SlowHeaderGuard implements Http1ConnectionListener, AutoCloseable {
 
     @Override
     public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
-        reading.put(ctx, System.nanoTime());
+        long now = System.nanoTime();
+        AtomicLong since = reading.get(ctx);
+        if (since == null) reading.put(ctx, new AtomicLong(now)); // a connection's own thread: no other put for this key
+        else since.set(now);
     }
 
     @Override
     public void headers(ConnectionContext ctx, Headers headers) {
-        reading.remove(ctx);
+        AtomicLong since = reading.get(ctx);
+        if (since != null) since.set(IDLE);
     }
 
     private void sweep() {
         long now = System.nanoTime();
-        reading.forEach((ctx, since) -> {
-            // remove(key, value) loses to a concurrent headers() or a next request line, so only a stalled head is closed.
-            if (now - since > limitNanos && reading.remove(ctx, since)) {
+        reading.forEach((ctx, state) -> {
+            if (!ctx.serverSocket().isConnected()) {
+                reading.remove(ctx);
+                return;
+            }
+            long since = state.get();
+            // compareAndSet loses to a concurrent headers() or a next request line, so only a stalled head is closed.
+            if (since != IDLE && now - since > limitNanos && state.compareAndSet(since, IDLE)) {
                 LOG.fine(() -> "closing " + ctx.remotePeer().address() + ": request headers incomplete after the header timeout");
                 // Also reached for heads Helidon rejected (it closed those already): closing twice is harmless.
                 ctx.serverSocket().close();

@@ -66,7 +66,7 @@ final class WebSockets implements Http1Upgrader {
         headers.forEach(h -> all.add(new AbstractMap.SimpleImmutableEntry<>(h.name(), h.values())));
         HttpRequest request = new HttpRequest("GET", prologue.uriPath().rawPath(), prologue.query().rawValue(),
                 name -> headers.first(HeaderNames.create(name)).orElse(null), all, new ByteArrayInputStream(new byte[0]), 0, 0);
-        request.sourceIp = ctx.remotePeer().host();
+        request.sourceIp(ctx.remotePeer()::host);
         WebSocketDoor.Answer answer = door.open(request);
         if (answer == null) return null;
         if (answer.session() == null) {

@@ -57,7 +57,8 @@ final class GatewayRequest {
     }
 
     String sourceIp() {
-        return http.sourceIp == null ? "127.0.0.1" : http.sourceIp;
+        String ip = http.sourceIp();
+        return ip == null ? "127.0.0.1" : ip;
     }
 
     String header(String name) {
