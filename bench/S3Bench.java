@@ -1,10 +1,14 @@
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Server CPU per operation from /proc/PID/stat (utime + stime) before and after each phase.
  *
  *   java bench/S3Bench.java ENDPOINT SERVER_PID [clients=16] [seconds=10] [bigMiB=1024] [listKeys=100000]
+ *   BIG_ONLY=1 java bench/S3Bench.java ENDPOINT SERVER_PID    (the large PUT and GET alone)
  */
 public class S3Bench {
     static final String AUTH = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00";
@@ -37,6 +42,11 @@ public class S3Bench {
         int listKeys = args.length > 5 ? Integer.parseInt(args[5]) : 100_000;
 
         send("PUT", "/bench", HttpRequest.BodyPublishers.noBody(), 200);
+        // BIG_ONLY=1: the large PUT and GET alone (to measure or profile them without the rest)
+        if ("1".equals(System.getenv("BIG_ONLY"))) {
+            big(bigMiB);
+            return;
+        }
         byte[] kib = new byte[1024];
         new Random(1).nextBytes(kib);
         AtomicLong written = new AtomicLong();
@@ -87,6 +97,13 @@ public class S3Bench {
         }
     }
 
+    /**
+     * One large PUT from a file and one GET of it, over a plain socket rather than HttpClient: on
+     * loopback the client shares the cores with the server, and HttpClient spent ~2 s of CPU per
+     * GiB uploaded and ~3 s per GiB downloaded (more than the server), so it, not the server, set the
+     * pace. Here the upload is sent with FileChannel.transferTo (sendfile) and the download read into
+     * one direct buffer and dropped: the least CPU a client can spend, so that MB/s measures the server.
+     */
     static void big(int mib) throws Exception {
         Path file = Files.createTempFile("s3bench", ".bin");
         try {
@@ -96,27 +113,67 @@ public class S3Bench {
                 for (int i = 0; i < mib; i++) out.write(block);
             }
             long bytes = (long) mib << 20;
-            long cpu0 = cpuNanos(), t0 = System.nanoTime();
-            send("PUT", "/bench/big.bin", HttpRequest.BodyPublishers.ofFile(file), 200);
-            double put = (System.nanoTime() - t0) / 1e9;
-            long cpuPut = cpuNanos() - cpu0;
+            long cpu0 = cpuNanos(), sys0 = sysNanos(), own0 = ownCpuNanos(), t0 = System.nanoTime();
+            long[] put = exchange("PUT", "/bench/big.bin", file);
+            double putSecs = (System.nanoTime() - t0) / 1e9;
+            long cpuPut = cpuNanos() - cpu0, sysPut = sysNanos() - sys0, ownPut = ownCpuNanos() - own0;
+            if (put[0] != 200) throw new IOException("PUT of the large object -> " + put[0]);
             cpu0 = cpuNanos();
+            sys0 = sysNanos();
+            own0 = ownCpuNanos();
             t0 = System.nanoTime();
-            HttpResponse<InputStream> res = HTTP.send(request("GET", "/bench/big.bin", HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofInputStream());
-            long got = 0;
-            try (InputStream in = res.body()) {
-                byte[] buf = new byte[1 << 20];
-                for (int n = in.read(buf); n >= 0; n = in.read(buf)) got += n;
-            }
+            long[] get = exchange("GET", "/bench/big.bin", null);
             double getSecs = (System.nanoTime() - t0) / 1e9;
-            long cpuGet = cpuNanos() - cpu0;
-            if (got != bytes) throw new IllegalStateException("GET returned " + got + " of " + bytes + " bytes");
-            System.out.printf("%d MiB PUT  %7.0f MB/s  server CPU %5.2f s%n", mib, bytes / 1e6 / put, cpuPut / 1e9);
-            System.out.printf("%d MiB GET  %7.0f MB/s  server CPU %5.2f s%n", mib, bytes / 1e6 / getSecs, cpuGet / 1e9);
+            long cpuGet = cpuNanos() - cpu0, sysGet = sysNanos() - sys0, ownGet = ownCpuNanos() - own0;
+            if (get[0] != 200 || get[1] != bytes) throw new IllegalStateException("GET -> " + get[0] + " with " + get[1] + " of " + bytes + " bytes");
+            System.out.printf("%d MiB PUT  %7.0f MB/s  server CPU %5.2f s (system %5.2f)  client CPU %5.2f s%n", mib, bytes / 1e6 / putSecs, cpuPut / 1e9, sysPut / 1e9, ownPut / 1e9);
+            System.out.printf("%d MiB GET  %7.0f MB/s  server CPU %5.2f s (system %5.2f)  client CPU %5.2f s%n", mib, bytes / 1e6 / getSecs, cpuGet / 1e9, sysGet / 1e9, ownGet / 1e9);
             send("DELETE", "/bench/big.bin", HttpRequest.BodyPublishers.noBody(), 204);
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    /** One HTTP/1.1 request on a new connection, {@code upload} its body if not null; returns {status, response body bytes (read and dropped)}. */
+    static long[] exchange(String method, String path, Path upload) throws IOException {
+        URI uri = URI.create(endpoint);
+        try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(uri.getHost(), uri.getPort()));
+             FileChannel body = upload == null ? null : FileChannel.open(upload)) {
+            String head = method + " " + path + " HTTP/1.1\r\nHost: " + uri.getAuthority() + "\r\nAuthorization: " + AUTH
+                    + "\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\nx-amz-date: 20260101T000000Z\r\nConnection: close\r\n"
+                    + (body == null ? "" : "Content-Length: " + body.size() + "\r\n") + "\r\n";
+            ByteBuffer out = ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII));
+            while (out.hasRemaining()) ch.write(out);
+            for (long sent = 0, size = body == null ? 0 : body.size(); sent < size; ) sent += body.transferTo(sent, size - sent, ch);
+            // The status line and headers, then the body as it comes (Content-Length, or to the end of the connection).
+            ByteBuffer in = ByteBuffer.allocateDirect(1 << 20);
+            int end;
+            while ((end = headerEnd(in)) < 0) {
+                if (ch.read(in) < 0) throw new IOException("connection closed before the response headers");
+            }
+            byte[] headBytes = new byte[end];
+            in.flip().get(headBytes).position(end + 4);
+            String[] lines = new String(headBytes, StandardCharsets.ISO_8859_1).split("\r\n");
+            long length = -1;
+            for (String line : lines) {
+                if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) length = Long.parseLong(line.substring(15).trim());
+                if (line.regionMatches(true, 0, "Transfer-Encoding:", 0, 18)) throw new IOException("chunked response: not expected here");
+            }
+            long got = in.remaining();
+            for (int n = 0; n >= 0 && (length < 0 || got < length); got += Math.max(n, 0)) {
+                in.clear();
+                n = ch.read(in);
+            }
+            return new long[] {Integer.parseInt(lines[0].split(" ")[1]), got};
+        }
+    }
+
+    /** Where "\r\n\r\n" starts in what {@code in} holds so far (it is being filled), or -1. */
+    static int headerEnd(ByteBuffer in) {
+        for (int i = 0; i + 3 < in.position(); i++) {
+            if (in.get(i) == '\r' && in.get(i + 1) == '\n' && in.get(i + 2) == '\r' && in.get(i + 3) == '\n') return i;
+        }
+        return -1;
     }
 
     static void list(int clients, int keys) throws Exception {
@@ -180,6 +237,11 @@ public class S3Bench {
     static void get(String path) throws IOException, InterruptedException {
         HttpResponse<byte[]> res = HTTP.send(request("GET", path, HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofByteArray());
         if (res.statusCode() != 200 || res.body().length != 1024) throw new IOException("GET " + path + " -> " + res.statusCode());
+    }
+
+    /** This client's own CPU time (it shares the cores with the server: a costly client slows the server down). */
+    static long ownCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** The server's system (kernel) CPU time alone: fsync and file system work show here. */

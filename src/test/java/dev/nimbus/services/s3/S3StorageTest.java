@@ -12,6 +12,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -21,6 +23,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Where object bytes live: small bodies in the object's record, larger ones in blob files. Both
@@ -90,6 +93,24 @@ class S3StorageTest {
             }
             assertArrayEquals("old".getBytes(), get(s3, "kept"));
             assertThrows(NoSuchKeyException.class, () -> get(s3, "new"));
+        }
+    }
+
+    /** A body large enough to be digested on its own thread while it is written: its MD5 is the ETag and is checked against Content-MD5. */
+    @Test
+    void aLargeBodyIsDigestedWhileItIsWritten() throws Exception {
+        byte[] body = bytes(5_000_000, 9);
+        byte[] md5 = java.security.MessageDigest.getInstance("MD5").digest(body);
+        try (TestServer t = TestServer.start(); S3Client s3 = t.client(S3Client.builder().forcePathStyle(true))) {
+            s3.createBucket(b -> b.bucket("store"));
+            PutObjectResponse put = s3.putObject(b -> b.bucket("store").key("big").contentMD5(Base64.getEncoder().encodeToString(md5)), RequestBody.fromBytes(body));
+            assertEquals("\"" + HexFormat.of().formatHex(md5) + "\"", put.eTag());
+            assertArrayEquals(body, get(s3, "big"));
+            byte[] other = md5.clone();
+            other[0]++;
+            S3Exception bad = assertThrows(S3Exception.class, () -> s3.putObject(b -> b.bucket("store").key("bad").contentMD5(Base64.getEncoder().encodeToString(other)), RequestBody.fromBytes(body)));
+            assertEquals("BadDigest", bad.awsErrorDetails().errorCode());
+            assertThrows(NoSuchKeyException.class, () -> get(s3, "bad"));
         }
     }
 
