@@ -474,7 +474,7 @@ final class Queue {
         try {
             checkExists();
             Message m = all.get(seq);
-            if (m == null || !p[1].equals(m.token)) throw expired(handle);
+            if (m == null || !(m.restored || p[1].equals(m.token))) throw expired(handle); // restored: as in delete
             long now = clock.getAsLong();
             promote(now);
             if (!inFlight.contains(seq)) {
