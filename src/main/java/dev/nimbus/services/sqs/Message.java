@@ -37,6 +37,14 @@ final class Message {
     long firstReceive;
     /** the token of the latest receipt handle; null until received */
     String token;
+    /** whether the store holds a delivery state row for this message (so a delete must drop it) */
+    boolean stateStored;
+    /**
+     * Loaded at start and not received since: the store may have missed its latest receives (their
+     * states are written behind, see {@link Queue#saveStates}), so a receipt handle naming it may
+     * carry a token the store never saw.
+     */
+    boolean restored;
 
     Message(long seq, String id, String body, ObjectNode attributes, String md5OfBody, String md5OfAttributes, String traceHeader,
             String senderId, long sent, String groupId, String dedupId, String deadLetterSource, long visibleAt) {
@@ -87,7 +95,7 @@ final class Message {
         return out.toByteArray();
     }
 
-    /** The stored delivery state, written on every receive. */
+    /** The stored delivery state, written behind receives and visibility changes ({@link Queue#saveStates}). */
     byte[] stateBytes() {
         return ("{\"visibleAt\":" + visibleAt + ",\"count\":" + receiveCount + ",\"first\":" + firstReceive + ",\"token\":\"" + token + "\"}")
                 .getBytes(StandardCharsets.UTF_8);
@@ -117,7 +125,9 @@ final class Message {
                 n.has("attributes") ? (ObjectNode) n.get("attributes") : null, n.get("md5").asText(), text(n, "md5Attributes"),
                 text(n, "trace"), n.path("sender").asText(), n.get("sent").asLong(), text(n, "group"), text(n, "dedup"), text(n, "dlqSource"),
                 n.get("visibleAt").asLong());
+        m.restored = true;
         if (state != null) {
+            m.stateStored = true;
             m.visibleAt = state.get("visibleAt").asLong();
             m.receiveCount = state.get("count").asInt();
             m.firstReceive = state.get("first").asLong();

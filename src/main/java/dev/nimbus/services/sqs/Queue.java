@@ -26,11 +26,14 @@ import java.util.function.LongSupplier;
 
 /**
  * One queue: its messages in memory, indexed for receiving (visible ones in send order, the
- * others by the time they become visible), and in the store on every change: a send writes the
- * message (on FIFO queues with its deduplication id), a receive its new delivery state, a delete
- * removes the message (its state row goes with a later write). At start the index is rebuilt from
- * the store, so a restart or kill -9 loses no acknowledged send and revives no acknowledged delete. Long polls wait on a condition signalled by sends and by visibility changes, with a
- * timeout at the next message's visibility: no polling loop.
+ * others by the time they become visible), and in the store: a send writes the message (on FIFO
+ * queues with its deduplication id) before it is acknowledged, a delete removes it before it is
+ * acknowledged, and delivery states (receive count, visibility, receipt token) are written behind,
+ * once a second ({@link #saveStates}). At start the index is rebuilt from the store, so a restart
+ * or kill -9 loses no acknowledged send and revives no acknowledged delete; what it may lose is
+ * the last second's receives (see {@link #saveStates} for why that is within SQS's guarantees).
+ * Long polls wait on a condition signalled by sends and by visibility changes, with a timeout at
+ * the next message's visibility: no polling loop.
  */
 final class Queue {
     static final String MESSAGES = "sqs.messages";
@@ -76,11 +79,12 @@ final class Queue {
     /** In the order sent, so expiry order: expired ones are dropped from the front (memory and store) as sends come. */
     private final LinkedHashMap<String, Dedup> dedup = new LinkedHashMap<>();
     private final Map<String, Attempt> attempts = new HashMap<>();
+    /** Messages whose delivery state changed since {@link #saveStates} last stored it. */
+    private final Set<Message> unsaved = new HashSet<>();
     /**
      * Deleted messages whose delivery state rows are still stored: a delete removes the message
-     * row alone (one statement, no transaction), and the next receive that writes in a
-     * transaction anyway removes these. A crash leaves them to {@link #load}, which drops states
-     * without a message.
+     * row alone (one statement, no transaction), and {@link #saveStates} removes these. A crash
+     * leaves them to {@link #load}, which drops states without a message.
      */
     private final List<Long> staleStates = new ArrayList<>();
     private long lastPurge;
@@ -339,6 +343,8 @@ final class Queue {
             if (m.firstReceive == 0) m.firstReceive = now;
             m.visibleAt = now + visibilitySeconds * 1000L;
             m.token = Values.uuid();
+            m.restored = false;
+            unsaved.add(m);
             inFlight.add(m.seq);
             pending.add(new Due(m.visibleAt, m.seq));
             if (fifo) {
@@ -347,23 +353,50 @@ final class Queue {
             }
             out.add(new Delivery(m, handle(m), m.receiveCount, m.firstReceive));
         }
-        if (out.isEmpty() && expired.isEmpty()) return out;
-        if (out.size() == 1 && expired.isEmpty() && staleStates.size() < 64) { // the common case: one statement
-            Message m = out.getFirst().message();
-            states.put(row(m.seq), m.stateBytes());
-            return out;
+        if (expired.isEmpty()) return out;
+        store.transaction(() -> expired.forEach(this::forget));
+        for (Message m : expired) {
+            all.remove(m.seq);
+            unsaved.remove(m);
         }
-        store.transaction(() -> {
-            for (Delivery d : out) states.put(row(d.message().seq), d.message().stateBytes());
-            for (Message m : expired) {
-                all.remove(m.seq);
-                messages.delete(row(m.seq));
-                states.delete(row(m.seq));
-            }
-            for (long seq : staleStates) states.delete(row(seq));
-        });
-        staleStates.clear();
         return out;
+    }
+
+    /**
+     * Stores the delivery states changed since the last call and drops those of deleted messages,
+     * in one transaction; run once a second, and at shutdown, by {@link Queues}.
+     *
+     * Why receives need not be durable before they are answered: SQS promises at-least-once
+     * delivery, and a message that becomes visible again before its visibility timeout ends is
+     * delivered twice, which consumers must already handle (AWS itself redelivers early when a
+     * server holding the message fails). So a kill -9 that loses the last second's receives makes
+     * those messages visible again early, never loses one (a send is stored before it is
+     * acknowledged) and never revives a deleted one (a delete is stored before it is acknowledged,
+     * and a receipt handle from a receive the store missed still deletes: see {@link #delete}).
+     * The receive count that drives redrive is exact while the server runs; a crash can only lose
+     * the receives of the last second, so a poison message received maxReceiveCount times still
+     * reaches the dead-letter queue, at worst one receive later per crash (receives of one message
+     * are a visibility timeout apart). In return a receive writes nothing, and most messages are
+     * deleted before their state would be written at all: a Receive+Delete pair costs one commit.
+     */
+    void saveStates() {
+        lock.lock();
+        try {
+            if (deleted || (unsaved.isEmpty() && staleStates.isEmpty())) return;
+            // Under the queue's lock (taken before the store's writer, as receives do): no delete or move runs between choosing the rows and writing them.
+            store.transaction(() -> {
+                for (Message m : unsaved) {
+                    if (all.get(m.seq) != m) continue; // deleted or moved since
+                    states.put(row(m.seq), m.stateBytes());
+                    m.stateStored = true;
+                }
+                for (long seq : staleStates) states.delete(row(seq));
+            });
+            unsaved.clear();
+            staleStates.clear();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Removes a message for a move to a dead-letter queue; the caller stores the copy in the same transaction. */
@@ -401,7 +434,10 @@ final class Queue {
     /**
      * Deletes the message a receipt handle names. As in AWS: a handle from an earlier receive of
      * a message received again is accepted and deletes nothing (standard queues); on FIFO queues
-     * a handle whose visibility timeout passed has expired. Returns whether a message was deleted.
+     * a handle whose visibility timeout passed has expired. A message not received since the
+     * server started takes any handle naming it: the handle may come from a receive whose state
+     * a crash kept from the store ({@link #saveStates}), and its delete must hold. Returns whether
+     * a message was deleted.
      */
     boolean delete(String handle) {
         Object[] p = parse(handle);
@@ -410,14 +446,15 @@ final class Queue {
         try {
             checkExists();
             Message m = all.get(seq);
-            boolean current = m != null && p[1].equals(m.token);
-            if (fifo && (!current || !inFlight.contains(seq))) {
+            boolean current = m != null && (m.restored || p[1].equals(m.token));
+            if (fifo && (!current || !(m.restored || inFlight.contains(seq)))) {
                 if (m == null) return false;
                 throw expired(handle);
             }
             if (!current) return false;
             messages.delete(row(seq));
-            staleStates.add(seq);
+            unsaved.remove(m);
+            if (m.stateStored) staleStates.add(seq);
             all.remove(seq);
             ready.remove(seq);
             if (inFlight.remove(seq) && fifo) {
@@ -437,14 +474,14 @@ final class Queue {
         try {
             checkExists();
             Message m = all.get(seq);
-            if (m == null || !p[1].equals(m.token)) throw expired(handle);
+            if (m == null || !(m.restored || p[1].equals(m.token))) throw expired(handle); // restored: as in delete
             long now = clock.getAsLong();
             promote(now);
             if (!inFlight.contains(seq)) {
                 throw new AwsException("MessageNotInflight", "Message does not exist or is not available for visibility timeout change.", 400);
             }
             m.visibleAt = now + seconds * 1000L;
-            states.put(row(seq), m.stateBytes());
+            unsaved.add(m);
             pending.add(new Due(m.visibleAt, seq));
             if (seconds == 0) changed.signalAll();
         } finally {
@@ -493,6 +530,7 @@ final class Queue {
             staleStates.forEach(seq -> states.delete(row(seq)));
         });
         staleStates.clear();
+        unsaved.clear();
         all.clear();
         ready.clear();
         pending.clear();
@@ -514,6 +552,7 @@ final class Queue {
                 store.transaction(() -> expired.forEach(this::forget));
                 for (Message m : expired) {
                     all.remove(m.seq);
+                    unsaved.remove(m);
                     ready.remove(m.seq);
                     if (inFlight.remove(m.seq) && fifo) unlockGroup(m.groupId);
                 }

@@ -18,8 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Every queue, by account/region/name: created, found (by name, URL or ARN), deleted. Queue
@@ -27,8 +32,9 @@ import java.util.function.Supplier;
  * messages in {@link Queue}. Also the receiving end of {@link Targets} for "sqs" ARNs and the
  * {@link QueueMessages} Lambda's pollers read through.
  */
-final class Queues implements QueueMessages {
+final class Queues implements QueueMessages, AutoCloseable {
     static final String TABLE = "sqs.queues";
+    private static final Logger LOG = Logger.getLogger(Queues.class.getName());
 
     /** A queue with its record. */
     record Entry(Queue queue, ObjectNode record) {}
@@ -40,6 +46,9 @@ final class Queues implements QueueMessages {
     private final ConcurrentSkipListMap<String, Entry> byKey = new ConcurrentSkipListMap<>();
     private final Map<String, Entry> byArn = new ConcurrentHashMap<>();
     private volatile SqsMetrics metrics;
+    /** Writes the queues' delivery states behind receives ({@link Queue#saveStates}). */
+    private final ScheduledExecutorService stateWriter =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sqs-states").factory());
 
     Queues(Store store, Supplier<String> endpoint, LongSupplier clock) {
         this.store = store;
@@ -54,6 +63,30 @@ final class Queues implements QueueMessages {
             q.load();
             index(new Entry(q, record));
         }
+        stateWriter.scheduleWithFixedDelay(this::saveStates, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Every queue's delivery states changed since the last save. */
+    private void saveStates() {
+        for (Entry e : byKey.values()) {
+            try {
+                e.queue.saveStates();
+            } catch (RuntimeException x) {
+                LOG.log(Level.WARNING, "could not store the delivery states of queue " + e.queue.arn, x);
+            }
+        }
+    }
+
+    /** Stops the state writer after a last save (the store closes after the services). */
+    @Override
+    public void close() {
+        stateWriter.shutdown();
+        try {
+            stateWriter.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        saveStates();
     }
 
     void metrics(SqsMetrics m) {

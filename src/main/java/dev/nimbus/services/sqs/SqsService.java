@@ -66,6 +66,7 @@ public final class SqsService implements AwsService, AutoCloseable {
     @Override
     public void close() {
         moveTasks.close();
+        queues.close();
         SqsMetrics m = queues.metrics();
         if (m != null) m.close();
     }
