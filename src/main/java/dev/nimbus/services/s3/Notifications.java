@@ -171,10 +171,14 @@ final class Notifications {
         return true;
     }
 
-    /** One entry of Records[], field for field as S3 writes it (event message structure version 2.1). */
+    /**
+     * One entry of Records[], field for field as S3 writes it: event message structure version 2.1, and 2.3 for the
+     * object ACL and tagging events, which S3 documents as using that version.
+     */
     static ObjectNode record(RequestContext ctx, String bucket, String eventName, String key, long size, String etag, String versionId,
                              String sequencer, Instant time, String configurationId) {
-        ObjectNode r = Values.object().put("eventVersion", "2.1").put("eventSource", "aws:s3").put("awsRegion", ctx.region())
+        boolean v23 = eventName.startsWith("ObjectTagging") || eventName.startsWith("ObjectAcl");
+        ObjectNode r = Values.object().put("eventVersion", v23 ? "2.3" : "2.1").put("eventSource", "aws:s3").put("awsRegion", ctx.region())
                 .put("eventTime", EVENT_TIME.format(time)).put("eventName", eventName);
         r.putObject("userIdentity").put("principalId", principal(ctx));
         r.putObject("requestParameters").put("sourceIPAddress", "127.0.0.1");
@@ -195,7 +199,13 @@ final class Notifications {
 
     private ObjectNode eventBridge(RequestContext ctx, String bucket, String eventName, String key, long size, String etag, String versionId,
                                    String sequencer, Instant time) {
-        String type = eventName.startsWith("ObjectCreated") ? "Object Created" : eventName.startsWith("ObjectRemoved") ? "Object Deleted" : eventName;
+        String type = switch (eventName.substring(0, eventName.indexOf(':'))) {
+            case "ObjectCreated" -> "Object Created";
+            case "ObjectRemoved" -> "Object Deleted";
+            case "ObjectTagging" -> eventName.endsWith(":Put") ? "Object Tags Added" : "Object Tags Deleted";
+            case "ObjectAcl" -> "Object ACL Updated";
+            default -> eventName;
+        };
         ObjectNode e = Values.object().put("version", "0").put("id", java.util.UUID.randomUUID().toString()).put("detail-type", type)
                 .put("source", "aws.s3").put("account", ctx.accountId()).put("time", EVENT_TIME.format(time).replace(".000Z", "Z"))
                 .put("region", ctx.region());
@@ -207,8 +217,10 @@ final class Notifications {
         if (versionId != null) o.put("version-id", versionId);
         o.put("sequencer", sequencer);
         d.put("request-id", ctx.requestId()).put("requester", ctx.accountId()).put("source-ip-address", "127.0.0.1");
-        d.put("reason", eventName.endsWith(":Put") ? "PutObject" : eventName.endsWith(":Copy") ? "CopyObject"
-                : eventName.endsWith(":CompleteMultipartUpload") ? "CompleteMultipartUpload" : "DeleteObject");
+        if (type.equals("Object Created") || type.equals("Object Deleted")) {
+            d.put("reason", eventName.endsWith(":Put") ? "PutObject" : eventName.endsWith(":Copy") ? "CopyObject"
+                    : eventName.endsWith(":CompleteMultipartUpload") ? "CompleteMultipartUpload" : "DeleteObject");
+        }
         if (type.equals("Object Deleted")) d.put("deletion-type", eventName.endsWith("DeleteMarkerCreated") ? "Delete Marker Created" : "Permanently Deleted");
         return e;
     }

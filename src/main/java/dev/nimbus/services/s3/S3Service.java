@@ -119,7 +119,7 @@ public final class S3Service implements AwsService, AutoCloseable {
         new Configs(buckets).register(ops);
         ops.add("PutObjectTagging", (ctx, in) -> {
             ObjectNode tags = Tagging.fromTagSet(in.get("Tagging"));
-            update(in, r -> r.set("tags", tags));
+            update(ctx, in, "ObjectTagging:Put", r -> r.set("tags", tags));
             return null;
         });
         ops.add("GetObjectTagging", (ctx, in) -> {
@@ -129,7 +129,7 @@ public final class S3Service implements AwsService, AutoCloseable {
             return out;
         });
         ops.add("DeleteObjectTagging", (ctx, in) -> {
-            update(in, r -> r.remove("tags"));
+            update(ctx, in, "ObjectTagging:Delete", r -> r.remove("tags"));
             return null;
         });
         ops.add("GetObjectAttributes", this::getObjectAttributes);
@@ -640,15 +640,18 @@ public final class S3Service implements AwsService, AutoCloseable {
     }
 
     /** Changes the record of the object (or its version VersionId) in place (tags, ACL), in one transaction. */
-    private void update(JsonNode in, java.util.function.Consumer<ObjectNode> change) {
+    /** Changes an object's (or a version's) record in place, and tells the bucket's notification targets with {@code event}. */
+    private void update(RequestContext ctx, JsonNode in, String event, java.util.function.Consumer<ObjectNode> change) {
         String bucket = bucket(in), key = Values.text(in, "Key"), versionId = Values.text(in, "VersionId", null);
-        store.transaction(() -> {
+        List<Runnable> after = store.transaction(() -> {
             ObjectNode r = (ObjectNode) find(bucket, key, versionId);
             change.accept(r);
             JsonNode current = objects.getJson(objectKey(bucket, key));
             if (versionId == null || Versions.vid(current).equals(versionId)) objects.putJson(objectKey(bucket, key), r);
             else versions.versions.putJson(versions.find(bucket, key, versionId).key(), r);
+            return notifications.fire(ctx, bucket, event, key, r.path("size").asLong(), r.path("etag").asText(), r.has("seq") ? Versions.vid(r) : null);
         });
+        after.forEach(Runnable::run);
     }
 
     private JsonNode getObjectAttributes(RequestContext ctx, ObjectNode in) {
@@ -673,7 +676,7 @@ public final class S3Service implements AwsService, AutoCloseable {
     private JsonNode putObjectAcl(RequestContext ctx, ObjectNode in) {
         JsonNode policy = in.get("AccessControlPolicy");
         JsonNode acl = policy != null ? policy : Acls.canned(ctx.accountId(), Values.text(in, "ACL", "private"));
-        update(in, r -> r.set("acl", acl));
+        update(ctx, in, "ObjectAcl:Put", r -> r.set("acl", acl));
         return null;
     }
 

@@ -113,4 +113,31 @@ class S3EventMessageTest {
         assertFalse(markerRecord.has("eTag"));
         assertEquals("copy.txt", records.get(4).path("s3").path("object").path("key").asText());
     }
+
+    @Test
+    void taggingAndAclChangesAreEventsOfTheirOwn() throws Exception {
+        String url = sqs.createQueue(b -> b.queueName("s3-tag-events")).queueUrl();
+        s3.createBucket(b -> b.bucket("tagged"));
+        s3.putBucketNotificationConfiguration(b -> b.bucket("tagged").notificationConfiguration(n -> n.queueConfigurations(
+                QueueConfiguration.builder().id("meta").queueArn("arn:aws:sqs:us-east-1:000000000000:s3-tag-events")
+                        .events(Event.S3_OBJECT_TAGGING, Event.S3_OBJECT_ACL_PUT).build())));
+        assertEquals("s3:TestEvent", receive(url, 1).get(0).path("Event").asText());
+
+        s3.putObject(b -> b.bucket("tagged").key("doc.txt"), RequestBody.fromString("x")); // not configured: no event
+        s3.putObjectTagging(b -> b.bucket("tagged").key("doc.txt").tagging(t -> t.tagSet(s -> s.key("k").value("v"))));
+        s3.putObjectAcl(b -> b.bucket("tagged").key("doc.txt").acl("public-read"));
+        s3.deleteObjectTagging(b -> b.bucket("tagged").key("doc.txt"));
+
+        List<JsonNode> records = new ArrayList<>();
+        for (JsonNode m : receive(url, 3)) records.add(m.path("Records").get(0));
+        records.sort((x, y) -> x.path("s3").path("object").path("sequencer").asText().compareTo(y.path("s3").path("object").path("sequencer").asText()));
+        assertEquals(List.of("ObjectTagging:Put", "ObjectAcl:Put", "ObjectTagging:Delete"), records.stream().map(r -> r.path("eventName").asText()).toList());
+        for (JsonNode r : records) {
+            assertEquals("2.3", r.path("eventVersion").asText(), r.toString());
+            assertEquals("meta", r.path("s3").path("configurationId").asText());
+            assertEquals("doc.txt", r.path("s3").path("object").path("key").asText());
+            assertFalse(r.path("s3").path("object").has("size"), r.toString());
+        }
+        assertTrue(receive(url, 1).isEmpty(), "the PutObject was not configured, so no fourth message");
+    }
 }
