@@ -263,8 +263,8 @@ final class Deliveries implements AutoCloseable {
                 LOG.info("SNS " + step.protocol() + " notification " + msg.get("MessageId").asText() + " to " + sub.get("Endpoint").asText()
                         + " recorded, not sent (Nimbus sends no email or SMS)");
                 delivered(msg);
-            } else {
-                send(msg, sub, step.message(), after);
+            } else if (send(msg, sub, step.message(), after)) {
+                delivered(msg);
             }
         }
         records.delete(key);
@@ -273,10 +273,11 @@ final class Deliveries implements AutoCloseable {
     /**
      * Hands a notification to an SQS subscription inside the publish's transaction (what runs
      * once that commits goes to {@code after}); a queue that refuses it sends it to the
-     * subscription's dead-letter queue, as a failed asynchronous delivery would.
+     * subscription's dead-letter queue, as a failed asynchronous delivery would. Returns whether
+     * the queue took it; the caller counts it delivered.
      */
-    void deliverNow(Notification n, JsonNode sub, List<Runnable> after) {
-        send(n.msg, sub, n.forQueue(sub), after);
+    boolean deliverNow(Notification n, JsonNode sub, List<Runnable> after) {
+        return send(n.msg, sub, n.forQueue(sub), after);
     }
 
     /**
@@ -284,13 +285,14 @@ final class Deliveries implements AutoCloseable {
      * {@link Targets.Target#accept}), so a refusal leaves nothing to undo, and two statements per
      * delivery were a tenth of a publish's CPU.
      */
-    private void send(JsonNode msg, JsonNode sub, Targets.Message m, List<Runnable> after) {
+    private boolean send(JsonNode msg, JsonNode sub, Targets.Message m, List<Runnable> after) {
         try {
             Runnable r = targets.send(sub.get("Endpoint").asText(), m);
             if (r != null) after.add(r);
-            delivered(msg);
+            return true;
         } catch (AwsException e) {
             undeliverable(msg, sub, new Targets.Message(m.body(), null, stringAttributes(msg)), e.getMessage(), after);
+            return false;
         }
     }
 
