@@ -37,6 +37,10 @@ public final class Targets {
          * is in one (so the message is kept exactly when the caller's own change commits); returns
          * what to run once that commits (waking a consumer), or null.
          *
+         * <p>A target refuses before it writes anything: a sender that hands one message to many
+         * targets in one transaction (SNS fan-out) needs no savepoint per target for a refusal to
+         * leave the others' deliveries in place.
+         *
          * @throws AwsException when the resource does not exist or refuses the message
          */
         Runnable accept(Arn target, Message message);

@@ -239,13 +239,17 @@ final class Publisher {
         msg.put("SignatureVersion", signatureVersion(topic));
         Filterable filterable = new Filterable(msg);
         List<String> later = new ArrayList<>();
+        int delivered = 0;
         for (ObjectNode sub : topic.subscriptions()) {
             if (!matches(sub.path("attributes"), filterable)) continue;
-            if (sub.get("Protocol").asText().equals("sqs")) deliveries.deliverNow(n, sub, after);
-            else later.add(sub.get("SubscriptionArn").asText());
+            if (!sub.get("Protocol").asText().equals("sqs")) later.add(sub.get("SubscriptionArn").asText());
+            else if (deliveries.deliverNow(n, sub, after)) delivered++;
         }
         SnsMetrics m = metrics;
-        if (m != null) m.published(ref.arn());
+        if (m != null) {
+            m.published(ref.arn());
+            if (delivered > 0) m.delivered(ref.arn(), delivered); // tallied once per publish, not per delivery
+        }
         if (!later.isEmpty()) after.add(deliveries.enqueue(msg, later));
         return out;
     }

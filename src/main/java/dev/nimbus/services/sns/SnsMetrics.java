@@ -33,7 +33,11 @@ final class SnsMetrics implements AutoCloseable {
     }
 
     void delivered(String topicArn) {
-        add(topicArn, "NumberOfNotificationsDelivered");
+        delivered(topicArn, 1);
+    }
+
+    void delivered(String topicArn, long n) {
+        add(topicArn, "NumberOfNotificationsDelivered", n);
     }
 
     void failed(String topicArn) {
@@ -41,9 +45,13 @@ final class SnsMetrics implements AutoCloseable {
     }
 
     private void add(String topicArn, String metric) {
+        add(topicArn, metric, 1);
+    }
+
+    private void add(String topicArn, String metric, long n) {
         String[] p = topicArn.split(":", 6);
         long minute = Math.floorDiv(Instant.now().getEpochSecond(), 60);
-        pending.merge(new Key(p[4], p[3], p[5], metric, minute), 1L, Long::sum);
+        pending.merge(new Key(p[4], p[3], p[5], metric, minute), n, Long::sum);
     }
 
     synchronized void flush() {

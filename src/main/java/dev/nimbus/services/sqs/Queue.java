@@ -199,21 +199,7 @@ final class Queue {
                 Dedup d = dedup.get(id);
                 if (d != null && d.expires > now) return d.original;
                 // The message and its deduplication id in one transaction: a restart within five minutes still knows the id.
-                List<String> expired = new ArrayList<>();
-                for (Iterator<Map.Entry<String, Dedup>> it = dedup.entrySet().iterator(); it.hasNext(); ) {
-                    Map.Entry<String, Dedup> e = it.next();
-                    if (e.getValue().expires > now) break;
-                    expired.add(e.getKey());
-                }
-                Dedup fresh = new Dedup(m.original(), now + FIVE_MINUTES);
-                store.transaction(() -> {
-                    for (String x : expired) dedupIds.delete(key + "/" + x);
-                    dedupIds.put(key + "/" + id, Table.toBytes(fresh.original.dedupJson(fresh.expires)));
-                    messages.put(row(m.seq), m.toBytes());
-                });
-                expired.forEach(dedup::remove);
-                dedup.remove(id); // an expired entry of the same id goes to the end
-                dedup.put(id, fresh);
+                remember(id, m, now, () -> messages.put(row(m.seq), m.toBytes()));
             } else {
                 messages.put(row(m.seq), m.toBytes());
             }
@@ -225,10 +211,62 @@ final class Queue {
         }
     }
 
+    /**
+     * Keeps a FIFO message's deduplication id for five minutes: stored, with what {@code alsoStore}
+     * writes, in one transaction that also drops the ids expired by now. Under the lock.
+     */
+    private void remember(String id, Message m, long now, Runnable alsoStore) {
+        List<String> expired = new ArrayList<>();
+        for (Iterator<Map.Entry<String, Dedup>> it = dedup.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Dedup> e = it.next();
+            if (e.getValue().expires > now) break;
+            expired.add(e.getKey());
+        }
+        Dedup fresh = new Dedup(m.original(), now + FIVE_MINUTES);
+        store.transaction(() -> {
+            for (String x : expired) dedupIds.delete(key + "/" + x);
+            dedupIds.put(key + "/" + id, Table.toBytes(fresh.original.dedupJson(fresh.expires)));
+            alsoStore.run();
+        });
+        expired.forEach(dedup::remove);
+        dedup.remove(id); // an expired entry of the same id goes to the end
+        dedup.put(id, fresh);
+    }
+
     /** Stores the message in the caller's transaction; the returned Runnable makes it receivable once that commits. */
     Runnable stage(Message m) {
         messages.put(row(m.seq), m.toBytes());
         return () -> adopt(m);
+    }
+
+    /**
+     * {@link #stage} for a FIFO message whose sender named its deduplication id (an SNS FIFO
+     * topic's): once the sender commits, a duplicate of an id seen in the last five minutes is
+     * removed instead of becoming receivable, as a duplicate send stores nothing; otherwise the id
+     * is kept as a send's is. That check waits for the commit because this queue's lock is taken
+     * before the store's (a send holds it across its transaction), never inside a transaction; so
+     * a crash between the commit and the check can keep a duplicate.
+     */
+    Runnable stageDeduplicated(Message m) {
+        messages.put(row(m.seq), m.toBytes());
+        return () -> {
+            lock.lock();
+            try {
+                if (deleted) return;
+                long now = clock.getAsLong();
+                String id = dedupKey(m.groupId, m.dedupId);
+                Dedup d = dedup.get(id);
+                if (d != null && d.expires > now) {
+                    messages.delete(row(m.seq));
+                    return;
+                }
+                remember(id, m, now, () -> {});
+                index(m, now);
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        };
     }
 
     /** Indexes a message already stored (a staged send, a dead-letter move). */

@@ -305,7 +305,8 @@ final class Queues implements QueueMessages, AutoCloseable {
             dedup = message.deduplicationId() != null ? message.deduplicationId() : Md5.of(message.body());
         }
         Message m = e.queue.draft(message.body(), attributes, null, arn.account(), 0, group, dedup);
-        Runnable adopt = e.queue.stage(m);
+        // A deduplication id the sender named deduplicates here too, as in AWS (an SNS FIFO topic's: two topics may send one id).
+        Runnable adopt = e.queue.fifo && message.deduplicationId() != null ? e.queue.stageDeduplicated(m) : e.queue.stage(m);
         SqsMetrics mx = metrics;
         return () -> {
             adopt.run();

@@ -27,6 +27,7 @@ import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** SNS and Lambda both ways: topics invoke functions with the SNS event; Lambda destinations publish to topics. AWS/SNS metrics. */
 class SnsLambdaTest {
@@ -125,10 +126,16 @@ class SnsLambdaTest {
         String topic = sns.createTopic(b -> b.name("measured")).topicArn();
         sns.subscribe(b -> b.topicArn(topic).protocol("sms").endpoint("+15555550100"));
         sns.subscribe(b -> b.topicArn(topic).protocol("lambda").endpoint("arn:aws:lambda:us-east-1:000000000000:function:absent"));
+        // SQS subscriptions are delivered to within the publish (one that exists, one that does not): counted too.
+        try (SqsClient sqs = nimbus.client(SqsClient.builder())) {
+            sqs.createQueue(b -> b.queueName("measured"));
+        }
+        sns.subscribe(b -> b.topicArn(topic).protocol("sqs").endpoint("arn:aws:sqs:us-east-1:000000000000:measured"));
+        sns.subscribe(b -> b.topicArn(topic).protocol("sqs").endpoint("arn:aws:sqs:us-east-1:000000000000:absent"));
         for (int i = 0; i < 3; i++) sns.publish(b -> b.topicArn(topic).message("count me"));
         try (CloudWatchClient cw = nimbus.client(CloudWatchClient.builder())) {
-            for (String[] expected : List.of(new String[] {"NumberOfMessagesPublished", "3"}, new String[] {"NumberOfNotificationsDelivered", "3"},
-                    new String[] {"NumberOfNotificationsFailed", "3"})) {
+            for (String[] expected : List.of(new String[] {"NumberOfMessagesPublished", "3"}, new String[] {"NumberOfNotificationsDelivered", "6"},
+                    new String[] {"NumberOfNotificationsFailed", "6"})) {
                 double sum = -1;
                 for (int attempt = 0; attempt < 400 && sum != Double.parseDouble(expected[1]); attempt++) {
                     if (attempt > 0) Thread.sleep(50);

@@ -140,6 +140,27 @@ class SnsPublishTest {
         assertEquals(Map.of("even", List.of("even0", "even2", "even4"), "odd", List.of("odd1", "odd3", "odd5")), byGroup);
     }
 
+    @Test
+    void fifoQueuesDeduplicateTheIdsTopicsPassOn() {
+        // Each FIFO topic deduplicates its own publishes; a FIFO queue subscribed to two deduplicates across them, as in AWS.
+        String first = sns.createTopic(b -> b.name("first.fifo").attributes(Map.of("FifoTopic", "true"))).topicArn();
+        String second = sns.createTopic(b -> b.name("second.fifo").attributes(Map.of("FifoTopic", "true"))).topicArn();
+        String url = sqs.createQueue(b -> b.queueName("both.fifo").attributes(Map.of(QueueAttributeName.FIFO_QUEUE, "true"))).queueUrl();
+        for (String topic : List.of(first, second)) {
+            sns.subscribe(b -> b.topicArn(topic).protocol("sqs").endpoint(Q + "both.fifo").attributes(Map.of("RawMessageDelivery", "true")));
+        }
+        sns.publish(b -> b.topicArn(first).message("from first").messageGroupId("g1").messageDeduplicationId("same"));
+        sns.publish(b -> b.topicArn(second).message("from second").messageGroupId("g2").messageDeduplicationId("same"));
+        sns.publish(b -> b.topicArn(second).message("another").messageGroupId("g3").messageDeduplicationId("other"));
+        // Deliveries to queues are done when a publish returns: once "another" is received, a duplicate would have been too.
+        List<String> got = new java.util.ArrayList<>();
+        for (int round = 0; round < 30 && !got.contains("another"); round++) {
+            sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)).messages().forEach(m -> got.add(m.body()));
+        }
+        got.sort(null);
+        assertEquals(List.of("another", "from first"), got);
+    }
+
     private static List<String> iterate(JsonNode o) {
         List<String> names = new java.util.ArrayList<>();
         o.fieldNames().forEachRemaining(names::add);
@@ -274,7 +295,9 @@ class SnsPublishTest {
         received.create(Q + "dlq");
         subscribe(topic, "deleted", Map.of("RedrivePolicy", "{\"deadLetterTargetArn\":\"" + Q + "dlq\"}"));
         received.delete(Q + "deleted");
+        subscribe(topic, "alive", Map.of()); // the refused delivery undoes nothing of the others
         String id = sns.publish(b -> b.topicArn(topic).message("lost?").messageAttributes(Map.of("k", string("v")))).messageId();
+        assertEquals(id, Values.JSON.readTree(received.await(Q + "alive", 1).get(0).body()).get("MessageId").asText());
         Targets.Message dead = received.await(Q + "dlq", 1).get(0);
         JsonNode e = Values.JSON.readTree(dead.body());
         assertEquals(id, e.get("MessageId").asText());
