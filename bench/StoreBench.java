@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * How the durable store serves point reads while writers commit: virtual threads reading random
- * keys next to virtual threads writing (single puts, and 50-put transactions), on a real data dir.
+ * keys next to virtual threads writing (single puts, and 50-put transactions), on a real data dir;
+ * then writers alone, 1 and 16 of them, doing single puts and 2-put transactions (concurrent ones
+ * share commits), with the process's CPU time per write.
  * Each loop yields once per operation, as a request handler parks on its socket between requests:
  * virtual threads are not time-sliced, so loops that never park would keep the carriers to themselves.
  *
@@ -30,10 +32,14 @@ public class StoreBench {
             store.transaction(() -> {
                 for (int i = 0; i < KEYS; i++) t.put(key(i), value);
             });
-            System.out.printf("%-34s %12s %12s %12s %12s%n", "scenario", "reads/s", "read p50 us", "read p99 us", "writes/s");
-            run(store, t, value, "reads only (8 readers)", 8, 0, false, seconds);
-            run(store, t, value, "8 readers + 2 writers (puts)", 8, 2, false, seconds);
-            run(store, t, value, "8 readers + 2 writers (50-put txns)", 8, 2, true, seconds);
+            System.out.printf("%-34s %12s %12s %12s %12s %14s%n", "scenario", "reads/s", "read p50 us", "read p99 us", "writes/s", "CPU us/put");
+            run(store, t, value, "reads only (8 readers)", 8, 0, 0, seconds);
+            run(store, t, value, "8 readers + 2 writers (puts)", 8, 2, 1, seconds);
+            run(store, t, value, "8 readers + 2 writers (50-put txns)", 8, 2, 50, seconds);
+            run(store, t, value, "1 writer (puts)", 0, 1, 1, seconds);
+            run(store, t, value, "16 writers (puts)", 0, 16, 1, seconds);
+            run(store, t, value, "1 writer (2-put txns)", 0, 1, 2, seconds);
+            run(store, t, value, "16 writers (2-put txns)", 0, 16, 2, seconds);
         } finally {
             try (var files = Files.walk(dir)) {
                 files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
@@ -45,8 +51,11 @@ public class StoreBench {
         return String.format("000000000000/us-east-1/item-%08d", i);
     }
 
-    static void run(SqliteStore store, Table t, byte[] value, String name, int readers, int writers, boolean batched, int seconds)
+    /** perWrite: puts per write, 1 for a single put outside a transaction, more for a transaction of that many. */
+    static void run(SqliteStore store, Table t, byte[] value, String name, int readers, int writers, int perWrite, int seconds)
             throws InterruptedException {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
         AtomicBoolean stop = new AtomicBoolean();
         List<long[]> latencies = new ArrayList<>();
         long[] writes = new long[writers];
@@ -71,11 +80,11 @@ public class StoreBench {
             threads.add(Thread.ofVirtual().start(() -> {
                 ThreadLocalRandom rnd = ThreadLocalRandom.current();
                 while (!stop.get()) {
-                    if (batched) {
+                    if (perWrite > 1) {
                         store.transaction(() -> {
-                            for (int i = 0; i < 50; i++) t.put(key(rnd.nextInt(KEYS)), value);
+                            for (int i = 0; i < perWrite; i++) t.put(key(rnd.nextInt(KEYS)), value);
                         });
-                        writes[id] += 50;
+                        writes[id] += perWrite;
                     } else {
                         t.put(key(rnd.nextInt(KEYS)), value);
                         writes[id]++;
@@ -87,6 +96,7 @@ public class StoreBench {
         Thread.sleep(seconds * 1000L);
         stop.set(true);
         for (Thread th : threads) th.join();
+        long cpu = os.getProcessCpuTime() - cpu0;
         int total = 0;
         for (long[] l : latencies) total += (int) l[0];
         long[] all = new long[total];
@@ -97,7 +107,8 @@ public class StoreBench {
         }
         Arrays.sort(all);
         long w = Arrays.stream(writes).sum();
-        System.out.printf("%-34s %12.0f %12.1f %12.1f %12.0f%n", name, total / (double) seconds, all.length == 0 ? 0 : all[all.length / 2] / 1e3,
-                all.length == 0 ? 0 : all[(int) (all.length * 0.99)] / 1e3, w / (double) seconds);
+        System.out.printf("%-34s %12.0f %12.1f %12.1f %12.0f %14s%n", name, total / (double) seconds, all.length == 0 ? 0 : all[all.length / 2] / 1e3,
+                all.length == 0 ? 0 : all[(int) (all.length * 0.99)] / 1e3, w / (double) seconds,
+                readers == 0 && w > 0 ? String.format("%.1f", cpu / 1e3 / w) : "");
     }
 }

@@ -5,14 +5,16 @@
 # then the long-poll wake latency (bench/sqs-longpoll.py). ElasticMQ comes from Maven Central
 # through the throwaway bench/elasticmq/pom.xml.
 #   bash bench/sqs.sh                 # DURATION=10 WARMUP=15 CONNECTIONS=16 (the warm-up lets the JIT compile the hot paths first)
+#   SKIP="memory elasticmq" bash bench/sqs.sh   # leaves out those of the runs memory, disk, elasticmq
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DURATION="${DURATION:-10}" WARMUP="${WARMUP:-15}" CONNECTIONS="${CONNECTIONS:-16}"
+DURATION="${DURATION:-10}" WARMUP="${WARMUP:-15}" CONNECTIONS="${CONNECTIONS:-16}" SKIP="${SKIP:-}"
+skipped() { [[ " $SKIP " == *" $1 "* ]]; }
 command -v wrk >/dev/null || { echo "bench: needs wrk (apt-get install -y wrk)" >&2; exit 1; }
 JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 mkdir -p "$ROOT/target"
-if [[ ! -d "$ROOT/bench/elasticmq/target/lib" ]]; then
+if ! skipped elasticmq && [[ ! -d "$ROOT/bench/elasticmq/target/lib" ]]; then
   mvn -q -B -f "$ROOT/bench/elasticmq/pom.xml" dependency:copy-dependencies -DoutputDirectory=target/lib
 fi
 
@@ -76,9 +78,10 @@ nimbus() { # nimbus NAME ARGS...: Nimbus in memory (as ElasticMQ is) and on a da
   echo "           server RSS $(awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$PID/status")"
   kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
 }
-nimbus Nimbus --ephemeral
+skipped memory || nimbus Nimbus --ephemeral
 rm -rf "$ROOT/target/bench-sqs-data"
-nimbus Nimbus-disk --data-dir "$ROOT/target/bench-sqs-data"
+skipped disk || nimbus Nimbus-disk --data-dir "$ROOT/target/bench-sqs-data"
+skipped elasticmq && exit 0
 
 PORT=$((20000 + RANDOM % 20000))
 cat >"$ROOT/target/bench-elasticmq.conf" <<CONF
