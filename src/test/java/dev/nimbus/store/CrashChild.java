@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * The process CrashTest kills: opens a store and writes to it as fast as it can, printing
  * "ack N" only once write N has returned, until SIGKILL ends it. Never closes the store.
  *
- * args: records|blobs|hold DATA_DIR ROUND
+ * args: records|group|blobs|hold DATA_DIR ROUND
  */
 public final class CrashChild {
     private CrashChild() {}
@@ -34,6 +34,32 @@ public final class CrashChild {
                     out.println("ack " + n);
                     out.flush();
                 }
+            }
+            case "group" -> {
+                // GROUP_WRITERS threads at once, so their writes share commits; "ack W N" once writer W's write N returned
+                Table t = store.table(CrashTest.TABLE);
+                for (int w = 0; w < CrashTest.GROUP_WRITERS; w++) {
+                    String name = round + "w" + w;
+                    int id = w;
+                    Thread.ofVirtual().start(() -> {
+                        for (int i = 0; ; i++) {
+                            int n = i;
+                            if (n % 2 == 0) {
+                                t.put(CrashTest.key(name, "single", n), CrashTest.record(name, "single", n));
+                            } else {
+                                store.transaction(() -> {
+                                    t.put(CrashTest.key(name, "pairA", n), CrashTest.record(name, "pairA", n));
+                                    t.put(CrashTest.key(name, "pairB", n), CrashTest.record(name, "pairB", n));
+                                });
+                            }
+                            synchronized (out) {
+                                out.println("ack " + id + " " + n);
+                                out.flush();
+                            }
+                        }
+                    });
+                }
+                Thread.sleep(Long.MAX_VALUE);
             }
             case "blobs" -> {
                 for (int v = 0; ; v++) {

@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashTest {
     static final String TABLE = "crash";
     static final String CURRENT_BLOB = "objects/current";
+    static final int GROUP_WRITERS = 8;
     private static final int BLOB_SIZE = 256 * 1024;
 
     @TempDir
@@ -129,6 +131,49 @@ class CrashTest {
                         assertArrayEquals(record(name, "single", i), e.value());
                     }
                 }
+            }
+        }
+    }
+
+    /** Eight writers at once, so their writes share commits: every acknowledged one survives, transactions whole. */
+    @Test
+    void writesThatSharedCommitsSurviveKill9() throws Exception {
+        Process child = start("group", "g");
+        int[] last = new int[GROUP_WRITERS];
+        Arrays.fill(last, -1);
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            if (!"open".equals(out.readLine())) fail("child did not open the store: " + childErrors("group"));
+            int acks = 0;
+            String line;
+            while (acks < 2000 && (line = out.readLine()) != null) {
+                String[] p = line.split(" ");
+                last[Integer.parseInt(p[1])] = Integer.parseInt(p[2]);
+                acks++;
+            }
+            if (acks < 2000) fail("child stopped early: " + childErrors("group"));
+            Thread.sleep(ThreadLocalRandom.current().nextInt(30));
+            child.toHandle().destroyForcibly();
+            while ((line = out.readLine()) != null) {
+                String[] p = line.split(" ");
+                // max: a line cut short by the kill can only read lower
+                if (p.length == 3 && p[0].equals("ack")) last[Integer.parseInt(p[1])] = Math.max(last[Integer.parseInt(p[1])], Integer.parseInt(p[2]));
+            }
+        }
+        assertEquals(137, child.waitFor(), "killed by SIGKILL, not finished on its own");
+        try (SqliteStore store = SqliteStore.open(data())) {
+            Table t = store.table(TABLE);
+            for (int w = 0; w < GROUP_WRITERS; w++) {
+                String name = "gw" + w;
+                for (int i = 0; i <= last[w]; i++) {
+                    for (String kind : i % 2 == 0 ? new String[] {"single"} : new String[] {"pairA", "pairB"}) {
+                        assertArrayEquals(record(name, kind, i), t.get(key(name, kind, i)), "acknowledged " + key(name, kind, i));
+                    }
+                }
+                for (Table.Entry e : t.scan(name + "/pairA/", null, Integer.MAX_VALUE)) {
+                    int i = Integer.parseInt(e.key().substring(e.key().lastIndexOf('/') + 1));
+                    assertArrayEquals(record(name, "pairB", i), t.get(key(name, "pairB", i)), "pair " + i + " half committed");
+                }
+                assertEquals(t.count(name + "/pairA/"), t.count(name + "/pairB/"));
             }
         }
     }
