@@ -36,7 +36,7 @@ public final class CrashChild {
                 }
             }
             case "group" -> {
-                // GROUP_WRITERS threads at once, so their writes share commits; "ack W N" once writer W's write N returned
+                // GROUP_WRITERS threads writing at once; "ack W N" once writer W's write N returned
                 Table t = store.table(CrashTest.TABLE);
                 for (int w = 0; w < CrashTest.GROUP_WRITERS; w++) {
                     String name = round + "w" + w;

@@ -135,7 +135,7 @@ class CrashTest {
         }
     }
 
-    /** Eight writers at once, so their writes share commits: every acknowledged one survives, transactions whole. */
+    /** Eight writers at once (the writer lock handed between them mid-stream): every acknowledged one survives, transactions whole. */
     @Test
     void writesThatSharedCommitsSurviveKill9() throws Exception {
         Process child = start("group", "g");
