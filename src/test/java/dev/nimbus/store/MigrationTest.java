@@ -34,6 +34,33 @@ class MigrationTest {
         }
     }
 
+    private static int pageSize(Path dataDir) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("nimbus.db"));
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA page_size")) {
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void aNewDatabaseHasEightKiBPagesAnOldOneKeepsItsOwn() throws SQLException {
+        Path fresh = dir.resolve("fresh");
+        try (SqliteStore s = SqliteStore.open(fresh)) {
+            s.table("t").put("k", new byte[1500]);
+        }
+        assertEquals(8192, pageSize(fresh));
+        Path old = dir.resolve("old");
+        old.toFile().mkdirs();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + old.resolve("nimbus.db")); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE before_us (x)"); // a database made with SQLite's default 4 KiB pages
+        }
+        try (SqliteStore s = SqliteStore.open(old)) {
+            s.table("t").put("k", new byte[1500]);
+            assertEquals(1500, s.table("t").get("k").length);
+        }
+        assertEquals(4096, pageSize(old));
+    }
+
     @Test
     void freshDirGetsTheSchemaAndReopeningKeepsData() throws SQLException {
         Path data = dir.resolve("not/yet/there");
