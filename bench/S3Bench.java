@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -109,9 +110,17 @@ public class S3Bench {
         try {
             byte[] block = new byte[1 << 20];
             new Random(2).nextBytes(block);
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
             try (OutputStream out = Files.newOutputStream(file)) {
-                for (int i = 0; i < mib; i++) out.write(block);
+                for (int i = 0; i < mib; i++) {
+                    out.write(block);
+                    crc.update(block);
+                }
             }
+            // CHECKSUM=CRC32 sends the CRC32 that current SDKs and the CLI send by default (computed here, untimed);
+            // without it the server computes S3's default CRC64NVME, as for any client that sends none.
+            bigChecksum = "CRC32".equals(System.getenv("CHECKSUM"))
+                    ? "x-amz-checksum-crc32: " + Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array()) + "\r\n" : "";
             long bytes = (long) mib << 20;
             long cpu0 = cpuNanos(), sys0 = sysNanos(), own0 = ownCpuNanos(), t0 = System.nanoTime();
             long[] put = exchange("PUT", "/bench/big.bin", file);
@@ -135,13 +144,16 @@ public class S3Bench {
     }
 
     /** One HTTP/1.1 request on a new connection, {@code upload} its body if not null; returns {status, response body bytes (read and dropped)}. */
+    /** The large PUT's checksum header line, or "" (see CHECKSUM in {@link #big}). */
+    static String bigChecksum = "";
+
     static long[] exchange(String method, String path, Path upload) throws IOException {
         URI uri = URI.create(endpoint);
         try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(uri.getHost(), uri.getPort()));
              FileChannel body = upload == null ? null : FileChannel.open(upload)) {
             String head = method + " " + path + " HTTP/1.1\r\nHost: " + uri.getAuthority() + "\r\nAuthorization: " + AUTH
                     + "\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\nx-amz-date: 20260101T000000Z\r\nConnection: close\r\n"
-                    + (body == null ? "" : "Content-Length: " + body.size() + "\r\n") + "\r\n";
+                    + (body == null ? "" : "Content-Length: " + body.size() + "\r\n" + bigChecksum) + "\r\n";
             ByteBuffer out = ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII));
             while (out.hasRemaining()) ch.write(out);
             for (long sent = 0, size = body == null ? 0 : body.size(); sent < size; ) sent += body.transferTo(sent, size - sent, ch);
