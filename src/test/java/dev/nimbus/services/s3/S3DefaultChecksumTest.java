@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,9 +60,7 @@ class S3DefaultChecksumTest {
     }
 
     static byte[] random(int size, long seed) {
-        byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        return b;
+        return S3MultipartTest.random(size, seed);
     }
 
     /** CRC-64/NVME one bit at a time, straight from its definition: the reference the table-driven one must match. */
