@@ -44,7 +44,7 @@ final class PresignedSignature {
         String canonicalRequest = req.method + "\n" + encode(decode(req.rawPath), true) + "\n" + canonicalQuery(req.rawQuery) + "\n"
                 + canonicalHeaders(req, signedHeaders) + "\n" + signedHeaders + "\n" + (payloadHash == null ? "UNSIGNED-PAYLOAD" : payloadHash);
         String stringToSign = "AWS4-HMAC-SHA256\n" + date + "\n" + credential.substring(credential.indexOf('/') + 1) + "\n"
-                + HEX.formatHex(sha256(canonicalRequest));
+                + HEX.formatHex(Checksums.md("SHA-256").digest(canonicalRequest.getBytes(StandardCharsets.UTF_8)));
         byte[] key = ("AWS4" + secret).getBytes(StandardCharsets.UTF_8);
         for (int i = 1; i < 5; i++) key = hmac(key, scope[i]);
         String expected = HEX.formatHex(hmac(key, stringToSign));
@@ -118,14 +118,6 @@ final class PresignedSignature {
             b.append(HEX.toHexDigits(x));
         }
         return b.toString();
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static byte[] hmac(byte[] key, String data) {
