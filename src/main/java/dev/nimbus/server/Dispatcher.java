@@ -57,7 +57,7 @@ public final class Dispatcher {
             Operations.Handler handler = operations.handler(route.model().name, route.op().name);
             if (handler == null) throw AwsException.notImplemented(route.op().fullName());
             Identity identity = identities.apply(sig.accessKey());
-            JsonNode output = handler.handle(new RequestContext(requestId, identity, sig.region(), route.op()), input);
+            JsonNode output = handler.handle(new RequestContext(requestId, identity, sig.region(), route.op(), req::sourceIp), input);
             route.codec().write(res, route.op(), output, requestId);
         } catch (Router.RoutedException e) {
             route = e.route;

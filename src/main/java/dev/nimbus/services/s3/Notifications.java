@@ -181,7 +181,8 @@ final class Notifications {
         ObjectNode r = Values.object().put("eventVersion", v23 ? "2.3" : "2.1").put("eventSource", "aws:s3").put("awsRegion", ctx.region())
                 .put("eventTime", EVENT_TIME.format(time)).put("eventName", eventName);
         r.putObject("userIdentity").put("principalId", principal(ctx));
-        r.putObject("requestParameters").put("sourceIPAddress", "127.0.0.1");
+        String ip = ctx.sourceIp();
+        r.putObject("requestParameters").put("sourceIPAddress", ip != null ? ip : "127.0.0.1");
         r.putObject("responseElements").put("x-amz-request-id", ctx.requestId()).put("x-amz-id-2", hostId(ctx.requestId()));
         ObjectNode s3 = r.putObject("s3").put("s3SchemaVersion", "1.0").put("configurationId", configurationId);
         ObjectNode b = s3.putObject("bucket").put("name", bucket);

@@ -362,7 +362,7 @@ final class S3Doors implements FrontDoor {
     private HttpResponse post(HttpRequest req, String bucket) {
         try {
             PostForm form = PostForm.read(req.bodyStream(), PostForm.boundary(req.header("Content-Type")));
-            return upload(form, bucket);
+            return upload(form, bucket, req);
         } catch (AwsException e) {
             List<String> fields = new ArrayList<>();
             e.fields().forEach((k, v) -> {
@@ -375,7 +375,7 @@ final class S3Doors implements FrontDoor {
         }
     }
 
-    private HttpResponse upload(PostForm form, String bucket) throws java.io.IOException {
+    private HttpResponse upload(PostForm form, String bucket, HttpRequest req) throws java.io.IOException {
         Map<String, String> f = form.fields;
         String key = f.get("key");
         if (key == null) {
@@ -389,7 +389,7 @@ final class S3Doors implements FrontDoor {
         String[] scope = credential == null ? new String[0] : credential.split("/");
         JsonNode b = buckets.get(bucket);
         RequestContext ctx = new RequestContext(UUID.randomUUID().toString(), Identity.ofUnknownKey(scope.length > 0 ? scope[0] : f.get("awsaccesskeyid")),
-                scope.length > 2 ? scope[2] : b.path("region").asText(), null);
+                scope.length > 2 ? scope[2] : b.path("region").asText(), null, req::sourceIp);
         Upload up = Upload.store(s3.blobs(), form.file, -1, null, Checksums.orDefault(Map.of()));
         form.finish();
         if (range != null && (up.size() < range[0] || up.size() > range[1])) {

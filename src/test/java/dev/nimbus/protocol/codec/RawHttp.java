@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -26,7 +27,12 @@ public final class RawHttp {
 
     /** Sends {@code method path} with the given headers ("Name: value" lines) and body; reads the whole response. */
     public static Response exchange(int port, String method, String path, String host, String body, String... headers) {
-        try (Socket s = new Socket("127.0.0.1", port)) {
+        return exchangeFrom("127.0.0.1", port, method, path, host, body, headers);
+    }
+
+    /** {@link #exchange} from another local address (any of 127.0.0.0/8 on Linux), as a client on another host would come. */
+    public static Response exchangeFrom(String source, int port, String method, String path, String host, String body, String... headers) {
+        try (Socket s = new Socket(InetAddress.getByName("127.0.0.1"), port, InetAddress.getByName(source), 0)) {
             byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
             StringBuilder req = new StringBuilder()
                     .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")

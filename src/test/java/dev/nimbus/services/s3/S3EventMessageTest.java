@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nimbus.protocol.Values;
+import dev.nimbus.protocol.codec.RawHttp;
 import dev.nimbus.testing.TestServer;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,7 +92,7 @@ class S3EventMessageTest {
         assertEquals("aws:s3", created.path("eventSource").asText());
         assertEquals("us-east-1", created.path("awsRegion").asText());
         assertTrue(created.path("userIdentity").path("principalId").asText().startsWith("AWS:"), created.toString());
-        assertTrue(created.path("requestParameters").has("sourceIPAddress"));
+        assertEquals("127.0.0.1", created.path("requestParameters").path("sourceIPAddress").asText());
         assertTrue(created.path("responseElements").has("x-amz-request-id"));
         assertTrue(created.path("responseElements").has("x-amz-id-2"));
         JsonNode s3Part = created.path("s3");
@@ -112,6 +113,20 @@ class S3EventMessageTest {
         assertFalse(markerRecord.has("size"));
         assertFalse(markerRecord.has("eTag"));
         assertEquals("copy.txt", records.get(4).path("s3").path("object").path("key").asText());
+    }
+
+    @Test
+    void sourceIpAddressIsTheClients() throws Exception {
+        String url = sqs.createQueue(b -> b.queueName("s3-ip-events")).queueUrl();
+        s3.createBucket(b -> b.bucket("from-afar"));
+        s3.putBucketNotificationConfiguration(b -> b.bucket("from-afar").notificationConfiguration(n -> n.queueConfigurations(
+                QueueConfiguration.builder().queueArn("arn:aws:sqs:us-east-1:000000000000:s3-ip-events").events(Event.S3_OBJECT_CREATED).build())));
+        assertEquals("s3:TestEvent", receive(url, 1).get(0).path("Event").asText());
+
+        // Another loopback address stands for a client on another host.
+        assertEquals(200, RawHttp.exchangeFrom("127.0.0.2", t.port(), "PUT", "/from-afar/x", "127.0.0.1", "hi", S3ObjectsTest.SIGNED).status());
+        JsonNode record = receive(url, 1).get(0).path("Records").get(0);
+        assertEquals("127.0.0.2", record.path("requestParameters").path("sourceIPAddress").asText(), record.toString());
     }
 
     @Test
@@ -138,6 +153,7 @@ class S3EventMessageTest {
             assertEquals("doc.txt", r.path("s3").path("object").path("key").asText());
             assertFalse(r.path("s3").path("object").has("size"), r.toString());
         }
-        assertTrue(receive(url, 1).isEmpty(), "the PutObject was not configured, so no fourth message");
+        // The events above came within a second of their changes; two seconds of nothing more is the absence of a fourth.
+        assertTrue(sqs.receiveMessage(b -> b.queueUrl(url).waitTimeSeconds(2)).messages().isEmpty(), "the PutObject was not configured, so no fourth message");
     }
 }
