@@ -50,7 +50,7 @@ final class Listing {
      * The fields of an object record a listing shows, read from its JSON without building a tree:
      * the rest (user metadata, headers, parts with up to 4 KiB of inline data) is skipped, not
      * copied. Absent fields read as {@code JsonNode.path(...)} would give them (a checksum's type as
-     * {@link Checksums#type} reads it).
+     * {@link Checksums#type} reads it); checksum is null when the record has none.
      */
     record Summary(long modified, String etag, long size, String storage, String checksum, String checksumType, boolean marker) {
         static Summary of(byte[] value) {
@@ -70,10 +70,7 @@ final class Listing {
                         case "checksum" -> {
                             checksum = "";
                             checksumType = "FULL_OBJECT";
-                            if (p.currentToken() != JsonToken.START_OBJECT) {
-                                p.skipChildren();
-                                break;
-                            }
+                            if (p.currentToken() != JsonToken.START_OBJECT) continue;
                             for (String f = p.nextFieldName(); f != null; f = p.nextFieldName()) {
                                 p.nextToken();
                                 if (f.equals("alg")) checksum = p.getValueAsString("");
