@@ -1,10 +1,14 @@
 package dev.nimbus.services.s3;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.store.Table;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -24,7 +28,6 @@ final class Listing {
      * 257 of the greatest code point (4 bytes each).
      */
     private static final String PAST = Character.toString(Character.MAX_CODE_POINT).repeat(257);
-    private static final int BATCH = 1000;
 
     private final Table objects;
 
@@ -32,7 +35,58 @@ final class Listing {
         this.objects = objects;
     }
 
-    record Entry(String key, JsonNode record) {}
+    /**
+     * A listed key, its stored record and what a listing shows of it (the summary is read while
+     * listing: it says whether the key's current version is a delete marker).
+     */
+    record Entry(String key, byte[] value, Summary summary) {
+        /** The whole record, parsed: ListObjectVersions needs all of it; ListObjects only the summary. */
+        JsonNode record() {
+            return value == null ? null : Table.parse(value);
+        }
+    }
+
+    /**
+     * The fields of an object record a listing shows, read from its JSON without building a tree:
+     * the rest (user metadata, headers, parts with up to 4 KiB of inline data) is skipped, not
+     * copied. Absent fields read as {@code JsonNode.path(...)} would give them (a checksum's type as
+     * {@link Checksums#type} reads it); checksum is null when the record has none.
+     */
+    record Summary(long modified, String etag, long size, String storage, String checksum, String checksumType, boolean marker) {
+        static Summary of(byte[] value) {
+            long modified = 0, size = 0;
+            String etag = "", storage = "STANDARD", checksum = null, checksumType = null;
+            boolean marker = false;
+            try (JsonParser p = Values.JSON.createParser(value)) {
+                p.nextToken();
+                for (String field = p.nextFieldName(); field != null; field = p.nextFieldName()) {
+                    p.nextToken();
+                    switch (field) {
+                        case "modified" -> modified = p.getValueAsLong();
+                        case "etag" -> etag = p.getValueAsString("");
+                        case "size" -> size = p.getValueAsLong();
+                        case "storage" -> storage = p.getValueAsString("STANDARD");
+                        case "marker" -> marker = p.getValueAsBoolean();
+                        case "checksum" -> {
+                            checksum = "";
+                            checksumType = "FULL_OBJECT";
+                            if (p.currentToken() != JsonToken.START_OBJECT) continue;
+                            for (String f = p.nextFieldName(); f != null; f = p.nextFieldName()) {
+                                p.nextToken();
+                                if (f.equals("alg")) checksum = p.getValueAsString("");
+                                else if (f.equals("type")) checksumType = p.getValueAsString("FULL_OBJECT");
+                                else p.skipChildren();
+                            }
+                        }
+                        default -> p.skipChildren();
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return new Summary(modified, etag, size, storage, checksum, checksumType, marker);
+        }
+    }
 
     record Page(List<Entry> contents, List<String> prefixes, boolean truncated, String last) {}
 
@@ -48,6 +102,12 @@ final class Listing {
     /**
      * Keys under {@code prefix} after {@code after} (null: from the start), common prefixes rolled
      * up by {@code delimiter}; keys whose current version is a delete marker only {@code withMarkers}.
+     *
+     * Each scan reads no more rows than the page can still take, plus one that says whether it is
+     * truncated (a fixed batch of 1,000 would read a second full batch to find that one row). After a seek
+     * past a common prefix the next scan reads one row (the next key may well start another common
+     * prefix, as every key does at the top of a bucket of "folders"), and each scan that ends
+     * without a seek doubles the next one's size up to what the page needs.
      */
     Page list(String bucket, String prefix, String delimiter, String after, int max, boolean withMarkers) {
         String base = bucket + "/";
@@ -56,13 +116,15 @@ final class Listing {
         String cursor = after == null ? null : base + after;
         String last = null;
         boolean delimited = delimiter != null && !delimiter.isEmpty();
+        int batch = max + 1;
         while (true) {
-            List<Table.Entry> page = objects.scan(base + prefix, cursor, BATCH);
+            int limit = Math.min(batch, max - contents.size() - prefixes.size() + 1);
+            List<Table.Entry> page = objects.scan(base + prefix, cursor, limit);
             boolean sought = false;
             for (Table.Entry e : page) {
                 String key = e.key().substring(base.length());
-                JsonNode record = e.json();
-                if (!withMarkers && Versions.isMarker(record)) {
+                Summary summary = Summary.of(e.value());
+                if (!withMarkers && summary.marker()) {
                     cursor = e.key();
                     continue;
                 }
@@ -78,11 +140,12 @@ final class Listing {
                     break;
                 }
                 if (contents.size() + prefixes.size() >= max) return new Page(contents, prefixes, true, last);
-                contents.add(new Entry(key, record));
+                contents.add(new Entry(key, e.value(), summary));
                 last = key;
                 cursor = e.key();
             }
-            if (!sought && page.size() < BATCH) return new Page(contents, prefixes, false, last);
+            if (!sought && page.size() < limit) return new Page(contents, prefixes, false, last);
+            batch = sought ? 1 : Math.min(max + 1, batch * 2);
         }
     }
 
@@ -129,13 +192,13 @@ final class Listing {
         if (!page.contents.isEmpty()) {
             ArrayNode contents = out.putArray("Contents");
             for (Entry e : page.contents) {
+                Summary r = e.summary;
                 ObjectNode o = contents.addObject().put("Key", enc(e.key, url));
-                o.set("LastModified", Values.timestamp(Instant.ofEpochMilli(e.record.path("modified").asLong())));
-                o.put("ETag", e.record.path("etag").asText()).put("Size", e.record.path("size").asLong())
-                        .put("StorageClass", e.record.path("storage").asText("STANDARD"));
-                if (e.record.has("checksum")) {
-                    o.putArray("ChecksumAlgorithm").add(e.record.path("checksum").path("alg").asText());
-                    o.put("ChecksumType", Checksums.type(e.record.path("checksum")));
+                o.set("LastModified", Values.timestamp(Instant.ofEpochMilli(r.modified)));
+                o.put("ETag", r.etag).put("Size", r.size).put("StorageClass", r.storage);
+                if (r.checksum != null) {
+                    o.putArray("ChecksumAlgorithm").add(r.checksum);
+                    o.put("ChecksumType", r.checksumType);
                 }
                 if (owner != null) o.set("Owner", Buckets.owner(owner));
             }

@@ -266,7 +266,7 @@ final class Versions {
     /** The page's keys and common prefixes in one key order (a prefix as an entry without a record). */
     private static List<Listing.Entry> merge(Listing.Page page) {
         List<Listing.Entry> all = new ArrayList<>(page.contents());
-        for (String p : page.prefixes()) all.add(new Listing.Entry(p, null));
+        for (String p : page.prefixes()) all.add(new Listing.Entry(p, null, null));
         all.sort((a, b) -> a.key().compareTo(b.key()));
         return all;
     }
