@@ -263,9 +263,9 @@ record Upload(String blobId, byte[] data, long size, byte[] md5, Map<String, Str
          * checksums (CRC64NVME, the default, takes ~0.4 s of CPU per GiB, CRC32 next to nothing) and
          * writes it out and frees it. MD5 alone keeps a core busy (~1.4 s per GiB); reading the
          * socket (Helidon's 8 KiB reads) and the writer's work share the other core, so a large PUT
-         * goes at the pace of MD5 rather than of the sum. A failure in the digester or writer stops the reading; every buffer still
-         * travels to the end (no longer used), then the first failure is thrown here. The digests
-         * are complete once the stages have been joined.
+         * goes at the pace of MD5 rather than of the sum. A failure in the digester or writer stops
+         * the reading; every buffer still travels to the end (no longer used), then the first
+         * failure is thrown here. The digests are complete once the stages have been joined.
          */
         private long pipeline(OutputStream out) throws IOException {
             BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(BUFFERS + 1);
