@@ -90,7 +90,7 @@ class S3DefaultChecksumTest {
                 assertEquals(crc64(java.util.Arrays.copyOfRange(data, off, off + len)), r.value(), off + "+" + len);
             }
         }
-        // large updates are checksummed as pieces on other threads, small ones in place, and joined in order
+        // updates of 64 KiB and more go four lanes at a time, what is left of them (and smaller ones) a step at a time
         byte[] big = random(700_000, 4);
         Checksums.Running r = Checksums.of("CRC64NVME");
         int[] cuts = {0, 70_000, 70_100, 70_200, 200_000, 200_001, 600_000, 700_000};
