@@ -140,7 +140,7 @@ final class Queue {
             for (Iterator<Table.Entry> it = messages.iterate(prefix, null, 1000); it.hasNext(); ) {
                 Table.Entry e = it.next();
                 long seq = Long.parseUnsignedLong(e.key().substring(prefix.length()), 16);
-                Message m = Message.fromJson(seq, e.json(), stateRows.remove(e.key()));
+                Message m = Message.fromBytes(seq, e.value(), stateRows.remove(e.key()));
                 lastSeq.accumulateAndGet(seq, Math::max);
                 if (m.receiveCount > 0 && m.visibleAt > now) {
                     inFlight.add(seq);
