@@ -43,6 +43,8 @@ final class Message {
      * carry a token the store never saw.
      */
     boolean restored;
+    /** Whether the queue's {@link ReadyMessages} holds it. */
+    boolean ready;
 
     Message(long seq, String id, String body, ObjectNode attributes, String md5OfBody, String md5OfAttributes, String traceHeader,
             String senderId, long sent, String groupId, String dedupId, String deadLetterSource, long visibleAt) {
