@@ -528,7 +528,7 @@ final class Deliveries implements AutoCloseable {
                 String tail = msg.path("MessageAttributes").isEmpty() ? "}" : ",\"MessageAttributes\":" + typedAttributes(msg) + "}";
                 return new String[] {head.substring(0, head.length() - 1) + ",\"UnsubscribeURL\":\"", "\"" + tail};
             });
-            return parts[0] + String.valueOf(JsonStringEncoder.getInstance().quoteAsString(unsubscribeUrl(sub))) + parts[1];
+            return parts[0] + jsonEscaped(unsubscribeUrl(sub)) + parts[1];
         }
 
         /** What an SQS subscription's queue gets: the envelope, or the bare message with its attributes when raw; FIFO ids for FIFO queues. */
@@ -554,6 +554,15 @@ final class Deliveries implements AutoCloseable {
             s.set("MessageAttributes", typedAttributes(msg));
             return new Targets.Message(event.toString());
         }
+    }
+
+    /** A string's JSON escaping, without its quotes. An ARN's URL needs none: it is only looked through, as Jackson's escaper copied it char by char. */
+    private static String jsonEscaped(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\') return String.valueOf(JsonStringEncoder.getInstance().quoteAsString(s));
+        }
+        return s;
     }
 
     private static ObjectNode typedAttributes(JsonNode msg) {
