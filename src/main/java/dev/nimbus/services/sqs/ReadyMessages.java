@@ -8,22 +8,34 @@ import java.util.TreeMap;
 /**
  * A queue's visible messages in send (sequence) order. Sends take sequence numbers that only
  * grow, so nearly every message arrives after all the others: those are appended to a deque in
- * constant time; the few that arrive out of order (visible again after a receive, or a staged send
- * indexed after a later one) go to a sorted map, and iteration merges the two. A tree alone cost
- * a tenth of an SNS fan-out publish: each insertion walked the right edge of a tree of the
- * hundreds of thousands of messages a queue may hold, a cache miss per level. Members carry
- * {@link Message#ready}, so removing one that is not here costs nothing. Guarded by the queue's lock.
+ * constant time, and so are those a few places late (a staged send indexed just after a later
+ * one); the others (visible again after a receive) go to a sorted map, and iteration merges the
+ * two. A tree alone cost a tenth of an SNS fan-out publish: each insertion walked the right edge
+ * of a tree of the hundreds of thousands of messages a queue may hold, a cache miss per level.
+ * Members carry {@link Message#ready}, so removing one that is not here costs nothing. Guarded by
+ * the queue's lock.
  */
 final class ReadyMessages implements Iterable<Message> {
     /** Sequence numbers increasing from head to tail. */
     private final ArrayDeque<Message> inOrder = new ArrayDeque<>();
     private final TreeMap<Long, Message> others = new TreeMap<>();
 
+    /** How far from the tail a message that arrives late still goes into the deque (concurrent sends are indexed a few apart). */
+    private static final int NEAR_TAIL = 8;
+
     void add(Message m) {
         if (m.ready) return;
         m.ready = true;
+        if (inOrder.isEmpty() || inOrder.peekLast().seq < m.seq) {
+            inOrder.addLast(m);
+            return;
+        }
+        Message[] later = new Message[NEAR_TAIL];
+        int n = 0;
+        while (n < NEAR_TAIL && !inOrder.isEmpty() && inOrder.peekLast().seq > m.seq) later[n++] = inOrder.pollLast();
         if (inOrder.isEmpty() || inOrder.peekLast().seq < m.seq) inOrder.addLast(m);
         else others.put(m.seq, m);
+        while (n > 0) inOrder.addLast(later[--n]);
     }
 
     void remove(Message m) {

@@ -26,7 +26,7 @@ class ReadyMessagesTest {
         ReadyMessages ready = new ReadyMessages();
         Message[] m = new Message[10];
         for (int i = 0; i < m.length; i++) m[i] = message(i);
-        for (int i : new int[] {2, 4, 5, 1, 8, 3, 9, 0}) ready.add(m[i]);
+        for (int i : new int[] {2, 4, 5, 1, 8, 3, 9, 0}) ready.add(m[i]); // 1, 3 and 0 late
         ready.add(m[4]); // already there: no second copy
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 8L, 9L), seqs(ready));
         assertEquals(8, ready.size());
@@ -38,13 +38,18 @@ class ReadyMessagesTest {
     @Test
     void removesWhileIteratingAndByMessage() {
         ReadyMessages ready = new ReadyMessages();
-        Message[] m = new Message[8];
+        Message[] m = new Message[30];
         for (int i = 0; i < m.length; i++) m[i] = message(i);
-        for (int i : new int[] {1, 3, 4, 6, 0, 2, 5, 7}) ready.add(m[i]); // 0, 2, 5 arrive late
+        for (int i = 10; i < m.length; i++) ready.add(m[i]);
+        for (int i : new int[] {1, 0, 2}) ready.add(m[i]); // far behind the deque's tail: to the sorted map
+        for (int i = 10; i < 22; i++) ready.remove(m[i]);
+        for (int i : new int[] {3, 4, 6, 5, 7}) ready.add(m[i]); // no more than eight behind the tail (22-29): into the deque
+        for (int i = 22; i < m.length; i++) ready.remove(m[i]);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L), seqs(ready));
         Iterator<Message> it = ready.iterator();
         while (it.hasNext()) {
             Message x = it.next();
-            if (x.seq % 3 == 0) it.remove(); // 0 and 6 from the in-order part, 3 from the others
+            if (x.seq % 3 == 0) it.remove(); // 0 (in the sorted map), 3 and 6 (in the deque)
         }
         assertFalse(m[0].ready || m[3].ready || m[6].ready);
         assertEquals(List.of(1L, 2L, 4L, 5L, 7L), seqs(ready));
