@@ -72,6 +72,8 @@ public final class Targets {
     }
 
     private final Map<String, Target> byService = new ConcurrentHashMap<>();
+    /** ARNs parsed, by text: senders deliver to the same few over and over (an SNS topic's queues, on every publish). */
+    private final Map<String, Arn> parsed = new ConcurrentHashMap<>();
 
     /** Registers the receiver of ARNs of one service ("lambda", "sqs", "sns", "events"). */
     public void register(String service, Target target) {
@@ -91,7 +93,12 @@ public final class Targets {
      * @throws AwsException when the ARN is malformed, its service is not served, or the resource refuses it
      */
     public Runnable send(String arn, Message message) {
-        Arn a = Arn.parse(arn);
+        Arn a = arn == null ? null : parsed.get(arn);
+        if (a == null) {
+            a = Arn.parse(arn);
+            if (parsed.size() >= 10_000) parsed.clear(); // bounded: ARNs no longer used go sooner or later
+            parsed.put(arn, a);
+        }
         Target t = byService.get(a.service());
         if (t == null) throw new AwsException("InvalidParameterValueException", "Nimbus does not deliver to " + a.service() + " (" + arn + ")", 400);
         return t.accept(a, message);

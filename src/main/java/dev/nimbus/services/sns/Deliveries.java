@@ -460,8 +460,8 @@ final class Deliveries implements AutoCloseable {
         return out;
     }
 
-    private String unsubscribeUrl(JsonNode sub) {
-        return endpoint.get() + "/?Action=Unsubscribe&SubscriptionArn=" + sub.get("SubscriptionArn").asText();
+    private static String unsubscribeUrl(String endpoint, JsonNode sub) {
+        return endpoint + "/?Action=Unsubscribe&SubscriptionArn=" + sub.get("SubscriptionArn").asText();
     }
 
     private String signingCertUrl() {
@@ -500,6 +500,8 @@ final class Deliveries implements AutoCloseable {
 
         private final Map<Key, String> signatures = new java.util.HashMap<>(2);
         private final Map<Key, String[]> envelopes = new java.util.HashMap<>(2);
+        /** The server's URL, built once per message rather than once per subscriber. */
+        private final String endpointUrl = endpoint.get();
 
         private Notification(ObjectNode msg) {
             this.msg = msg;
@@ -528,7 +530,7 @@ final class Deliveries implements AutoCloseable {
                 String tail = msg.path("MessageAttributes").isEmpty() ? "}" : ",\"MessageAttributes\":" + typedAttributes(msg) + "}";
                 return new String[] {head.substring(0, head.length() - 1) + ",\"UnsubscribeURL\":\"", "\"" + tail};
             });
-            return parts[0] + jsonEscaped(unsubscribeUrl(sub)) + parts[1];
+            return parts[0] + jsonEscaped(unsubscribeUrl(endpointUrl, sub)) + parts[1];
         }
 
         /** What an SQS subscription's queue gets: the envelope, or the bare message with its attributes when raw; FIFO ids for FIFO queues. */
@@ -550,7 +552,7 @@ final class Deliveries implements AutoCloseable {
             if (msg.has("Subject")) s.put("Subject", msg.get("Subject").asText());
             else s.putNull("Subject");
             s.put("Message", text).put("Timestamp", msg.get("Timestamp").asText()).put("SignatureVersion", msg.path("SignatureVersion").asText("1"))
-                    .put("Signature", signature(text)).put("SigningCertUrl", signingCertUrl()).put("UnsubscribeUrl", unsubscribeUrl(sub));
+                    .put("Signature", signature(text)).put("SigningCertUrl", signingCertUrl()).put("UnsubscribeUrl", unsubscribeUrl(endpointUrl, sub));
             s.set("MessageAttributes", typedAttributes(msg));
             return new Targets.Message(event.toString());
         }
