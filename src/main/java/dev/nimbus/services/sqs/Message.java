@@ -100,8 +100,9 @@ final class Message {
         if (stored[0] == COMPACT) {
             ByteBuffer in = ByteBuffer.wrap(stored, 1, stored.length - 1);
             long sent = in.getLong(), visibleAt = in.getLong();
-            String id = text(in), body = text(in), md5 = text(in), sender = text(in), attributes = text(in);
-            m = new Message(seq, id, body, attributes == null ? null : (ObjectNode) Table.parse(attributes.getBytes(StandardCharsets.UTF_8)), md5,
+            String id = text(in), body = text(in), md5 = text(in), sender = text(in);
+            byte[] attributes = bytes(in);
+            m = new Message(seq, id, body, attributes == null ? null : (ObjectNode) Table.parse(attributes), md5,
                     text(in), text(in), sender, sent, text(in), text(in), text(in), visibleAt);
         } else {
             m = fromJson(seq, Table.parse(stored));
@@ -118,11 +119,16 @@ final class Message {
     }
 
     private static String text(ByteBuffer in) {
+        byte[] b = bytes(in);
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(ByteBuffer in) {
         int n = in.getInt();
         if (n < 0) return null;
-        String s = new String(in.array(), in.arrayOffset() + in.position(), n, StandardCharsets.UTF_8);
-        in.position(in.position() + n);
-        return s;
+        byte[] b = new byte[n];
+        in.get(b);
+        return b;
     }
 
     /** The stored delivery state, written behind receives and visibility changes ({@link Queue#saveStates}). */
