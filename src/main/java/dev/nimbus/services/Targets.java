@@ -49,11 +49,20 @@ public final class Targets {
     /** An ARN's parts: arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE. */
     public record Arn(String service, String region, String account, String resource) {
         public static Arn parse(String arn) {
-            String[] p = arn == null ? new String[0] : arn.split(":", 6);
-            if (p.length != 6 || !p[0].equals("arn") || p[2].isEmpty()) {
-                throw new AwsException("InvalidParameterValueException", "Invalid ARN: " + arn, 400);
+            // The five colons found by hand: this runs once per delivery (an SNS fan-out's every queue), where split() was a visible share
+            int[] colon = new int[5];
+            for (int i = 0, from = 0; i < 5; i++) {
+                colon[i] = arn == null ? -1 : arn.indexOf(':', from);
+                if (colon[i] < 0) throw invalid(arn);
+                from = colon[i] + 1;
             }
-            return new Arn(p[2], p[3], p[4], p[5]);
+            if (colon[0] != 3 || !arn.startsWith("arn") || colon[2] == colon[1] + 1) throw invalid(arn);
+            return new Arn(arn.substring(colon[1] + 1, colon[2]), arn.substring(colon[2] + 1, colon[3]), arn.substring(colon[3] + 1, colon[4]),
+                    arn.substring(colon[4] + 1));
+        }
+
+        private static AwsException invalid(String arn) {
+            return new AwsException("InvalidParameterValueException", "Invalid ARN: " + arn, 400);
         }
 
         @Override
@@ -63,6 +72,8 @@ public final class Targets {
     }
 
     private final Map<String, Target> byService = new ConcurrentHashMap<>();
+    /** ARNs parsed, by text: senders deliver to the same few over and over (an SNS topic's queues, on every publish). */
+    private final Map<String, Arn> parsed = new ConcurrentHashMap<>();
 
     /** Registers the receiver of ARNs of one service ("lambda", "sqs", "sns", "events"). */
     public void register(String service, Target target) {
@@ -82,7 +93,12 @@ public final class Targets {
      * @throws AwsException when the ARN is malformed, its service is not served, or the resource refuses it
      */
     public Runnable send(String arn, Message message) {
-        Arn a = Arn.parse(arn);
+        Arn a = arn == null ? null : parsed.get(arn);
+        if (a == null) {
+            a = Arn.parse(arn);
+            if (parsed.size() >= 10_000) parsed.clear(); // bounded: ARNs no longer used go sooner or later
+            parsed.put(arn, a);
+        }
         Target t = byService.get(a.service());
         if (t == null) throw new AwsException("InvalidParameterValueException", "Nimbus does not deliver to " + a.service() + " (" + arn + ")", 400);
         return t.accept(a, message);

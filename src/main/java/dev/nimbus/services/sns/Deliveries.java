@@ -1,9 +1,9 @@
 package dev.nimbus.services.sns;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.HttpResponse;
 import dev.nimbus.protocol.Values;
@@ -460,8 +460,8 @@ final class Deliveries implements AutoCloseable {
         return out;
     }
 
-    private String unsubscribeUrl(JsonNode sub) {
-        return endpoint.get() + "/?Action=Unsubscribe&SubscriptionArn=" + sub.get("SubscriptionArn").asText();
+    private static String unsubscribeUrl(String endpoint, JsonNode sub) {
+        return endpoint + "/?Action=Unsubscribe&SubscriptionArn=" + sub.get("SubscriptionArn").asText();
     }
 
     private String signingCertUrl() {
@@ -491,9 +491,17 @@ final class Deliveries implements AutoCloseable {
      */
     final class Notification {
         private final ObjectNode msg;
-        /** By SignatureVersion + "\n" + text: the signature, and the envelope's head and tail. */
-        private final Map<String, String> signatures = new java.util.HashMap<>(2);
-        private final Map<String, String[]> envelopes = new java.util.HashMap<>(2);
+        /**
+         * By SignatureVersion and text: the signature, and the envelope's head and tail. A record,
+         * not the two joined: the text is the same String for every subscriber, its hash computed
+         * once, where a joined key copied and hashed the whole message again per subscriber.
+         */
+        private record Key(String version, String text) {}
+
+        private final Map<Key, String> signatures = new java.util.HashMap<>(2);
+        private final Map<Key, String[]> envelopes = new java.util.HashMap<>(2);
+        /** The server's URL, built once per message rather than once per subscriber. */
+        private final String endpointUrl = endpoint.get();
 
         private Notification(ObjectNode msg) {
             this.msg = msg;
@@ -506,12 +514,12 @@ final class Deliveries implements AutoCloseable {
         /** The signature of this message with this text, under the message's SignatureVersion (computed once). */
         String signature(String text) {
             String version = msg.path("SignatureVersion").asText("1");
-            return signatures.computeIfAbsent(version + "\n" + text, k -> Deliveries.this.signature(msg, text, version));
+            return signatures.computeIfAbsent(new Key(version, text), k -> Deliveries.this.signature(msg, text, version));
         }
 
         /** The JSON notification SNS sends to SQS and HTTP/S endpoints, in AWS's field order. */
         String envelope(JsonNode sub, String text) {
-            String[] parts = envelopes.computeIfAbsent(msg.path("SignatureVersion").asText("1") + "\n" + text, k -> {
+            String[] parts = envelopes.computeIfAbsent(new Key(msg.path("SignatureVersion").asText("1"), text), k -> {
                 ObjectNode e = Values.object().put("Type", "Notification").put("MessageId", msg.get("MessageId").asText());
                 if (msg.has("SequenceNumber")) e.put("SequenceNumber", msg.get("SequenceNumber").asText());
                 e.put("TopicArn", msg.get("TopicArn").asText());
@@ -520,9 +528,9 @@ final class Deliveries implements AutoCloseable {
                         .put("Signature", signature(text)).put("SigningCertURL", signingCertUrl());
                 String head = e.toString();
                 String tail = msg.path("MessageAttributes").isEmpty() ? "}" : ",\"MessageAttributes\":" + typedAttributes(msg) + "}";
-                return new String[] {head.substring(0, head.length() - 1) + ",\"UnsubscribeURL\":", tail};
+                return new String[] {head.substring(0, head.length() - 1) + ",\"UnsubscribeURL\":\"", "\"" + tail};
             });
-            return parts[0] + TextNode.valueOf(unsubscribeUrl(sub)) + parts[1];
+            return parts[0] + jsonEscaped(unsubscribeUrl(endpointUrl, sub)) + parts[1];
         }
 
         /** What an SQS subscription's queue gets: the envelope, or the bare message with its attributes when raw; FIFO ids for FIFO queues. */
@@ -544,10 +552,19 @@ final class Deliveries implements AutoCloseable {
             if (msg.has("Subject")) s.put("Subject", msg.get("Subject").asText());
             else s.putNull("Subject");
             s.put("Message", text).put("Timestamp", msg.get("Timestamp").asText()).put("SignatureVersion", msg.path("SignatureVersion").asText("1"))
-                    .put("Signature", signature(text)).put("SigningCertUrl", signingCertUrl()).put("UnsubscribeUrl", unsubscribeUrl(sub));
+                    .put("Signature", signature(text)).put("SigningCertUrl", signingCertUrl()).put("UnsubscribeUrl", unsubscribeUrl(endpointUrl, sub));
             s.set("MessageAttributes", typedAttributes(msg));
             return new Targets.Message(event.toString());
         }
+    }
+
+    /** A string's JSON escaping, without its quotes. An ARN's URL needs none: it is only looked through, as Jackson's escaper copied it char by char. */
+    private static String jsonEscaped(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\') return String.valueOf(JsonStringEncoder.getInstance().quoteAsString(s));
+        }
+        return s;
     }
 
     private static ObjectNode typedAttributes(JsonNode msg) {

@@ -1,5 +1,6 @@
 package dev.nimbus.services.sns;
 
+import dev.nimbus.services.Targets;
 import dev.nimbus.services.cloudwatch.Metrics;
 import java.time.Instant;
 import java.util.Map;
@@ -49,9 +50,9 @@ final class SnsMetrics implements AutoCloseable {
     }
 
     private void add(String topicArn, String metric, long n) {
-        String[] p = topicArn.split(":", 6);
-        long minute = Math.floorDiv(Instant.now().getEpochSecond(), 60);
-        pending.merge(new Key(p[4], p[3], p[5], metric, minute), n, Long::sum);
+        Targets.Arn a = Targets.Arn.parse(topicArn);
+        long minute = Math.floorDiv(System.currentTimeMillis(), 60_000);
+        pending.merge(new Key(a.account(), a.region(), a.resource(), metric, minute), n, Long::sum);
     }
 
     synchronized void flush() {

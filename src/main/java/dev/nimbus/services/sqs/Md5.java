@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -20,9 +21,45 @@ import java.util.TreeMap;
 final class Md5 {
     private Md5() {}
 
+    /**
+     * The MD5 of the text's UTF-8 bytes. Consecutive bodies often share most of their start: an
+     * SNS topic's notification reaches each of its queues as the same envelope but for its
+     * UnsubscribeURL, and the digest was a tenth of such a publish. So the digest's state after
+     * the whole 64-byte blocks a body shares with the one before it is kept, and a body that
+     * starts with them digests only its rest. Any thread may use it: the kept state is only
+     * cloned, and a body is matched against it byte for byte.
+     */
     static String of(String text) {
-        return hex(digest().digest(text.getBytes(StandardCharsets.UTF_8)));
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        Start kept = lastStart;
+        MessageDigest d;
+        int done = 0;
+        if (kept.state != null && Arrays.equals(bytes, 0, Math.min(kept.length, bytes.length), kept.bytes, 0, kept.length)) {
+            d = copy(kept.state);
+            done = kept.length;
+        } else {
+            d = digest();
+            int common = Arrays.mismatch(bytes, kept.bytes);
+            int blocks = (common < 0 ? bytes.length : common) / 64 * 64;
+            if (blocks >= MIN_SHARED) {
+                d.update(bytes, 0, blocks);
+                done = blocks;
+                lastStart = new Start(bytes, blocks, copy(d));
+            } else {
+                lastStart = new Start(bytes, 0, null);
+            }
+        }
+        d.update(bytes, done, bytes.length - done);
+        return hex(d.digest());
     }
+
+    /** A body's bytes and the digest's state after its first {@code length} of them (null when none is worth keeping). */
+    private record Start(byte[] bytes, int length, MessageDigest state) {}
+
+    /** Shared starts shorter than this are digested again: cloning the state costs about as much. */
+    private static final int MIN_SHARED = 256;
+
+    private static volatile Start lastStart = new Start(new byte[0], 0, null);
 
     /** Over attributes in the json model's shape ({name: {DataType, StringValue | BinaryValue (base64)}}); null when there are none. */
     static String ofAttributes(JsonNode attributes) {
@@ -80,8 +117,12 @@ final class Md5 {
     }
 
     private static MessageDigest digest() {
+        return copy(PROTOTYPE);
+    }
+
+    private static MessageDigest copy(MessageDigest d) {
         try {
-            return (MessageDigest) PROTOTYPE.clone();
+            return (MessageDigest) d.clone();
         } catch (CloneNotSupportedException e) {
             throw new IllegalStateException(e);
         }

@@ -1,12 +1,10 @@
 package dev.nimbus.services.sqs;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.Values;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.nimbus.store.Table;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -45,6 +43,8 @@ final class Message {
      * carry a token the store never saw.
      */
     boolean restored;
+    /** Whether the queue's {@link ReadyMessages} holds it. */
+    boolean ready;
 
     Message(long seq, String id, String body, ObjectNode attributes, String md5OfBody, String md5OfAttributes, String traceHeader,
             String senderId, long sent, String groupId, String dedupId, String deadLetterSource, long visibleAt) {
@@ -68,31 +68,67 @@ final class Message {
         return new Message(newSeq, id, body, attributes, md5OfBody, md5OfAttributes, traceHeader, senderId, sent, groupId, dedupId, source, now);
     }
 
-    /** The stored form of what was sent (read by {@link #fromJson}); written field by field, as every send writes one. */
+    /**
+     * The stored form of what was sent (read by {@link #fromBytes}): a version byte, the sent and
+     * visibleAt times, then every text field as a 4-byte length (-1 for null) and its UTF-8 bytes.
+     * Not JSON, as every send writes one: Jackson escaping a body full of quotes (an SNS envelope)
+     * cost more than the rest of the message's storing; rows of older versions are JSON.
+     */
     byte[] toBytes() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length() + 256);
-        try (JsonGenerator g = Values.JSON.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("id", id);
-            g.writeStringField("body", body);
-            g.writeStringField("md5", md5OfBody);
-            g.writeNumberField("sent", sent);
-            g.writeNumberField("visibleAt", visibleAt);
-            g.writeStringField("sender", senderId);
-            if (attributes != null) {
-                g.writeFieldName("attributes");
-                g.writeTree(attributes);
-                g.writeStringField("md5Attributes", md5OfAttributes);
-            }
-            if (traceHeader != null) g.writeStringField("trace", traceHeader);
-            if (groupId != null) g.writeStringField("group", groupId);
-            if (dedupId != null) g.writeStringField("dedup", dedupId);
-            if (deadLetterSource != null) g.writeStringField("dlqSource", deadLetterSource);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        byte[][] texts = {utf8(id), utf8(body), utf8(md5OfBody), utf8(senderId), attributes == null ? null : Table.toBytes(attributes),
+                utf8(md5OfAttributes), utf8(traceHeader), utf8(groupId), utf8(dedupId), utf8(deadLetterSource)};
+        int size = 1 + 16 + 4 * texts.length;
+        for (byte[] t : texts) size += t == null ? 0 : t.length;
+        ByteBuffer out = ByteBuffer.allocate(size).put(COMPACT).putLong(sent).putLong(visibleAt);
+        for (byte[] t : texts) {
+            if (t == null) out.putInt(-1);
+            else out.putInt(t.length).put(t);
         }
-        return out.toByteArray();
+        return out.array();
+    }
+
+    /** The first byte of {@link #toBytes}'s form; a JSON row starts with '{'. */
+    private static final byte COMPACT = 1;
+
+    private static byte[] utf8(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A stored message, in either form ({@link #toBytes}, or the JSON object older versions wrote), with its stored delivery state or null. */
+    static Message fromBytes(long seq, byte[] stored, JsonNode state) {
+        Message m;
+        if (stored[0] == COMPACT) {
+            ByteBuffer in = ByteBuffer.wrap(stored, 1, stored.length - 1);
+            long sent = in.getLong(), visibleAt = in.getLong();
+            String id = text(in), body = text(in), md5 = text(in), sender = text(in);
+            byte[] attributes = bytes(in);
+            m = new Message(seq, id, body, attributes == null ? null : (ObjectNode) Table.parse(attributes), md5,
+                    text(in), text(in), sender, sent, text(in), text(in), text(in), visibleAt);
+        } else {
+            m = fromJson(seq, Table.parse(stored));
+        }
+        m.restored = true;
+        if (state != null) {
+            m.stateStored = true;
+            m.visibleAt = state.get("visibleAt").asLong();
+            m.receiveCount = state.get("count").asInt();
+            m.firstReceive = state.get("first").asLong();
+            m.token = text(state, "token");
+        }
+        return m;
+    }
+
+    private static String text(ByteBuffer in) {
+        byte[] b = bytes(in);
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(ByteBuffer in) {
+        int n = in.getInt();
+        if (n < 0) return null;
+        byte[] b = new byte[n];
+        in.get(b);
+        return b;
     }
 
     /** The stored delivery state, written behind receives and visibility changes ({@link Queue#saveStates}). */
@@ -120,20 +156,12 @@ final class Message {
                 null, n.get("sent").asLong(), text(n, "group"), text(n, "dedup"), null, 0);
     }
 
-    static Message fromJson(long seq, JsonNode n, JsonNode state) {
-        Message m = new Message(seq, n.get("id").asText(), n.get("body").asText(),
+    /** The JSON form Nimbus stored messages in before {@link #toBytes}'s. */
+    private static Message fromJson(long seq, JsonNode n) {
+        return new Message(seq, n.get("id").asText(), n.get("body").asText(),
                 n.has("attributes") ? (ObjectNode) n.get("attributes") : null, n.get("md5").asText(), text(n, "md5Attributes"),
                 text(n, "trace"), n.path("sender").asText(), n.get("sent").asLong(), text(n, "group"), text(n, "dedup"), text(n, "dlqSource"),
                 n.get("visibleAt").asLong());
-        m.restored = true;
-        if (state != null) {
-            m.stateStored = true;
-            m.visibleAt = state.get("visibleAt").asLong();
-            m.receiveCount = state.get("count").asInt();
-            m.firstReceive = state.get("first").asLong();
-            m.token = text(state, "token");
-        }
-        return m;
     }
 
     private static String text(JsonNode n, String field) {

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -71,7 +70,7 @@ final class Queue {
     private volatile QueueConfig config;
 
     private final Map<Long, Message> all = new HashMap<>();
-    private final TreeMap<Long, Message> ready = new TreeMap<>();
+    private final ReadyMessages ready = new ReadyMessages();
     private final PriorityQueue<Due> pending = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
     private final Set<Long> inFlight = new HashSet<>();
     /** FIFO: groups with a message in flight, and how many; their other messages wait. */
@@ -140,7 +139,7 @@ final class Queue {
             for (Iterator<Table.Entry> it = messages.iterate(prefix, null, 1000); it.hasNext(); ) {
                 Table.Entry e = it.next();
                 long seq = Long.parseUnsignedLong(e.key().substring(prefix.length()), 16);
-                Message m = Message.fromJson(seq, e.json(), stateRows.remove(e.key()));
+                Message m = Message.fromBytes(seq, e.value(), stateRows.remove(e.key()));
                 lastSeq.accumulateAndGet(seq, Math::max);
                 if (m.receiveCount > 0 && m.visibleAt > now) {
                     inFlight.add(seq);
@@ -172,7 +171,7 @@ final class Queue {
 
     private void index(Message m, long now) {
         all.put(m.seq, m);
-        if (m.visibleAt <= now && !inFlight.contains(m.seq)) ready.put(m.seq, m);
+        if (m.visibleAt <= now && !inFlight.contains(m.seq)) ready.add(m);
         else pending.add(new Due(m.visibleAt, m.seq));
     }
 
@@ -347,7 +346,7 @@ final class Queue {
             Message m = all.get(d.seq);
             if (m == null || m.visibleAt != d.at) continue; // deleted, or its visibility changed since
             if (inFlight.remove(m.seq) && fifo) unlockGroup(m.groupId);
-            ready.put(m.seq, m);
+            ready.add(m);
         }
     }
 
@@ -360,7 +359,7 @@ final class Queue {
         long retention = config.retentionSeconds() * 1000L;
         Set<String> groupsTaken = fifo ? new HashSet<>() : Set.of();
         List<Message> expired = new ArrayList<>();
-        Iterator<Message> it = ready.values().iterator();
+        Iterator<Message> it = ready.iterator();
         while (it.hasNext() && out.size() < max) {
             Message m = it.next();
             if (m.sent + retention <= now) {
@@ -494,7 +493,7 @@ final class Queue {
             unsaved.remove(m);
             if (m.stateStored) staleStates.add(seq);
             all.remove(seq);
-            ready.remove(seq);
+            ready.remove(m);
             if (inFlight.remove(seq) && fifo) {
                 unlockGroup(m.groupId);
                 changed.signalAll();
@@ -591,7 +590,7 @@ final class Queue {
                 for (Message m : expired) {
                     all.remove(m.seq);
                     unsaved.remove(m);
-                    ready.remove(m.seq);
+                    ready.remove(m);
                     if (inFlight.remove(m.seq) && fifo) unlockGroup(m.groupId);
                 }
             }
@@ -607,7 +606,7 @@ final class Queue {
         try {
             promote(clock.getAsLong());
             List<Message> out = new ArrayList<>();
-            Iterator<Message> it = ready.values().iterator();
+            Iterator<Message> it = ready.iterator();
             while (it.hasNext() && out.size() < max) {
                 Message m = it.next();
                 it.remove();

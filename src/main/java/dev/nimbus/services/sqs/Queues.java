@@ -45,6 +45,8 @@ final class Queues implements QueueMessages, AutoCloseable {
     final LongSupplier clock;
     private final ConcurrentSkipListMap<String, Entry> byKey = new ConcurrentSkipListMap<>();
     private final Map<String, Entry> byArn = new ConcurrentHashMap<>();
+    /** The same by parsed ARN, for {@link Targets} deliveries: looked up without putting the ARN's text together again per message. */
+    private final Map<Targets.Arn, Entry> byTargetArn = new ConcurrentHashMap<>();
     private volatile SqsMetrics metrics;
     /** Writes the queues' delivery states behind receives ({@link Queue#saveStates}). */
     private final ScheduledExecutorService stateWriter =
@@ -100,6 +102,7 @@ final class Queues implements QueueMessages, AutoCloseable {
     private void index(Entry e) {
         byKey.put(e.queue.key, e);
         byArn.put(e.queue.arn, e);
+        byTargetArn.put(targetArn(e.queue), e);
     }
 
     static AwsException nonExistent() {
@@ -138,6 +141,10 @@ final class Queues implements QueueMessages, AutoCloseable {
         int cut = path.indexOf('/', start);
         if (cut < 0 || cut >= end || path.lastIndexOf('/', end - 1) != cut) throw nonExistent();
         return entry(path.substring(start, cut), region, path.substring(cut + 1, end));
+    }
+
+    private static Targets.Arn targetArn(Queue q) {
+        return new Targets.Arn("sqs", q.region, q.account, q.name);
     }
 
     Entry byArn(String arn) {
@@ -255,6 +262,7 @@ final class Queues implements QueueMessages, AutoCloseable {
     synchronized void delete(Entry e) {
         byKey.remove(e.queue.key);
         byArn.remove(e.queue.arn);
+        byTargetArn.remove(targetArn(e.queue));
         table.delete(e.queue.key);
         e.queue.destroy();
     }
@@ -290,7 +298,7 @@ final class Queues implements QueueMessages, AutoCloseable {
 
     /** Targets: a message for arn:aws:sqs:REGION:ACCOUNT:NAME, stored in the caller's transaction; its attributes become String message attributes. */
     Runnable accept(Targets.Arn arn, Targets.Message message) {
-        Entry e = byArn(arn.toString());
+        Entry e = byTargetArn.get(arn);
         if (e == null) throw nonExistent();
         ObjectNode attributes = null;
         if (!message.attributes().isEmpty()) {

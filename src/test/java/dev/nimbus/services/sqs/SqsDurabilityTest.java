@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nimbus.protocol.Values;
+import dev.nimbus.store.SqliteStore;
+import dev.nimbus.store.Table;
 import dev.nimbus.testing.TestServer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +17,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeValue;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -52,6 +60,54 @@ class SqsDurabilityTest {
             sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(inFlight.receiptHandle()));
             attrs = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.ALL)).attributes();
             assertEquals("3", attrs.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+        }
+    }
+
+    /**
+     * Messages are stored in a compact binary form; a data dir of an older Nimbus holds JSON rows.
+     * Both load, every field intact (body, digests, attributes, trace header, sender, sent time).
+     */
+    @Test
+    void messagesOfBothStoredFormsLoadWithEveryField() throws Exception {
+        String url, arn;
+        Map<String, MessageAttributeValue> attributes = Map.of("kind", MessageAttributeValue.builder().dataType("String").stringValue("order").build(),
+                "blob", MessageAttributeValue.builder().dataType("Binary").binaryValue(SdkBytes.fromUtf8String("\u00e9\u0000")).build());
+        String body = "{\"quoted\":\"\u00e9t\u00e9 \u2603 \ud83d\ude00\"}";
+        try (TestServer nimbus = TestServer.startDurable(dir); SqsClient sqs = nimbus.client(SqsClient.builder())) {
+            url = sqs.createQueue(b -> b.queueName("forms")).queueUrl();
+            arn = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
+            sqs.sendMessage(b -> b.queueUrl(url).messageBody(body).messageAttributes(attributes)
+                    .messageSystemAttributesWithStrings(Map.of("AWSTraceHeader", MessageSystemAttributeValue.builder().dataType("String").stringValue("Root=1-5").build())));
+        }
+        String[] a = arn.split(":");
+        long sent = System.currentTimeMillis() - 1_000; // within the retention period
+        String key = a[4] + "/" + a[3] + "/" + a[5] + "/" + "00000000000000ff"; // before every message sent now: received first
+        ObjectNode stored = Values.object().put("id", "old-id").put("body", body).put("md5", Md5.of(body)).put("sent", sent)
+                .put("visibleAt", sent).put("sender", "AIDAOLD");
+        stored.putObject("attributes").putObject("kind").put("DataType", "String").put("StringValue", "old");
+        stored.put("md5Attributes", Md5.ofAttributes(stored.get("attributes")));
+        try (SqliteStore store = SqliteStore.open(dir)) {
+            store.table(Queue.MESSAGES).put(key, Table.toBytes(stored));
+        }
+        try (TestServer nimbus = TestServer.startDurable(dir); SqsClient sqs = nimbus.client(SqsClient.builder())) {
+            List<Message> got = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).messageAttributeNames("All")
+                    .messageSystemAttributeNamesWithStrings("All")).messages();
+            assertEquals(2, got.size());
+            Message old = got.get(0), now = got.get(1);
+            assertEquals("old-id", old.messageId());
+            assertEquals(body, old.body());
+            assertEquals(Md5.of(body), old.md5OfBody());
+            assertEquals("old", old.messageAttributes().get("kind").stringValue());
+            assertEquals(stored.get("md5Attributes").asText(), old.md5OfMessageAttributes());
+            assertEquals("AIDAOLD", old.attributesAsStrings().get("SenderId"));
+            assertEquals(Long.toString(sent), old.attributesAsStrings().get("SentTimestamp"));
+            assertEquals(body, now.body());
+            assertEquals(Md5.of(body), now.md5OfBody());
+            assertEquals(attributes, now.messageAttributes());
+            assertEquals(Md5.ofAttributes(Values.JSON.valueToTree(Map.of("kind", Map.of("DataType", "String", "StringValue", "order"),
+                    "blob", Map.of("DataType", "Binary", "BinaryValue", java.util.Base64.getEncoder().encodeToString("\u00e9\u0000".getBytes(StandardCharsets.UTF_8)))))),
+                    now.md5OfMessageAttributes());
+            assertEquals("Root=1-5", now.attributesAsStrings().get("AWSTraceHeader"));
         }
     }
 
