@@ -65,7 +65,7 @@ public final class Main {
         }, "nimbus-shutdown"));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("Nimbus " + NimbusServer.VERSION + " ready on " + server.url() + " in " + ms + " ms");
-        System.out.println("  data:         " + (config.ephemeral() ? "ephemeral (in memory)" : config.dataDir().toAbsolutePath()));
+        System.out.println("  data:         " + (config.ephemeral() ? "ephemeral (a temporary directory, removed on exit)" : config.dataDir().toAbsolutePath()));
         System.out.println("  services:     " + String.join(", ", server.operations().services()));
         System.out.println("  capabilities: " + server.capabilities());
         System.out.flush();
@@ -75,7 +75,7 @@ public final class Main {
     /** Operations implemented (from the services' own registrations) against operations in each model. */
     private static void coverage() {
         Catalog catalog = new Catalog();
-        try (Store store = SqliteStore.inMemory()) {
+        try (Store store = SqliteStore.ephemeral()) {
             Operations ops = new ServiceSet(store).operations();
             int totalImpl = 0, totalModel = 0;
             System.out.printf("%-18s %11s %7s %8s%n", "service", "implemented", "model", "percent");

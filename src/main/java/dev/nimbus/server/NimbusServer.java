@@ -109,7 +109,7 @@ public final class NimbusServer implements AutoCloseable {
 
     /** With services beyond the built-in ones: tests use this to exercise protocols no built-in service speaks yet. */
     public static NimbusServer start(ServerConfig config, List<AwsService> extraServices) {
-        Store store = config.ephemeral() ? SqliteStore.inMemory() : SqliteStore.open(config.dataDir());
+        Store store = config.ephemeral() ? SqliteStore.ephemeral() : SqliteStore.open(config.dataDir());
         NimbusServer s;
         try {
             s = new NimbusServer(config, extraServices, store);

@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,7 +36,7 @@ import java.util.function.Supplier;
  * lock, and a transaction holds that lock from start to end. Reads use a small pool of their own
  * connections: in WAL mode each read sees the last committed state and neither waits for a writer
  * nor holds one up. Reads inside a transaction use the writer's connection, so they see the
- * transaction's own writes. The in-memory store has no WAL, so there everything uses the one
+ * transaction's own writes. The ephemeral store has no WAL, so there everything uses the one
  * connection.
  */
 public final class SqliteStore implements Store {
@@ -62,12 +61,12 @@ public final class SqliteStore implements Store {
     private final ReentrantLock writeLock = new ReentrantLock();
     /** nesting depth of the transaction on the writer connection; guarded by writeLock */
     private int depth;
-    /** null for the in-memory store */
+    /** null for the ephemeral store */
     private final BlockingQueue<Db> readers;
     private final Map<String, Table> tables = new ConcurrentHashMap<>();
     private final FileBlobs blobs;
     private final Path tempDir;
-    /** held while open; null for the in-memory store */
+    /** held while open; null for the ephemeral store */
     private final FileChannel lockFile;
     private final Path dataDir;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -89,8 +88,15 @@ public final class SqliteStore implements Store {
                 // a publish to 10 queues cost 1,100 us of CPU against 640 us at 8 KiB; 16 KiB wrote more WAL per
                 // commit and made durable SQS sends dearer (bench/README.md, sqs.sh and SnsBench).
                 s.execute("PRAGMA page_size=8192");
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA synchronous=NORMAL");
+                if (tempDir == null) {
+                    s.execute("PRAGMA journal_mode=WAL");
+                    s.execute("PRAGMA synchronous=NORMAL");
+                } else {
+                    // Ephemeral: nothing outlives the process, so no WAL, no syncs, and the one connection keeps the lock.
+                    s.execute("PRAGMA journal_mode=MEMORY");
+                    s.execute("PRAGMA synchronous=OFF");
+                    s.execute("PRAGMA locking_mode=EXCLUSIVE");
+                }
                 s.execute("PRAGMA busy_timeout=5000");
             }
             migrate(writer.conn, url);
@@ -134,11 +140,20 @@ public final class SqliteStore implements Store {
         }
     }
 
-    /** Everything in memory (blobs in a temporary directory removed on close): for tests and --ephemeral. */
-    public static SqliteStore inMemory() {
+    /**
+     * A store that lives as long as this process (for tests and --ephemeral): database and blobs in a
+     * temporary directory, removed on close.
+     *
+     * <p>Not an in-memory SQLite database ({@code mode=memory}): when a B-tree page splits, SQLite
+     * briefly renumbers a page to the one past 1 GiB, and the next commit then scans the whole page
+     * cache's hash table. An in-memory database is all page cache, so every such commit cost time in
+     * proportion to the database: an SNS publish to ten queues went from ~100 to ~400 us of SQLite
+     * as 500,000 messages piled up. A file's page cache is bounded (its pages live in the OS's).
+     */
+    public static SqliteStore ephemeral() {
         try {
             Path tmp = Files.createTempDirectory("nimbus-ephemeral-");
-            return new SqliteStore("jdbc:sqlite:file:nimbus-" + UUID.randomUUID() + "?mode=memory&cache=shared", 0, tmp.resolve("blobs"), tmp, null, null);
+            return new SqliteStore("jdbc:sqlite:" + tmp.resolve("nimbus.db"), 0, tmp.resolve("blobs"), tmp, null, null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -27,7 +27,7 @@ class TableTest {
 
     static Stream<Arguments> stores() {
         return Stream.of(Arguments.of("durable", (Function<Path, Store>) SqliteStore::open),
-                Arguments.of("in-memory", (Function<Path, Store>) d -> SqliteStore.inMemory()));
+                Arguments.of("in-memory", (Function<Path, Store>) d -> SqliteStore.ephemeral()));
     }
 
     private static byte[] b(String s) {

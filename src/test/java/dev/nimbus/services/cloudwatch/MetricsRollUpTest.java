@@ -25,7 +25,7 @@ class MetricsRollUpTest {
 
     @BeforeEach
     void open() {
-        store = SqliteStore.inMemory();
+        store = SqliteStore.ephemeral();
         metrics = new Metrics(store, () -> now);
     }
 

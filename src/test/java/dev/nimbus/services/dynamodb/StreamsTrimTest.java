@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class StreamsTrimTest {
     @Test
     void recordsOlderThanADayAreDropped() throws Exception {
-        try (SqliteStore store = SqliteStore.inMemory()) {
+        try (SqliteStore store = SqliteStore.ephemeral()) {
             Streams streams = new Streams(store);
             ObjectNode table = (ObjectNode) Values.JSON.readTree("""
                     {"TableName":"x","TableId":"0123456789abcdef","TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/x",

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** The per-request key lookup: what reaches the store, and what a cached answer becomes after a change. */
 class CredentialRegistryTest {
-    final SqliteStore sqlite = SqliteStore.inMemory();
+    final SqliteStore sqlite = SqliteStore.ephemeral();
     final AtomicInteger reads = new AtomicInteger();
     final Store store = new CountingStore();
     final CredentialRegistry registry = new CredentialRegistry(store);

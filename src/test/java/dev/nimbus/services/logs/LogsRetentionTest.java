@@ -36,7 +36,7 @@ class LogsRetentionTest {
 
     @BeforeEach
     void open() {
-        store = SqliteStore.inMemory();
+        store = SqliteStore.ephemeral();
         InstantSource clock = () -> Instant.ofEpochMilli(now);
         service = new LogsService(store, clock);
         ops.register(service);
