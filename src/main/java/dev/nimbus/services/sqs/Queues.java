@@ -13,6 +13,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,14 +58,16 @@ final class Queues implements QueueMessages, AutoCloseable {
         this.table = store.table(TABLE);
         this.endpoint = endpoint;
         this.clock = clock;
+        Map<String, Queue> loading = new HashMap<>();
         for (java.util.Iterator<Table.Entry> it = table.iterate("", null, 500); it.hasNext(); ) {
             Table.Entry e = it.next();
             String[] k = e.key().split("/", 3);
             ObjectNode record = (ObjectNode) e.json();
             Queue q = new Queue(k[0], k[1], k[2], new QueueConfig((ObjectNode) record.get("attributes")), store, clock);
-            q.load();
+            loading.put(q.key, q);
             index(new Entry(q, record));
         }
+        Queue.loadAll(store, loading);
         stateWriter.scheduleWithFixedDelay(this::saveStates, 1, 1, TimeUnit.SECONDS);
     }
 

@@ -2,6 +2,7 @@ package dev.nimbus.services.sqs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -108,6 +109,20 @@ class SqsDurabilityTest {
                     "blob", Map.of("DataType", "Binary", "BinaryValue", java.util.Base64.getEncoder().encodeToString("\u00e9\u0000".getBytes(StandardCharsets.UTF_8)))))),
                     now.md5OfMessageAttributes());
             assertEquals("Root=1-5", now.attributesAsStrings().get("AWSTraceHeader"));
+            sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(old.receiptHandle()));
+        }
+        // The row stored under the key's old form (queue first) was rewritten with the sequence number first, and its delete holds.
+        try (SqliteStore store = SqliteStore.open(dir)) {
+            Table messages = store.table(Queue.MESSAGES);
+            assertNull(messages.get(key));
+            List<String> keys = messages.scan("", null, 10).stream().map(Table.Entry::key).toList();
+            assertEquals(1, keys.size());
+            assertTrue(keys.get(0).matches("[0-9a-f]{16}/" + a[4] + "/" + a[3] + "/" + a[5]), keys.get(0));
+        }
+        try (TestServer nimbus = TestServer.startDurable(dir); SqsClient sqs = nimbus.client(SqsClient.builder())) {
+            Map<QueueAttributeName, String> counts = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.ALL)).attributes();
+            assertEquals("0", counts.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+            assertEquals("1", counts.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
         }
     }
 
