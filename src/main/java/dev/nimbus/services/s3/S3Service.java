@@ -45,6 +45,7 @@ public final class S3Service implements AwsService, AutoCloseable {
     final Multipart multipart;
     final Lifecycle lifecycle;
     private final S3Doors doors;
+    private final GroupCommit commits;
 
     public S3Service(Store store, Targets targets) {
         this.store = store;
@@ -57,6 +58,7 @@ public final class S3Service implements AwsService, AutoCloseable {
         this.multipart = new Multipart(store, this);
         this.lifecycle = new Lifecycle(this, buckets);
         this.doors = new S3Doors(this, buckets);
+        this.commits = new GroupCommit(store);
     }
 
     /** Presigned URL expiry, CORS preflights by bucket rules, website endpoints: asked before API routing. */
@@ -297,30 +299,33 @@ public final class S3Service implements AwsService, AutoCloseable {
      * If anything fails, nothing was published; the new blobs are deleted unless {@code alsoInTransaction}
      * is given (completing a multipart upload: its parts stay with the upload). On a versioned
      * bucket the replaced object becomes a noncurrent version; returns the new version id (null
-     * when the bucket never had versioning).
+     * when the bucket never had versioning). Without {@code alsoInTransaction}, writes made at the same
+     * time commit together ({@link GroupCommit}), so never call this inside a store transaction.
      */
     String publish(RequestContext ctx, String bucket, String key, ObjectNode record, JsonNode conditions, String event, Runnable alsoInTransaction) {
         List<Runnable> after = new ArrayList<>();
         List<JsonNode> dropped = new ArrayList<>();
         String versionId;
+        java.util.function.Supplier<String> work = () -> {
+            after.clear();
+            dropped.clear();
+            String status = buckets.settings(bucket).bucket().path("versioning").asText(null);
+            JsonNode old = objects.getJson(objectKey(bucket, key));
+            checkWriteConditions(conditions, Versions.isMarker(old) ? null : old, key);
+            String id = null;
+            if (status == null) {
+                if (old != null) dropped.add(old);
+            } else {
+                id = versions.stack(bucket, key, record, old, status.equals("Enabled"), dropped);
+            }
+            objects.putJson(objectKey(bucket, key), record);
+            if (alsoInTransaction != null) alsoInTransaction.run();
+            after.addAll(notifications.fire(ctx, bucket, event, key, record.path("size").asLong(), record.path("etag").asText(), id));
+            return id;
+        };
         try {
-            versionId = store.transaction(() -> {
-                after.clear();
-                dropped.clear();
-                String status = buckets.settings(bucket).bucket().path("versioning").asText(null);
-                JsonNode old = objects.getJson(objectKey(bucket, key));
-                checkWriteConditions(conditions, Versions.isMarker(old) ? null : old, key);
-                String id = null;
-                if (status == null) {
-                    if (old != null) dropped.add(old);
-                } else {
-                    id = versions.stack(bucket, key, record, old, status.equals("Enabled"), dropped);
-                }
-                objects.putJson(objectKey(bucket, key), record);
-                if (alsoInTransaction != null) alsoInTransaction.run();
-                after.addAll(notifications.fire(ctx, bucket, event, key, record.path("size").asLong(), record.path("etag").asText(), id));
-                return id;
-            });
+            // completing a multipart upload commits on its own: its extra work is not written to run twice
+            versionId = alsoInTransaction == null ? commits.run(work) : store.transaction(work);
         } catch (RuntimeException e) {
             if (alsoInTransaction == null) deleteBlobs(record);
             throw e;
