@@ -20,6 +20,7 @@ import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,6 +53,24 @@ class SignerTest {
             assertEquals(128, sig.length);
             assertTrue(verify(pub, i % 2 == 0 ? "SHA1withRSA" : "SHA256withRSA", data, sig));
             assertFalse(verify(pub, i % 2 == 0 ? "SHA1withRSA" : "SHA256withRSA", ("message " + (i + 1)).getBytes(StandardCharsets.UTF_8), sig));
+        }
+    }
+
+    @Test
+    void signaturesOfManyRandomMessagesVerifyWithTheJdk() throws Exception {
+        // RSA's e-th root is unique modulo n, so a signature that verifies is exactly m^d mod n: this
+        // covers the CRT over four primes on messages of every length, bytes and digest.
+        Random random = new Random(8);
+        Signer.Key key = Signer.Key.generate(new SecureRandom());
+        PublicKey pub = key.publicKey();
+        for (int i = 0; i < 300; i++) {
+            byte[] data = new byte[random.nextInt(2048)];
+            random.nextBytes(data);
+            boolean sha256 = random.nextBoolean();
+            byte[] sig = key.sign(data, sha256 ? "SHA-256" : "SHA-1");
+            assertEquals(128, sig.length);
+            assertTrue(verify(pub, sha256 ? "SHA256withRSA" : "SHA1withRSA", data, sig), "message " + i);
+            assertFalse(verify(pub, sha256 ? "SHA1withRSA" : "SHA256withRSA", data, sig), "message " + i + " under the other digest");
         }
     }
 
