@@ -91,6 +91,13 @@ public final class SqliteStore implements Store {
                 if (tempDir == null) {
                     s.execute("PRAGMA journal_mode=WAL");
                     s.execute("PRAGMA synchronous=NORMAL");
+                    // A checkpoint syncs the WAL and the database, inside the commit that triggers it, so
+                    // one commit in a thousand waited milliseconds for the disk (its p99.9 ~6 ms).
+                    // Every 10,000 pages instead: a tenth as many waits, and a page changed by many
+                    // commits (a queue's last leaf) is copied back once per checkpoint. The larger page
+                    // cache (32 MiB, default 2) keeps a big table's upper levels in memory.
+                    s.execute("PRAGMA wal_autocheckpoint=10000");
+                    s.execute("PRAGMA cache_size=-32768");
                 } else {
                     // Ephemeral: nothing outlives the process, so no WAL, no syncs, and the one connection keeps the lock.
                     s.execute("PRAGMA journal_mode=MEMORY");

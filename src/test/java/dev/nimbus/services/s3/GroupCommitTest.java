@@ -24,7 +24,7 @@ class GroupCommitTest {
 
     @Test
     void writesQueuedBehindACommitStandOrFailEachOnItsOwn() throws Exception {
-        try (SqliteStore store = SqliteStore.inMemory()) {
+        try (SqliteStore store = SqliteStore.ephemeral()) {
             Table t = store.table("t");
             GroupCommit commits = new GroupCommit(store);
             CountDownLatch release = new CountDownLatch(1);
@@ -73,7 +73,7 @@ class GroupCommitTest {
 
     @Test
     void aWriteAloneCommitsAndReturnsItsResult() {
-        try (SqliteStore store = SqliteStore.inMemory()) {
+        try (SqliteStore store = SqliteStore.ephemeral()) {
             Table t = store.table("t");
             GroupCommit commits = new GroupCommit(store);
             assertEquals("ok", commits.run(() -> {
