@@ -311,6 +311,8 @@ final class WebSocketGateway implements WebSocketDoor, AutoCloseable {
             }
             case "DELETE" -> {
                 if (c == null) return gone();
+                // Gone at once, as in AWS: the closing handshake (then $disconnect) finishes after this answer.
+                connections.remove(c);
                 c.peer.close(1000, "");
                 HttpResponse res = new HttpResponse();
                 res.status = 204;
