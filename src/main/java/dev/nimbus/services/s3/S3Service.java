@@ -12,6 +12,7 @@ import dev.nimbus.services.AwsService;
 import dev.nimbus.services.Operations;
 import dev.nimbus.services.Targets;
 import dev.nimbus.store.Blobs;
+import dev.nimbus.store.GroupCommit;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
 import java.io.InputStream;

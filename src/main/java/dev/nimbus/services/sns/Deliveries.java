@@ -301,10 +301,14 @@ final class Deliveries implements AutoCloseable {
         if (m != null) m.delivered(msg.get("TopicArn").asText());
     }
 
-    /** A message its subscription could not take: to the dead-letter queue when there is one, else logged. Runs in a transaction. */
+    /**
+     * A message its subscription could not take: to the dead-letter queue when there is one, else
+     * logged. Runs in a transaction; it counts and logs once that commits (a publish's group commit
+     * may run it twice).
+     */
     private void undeliverable(JsonNode msg, JsonNode sub, Targets.Message m, String reason, List<Runnable> after) {
         SnsMetrics metrics = this.metrics;
-        if (metrics != null) metrics.failed(msg.get("TopicArn").asText());
+        if (metrics != null) after.add(() -> metrics.failed(msg.get("TopicArn").asText()));
         String policy = sub.path("attributes").path("RedrivePolicy").asText("");
         String dlq = null;
         if (!policy.isEmpty()) {
@@ -319,15 +323,17 @@ final class Deliveries implements AutoCloseable {
             try {
                 Runnable r = targets.send(target, m);
                 if (r != null) after.add(r);
-                LOG.info("SNS message " + msg.get("MessageId").asText() + " for " + sub.get("SubscriptionArn").asText() + " moved to dead-letter queue " + dlq
-                        + ": " + reason);
+                String why = reason;
+                after.add(() -> LOG.info("SNS message " + msg.get("MessageId").asText() + " for " + sub.get("SubscriptionArn").asText()
+                        + " moved to dead-letter queue " + target + ": " + why));
                 return;
             } catch (AwsException e) {
                 reason = reason + "; the dead-letter queue " + dlq + " refused it too: " + e.getMessage();
             }
         }
-        LOG.warning("SNS message " + msg.get("MessageId").asText() + " not delivered to " + sub.get("Endpoint").asText() + " ("
-                + sub.get("SubscriptionArn").asText() + "): " + reason);
+        String why = reason;
+        after.add(() -> LOG.warning("SNS message " + msg.get("MessageId").asText() + " not delivered to " + sub.get("Endpoint").asText() + " ("
+                + sub.get("SubscriptionArn").asText() + "): " + why));
     }
 
     // ---- HTTP/HTTPS

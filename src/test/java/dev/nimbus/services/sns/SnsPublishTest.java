@@ -257,6 +257,46 @@ class SnsPublishTest {
         assertEquals("Topic does not exist", nf.awsErrorDetails().errorMessage());
     }
 
+    /**
+     * Publishes that arrive together commit together, and one refused among them makes the others
+     * run again one by one: each accepted message reaches each queue exactly once all the same.
+     */
+    @Test
+    void concurrentPublishesAreEachDeliveredOnce() throws Exception {
+        String topic = topic("together");
+        subscribe(topic, "together-a", Map.of());
+        subscribe(topic, "together-b", Map.of());
+        int threads = 8, each = 20;
+        java.util.Set<String> accepted = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> publishers = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            publishers.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < each; i++) {
+                    String body = "m-" + thread + "-" + i;
+                    if (i % 4 == 3) { // refused inside the commit: a standard topic takes no deduplication id
+                        assertThrows(InvalidParameterException.class, () -> sns.publish(b -> b.topicArn(topic).message(body).messageDeduplicationId("d")));
+                        refused.incrementAndGet();
+                    } else {
+                        sns.publish(b -> b.topicArn(topic).message(body));
+                        accepted.add(body);
+                    }
+                }
+            }));
+        }
+        for (Thread t : publishers) t.join();
+        assertEquals(threads * each / 4, refused.get());
+        for (String q : List.of("together-a", "together-b")) {
+            List<String> bodies = new java.util.ArrayList<>();
+            for (Targets.Message m : received.await(Q + q, accepted.size())) bodies.add(Values.JSON.readTree(m.body()).get("Message").asText());
+            assertEquals(accepted, new java.util.HashSet<>(bodies), q);
+            assertEquals(accepted.size(), bodies.size(), q + " got a message twice");
+            String url = sqs.getQueueUrl(b -> b.queueName(q)).queueUrl();
+            assertEquals(0, sqs.receiveMessage(b -> b.queueUrl(url).waitTimeSeconds(1)).messages().size(), q + " got more");
+        }
+    }
+
     @Test
     void publishBatchAnswersPerEntry() throws Exception {
         String topic = topic("batch");

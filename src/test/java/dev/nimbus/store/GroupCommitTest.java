@@ -1,11 +1,9 @@
-package dev.nimbus.services.s3;
+package dev.nimbus.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nimbus.store.SqliteStore;
-import dev.nimbus.store.Table;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,5 @@
-package dev.nimbus.services.s3;
+package dev.nimbus.store;
 
-import dev.nimbus.store.Store;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -8,24 +7,25 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * Object writes that arrive together commit together: one store transaction runs every write
- * queued so far. A commit costs SQLite a few WAL frames (the changed pages, 8 KiB each,
- * nearly always page 1 and a leaf's parent too), its file locks and now and then a checkpoint;
- * concurrent small PUTs under one prefix change the same pages, so one commit for several costs
- * little more than one for one. Nobody waits to fill a batch: a write queues, then takes the lock,
- * and whoever gets it first commits all that is queued; the others find theirs done. A write
- * returns only after the commit that holds it, so it is exactly as durable as a transaction of its own.
+ * Writes that arrive together commit together: one store transaction runs every write queued so
+ * far. A commit costs SQLite a few WAL frames (the changed pages, 8 KiB each, nearly always page 1
+ * and a leaf's parent too), its file locks and now and then a checkpoint; concurrent small writes
+ * to one table (S3 PUTs under one prefix, SNS publishes' SQS messages) change the same pages, so one
+ * commit for several costs little more than one for one. Nobody waits to fill a batch: a write
+ * queues, then takes the lock, and whoever gets it first commits all that is queued; the others
+ * find theirs done. A write returns only after the commit that holds it, so it is exactly as
+ * durable as a transaction of its own.
  *
  * <p>A write may run twice (see {@link #commitQueued}), so it must start from scratch each time it
  * runs, as a transaction that is retried does. Never call {@link #run} inside a store transaction: it
  * would wait for a leader that waits for the store's writer it holds.
  */
-final class GroupCommit {
+public final class GroupCommit {
     private final Store store;
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
 
-    GroupCommit(Store store) {
+    public GroupCommit(Store store) {
         this.store = store;
     }
 
@@ -43,7 +43,7 @@ final class GroupCommit {
 
     /** Runs {@code work} atomically (as {@link Store#transaction}) and returns once it is committed. */
     @SuppressWarnings("unchecked")
-    <T> T run(Supplier<T> work) {
+    public <T> T run(Supplier<T> work) {
         Pending p = new Pending(work);
         queue.add(p);
         lock.lock();
