@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  *   java bench/S3Bench.java ENDPOINT SERVER_PID [clients=16] [seconds=10] [bigMiB=1024] [listKeys=100000]
  *   BIG_ONLY=1 java bench/S3Bench.java ENDPOINT SERVER_PID    (the large PUT and GET alone)
+ *   ONLY=list java bench/S3Bench.java ENDPOINT SERVER_PID 16 10 0 100000   (the listing phase alone)
  */
 public class S3Bench {
     static final String AUTH = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00";
@@ -46,6 +47,12 @@ public class S3Bench {
         // BIG_ONLY=1: the large PUT and GET alone (to measure or profile them without the rest)
         if ("1".equals(System.getenv("BIG_ONLY"))) {
             big(bigMiB);
+            return;
+        }
+        // ONLY=list: the fill and the listings alone, on a server that has served nothing else (to measure or
+        // profile the listing, whose first pages run while the JIT compiles it)
+        if ("list".equals(System.getenv("ONLY"))) {
+            list(clients, listKeys);
             return;
         }
         byte[] kib = new byte[1024];
@@ -206,6 +213,11 @@ public class S3Bench {
         }
         for (Thread t : threads) t.join();
         System.out.printf("filled %d keys in %.1f s%n", keys, (System.nanoTime() - t0) / 1e9);
+        // This client's side of a page (HttpClient reading and decoding ~300 KB) warmed first, on another bucket's
+        // object of that size, so the first listing's times are the server's cold start and not this JVM's too.
+        send("PUT", "/listing-warmup", HttpRequest.BodyPublishers.noBody(), 200);
+        send("PUT", "/listing-warmup/page", HttpRequest.BodyPublishers.ofString("<Key>x</Key>".repeat(25_000)), 200);
+        for (int i = 0; i < 50; i++) HTTP.send(request("GET", "/listing-warmup/page", HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofString());
         // The first listing runs code no earlier phase ran (the JIT compiles it meanwhile): reported on its own line,
         // then measured again after it, as every other phase is measured after a warm-up.
         // A server that takes seconds a page (s3proxy walks its directory tree) is not listed twice: that would add minutes.

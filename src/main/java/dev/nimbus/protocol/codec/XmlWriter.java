@@ -69,21 +69,30 @@ public final class XmlWriter {
         return sb.toString();
     }
 
+    /**
+     * Appends the runs between the characters that need escaping in one call each: a page of 1,000
+     * listed keys is ~300,000 characters, and appending them one by one was a tenth of its CPU.
+     */
     private void escape(String s, boolean attribute) {
+        int from = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            switch (c) {
-                case '<' -> sb.append("&lt;");
-                case '>' -> sb.append("&gt;");
-                case '&' -> sb.append("&amp;");
-                case '"' -> sb.append(attribute ? "&quot;" : "\"");
-                case '\r' -> sb.append("&#13;");
-                case '\n' -> sb.append(attribute ? "&#10;" : "\n");
-                default -> {
-                    // XML 1.0 cannot carry most control characters even escaped; AWS drops them too.
-                    if (c >= 0x20 || c == '\t') sb.append(c);
-                }
-            }
+            if (c > '>') continue; // every character replaced below sorts at or before '>'
+            String r = switch (c) {
+                case '<' -> "&lt;";
+                case '>' -> "&gt;";
+                case '&' -> "&amp;";
+                case '"' -> attribute ? "&quot;" : null;
+                case '\r' -> "&#13;";
+                case '\n' -> attribute ? "&#10;" : null;
+                case '\t' -> null;
+                // XML 1.0 cannot carry most control characters even escaped; AWS drops them too.
+                default -> c < 0x20 ? "" : null;
+            };
+            if (r == null) continue;
+            sb.append(s, from, i).append(r);
+            from = i + 1;
         }
+        sb.append(s, from, s.length());
     }
 }
