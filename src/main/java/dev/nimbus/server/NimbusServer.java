@@ -42,8 +42,12 @@ import java.util.logging.Logger;
  */
 public final class NimbusServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("nimbus.request");
-    /** The largest unread body of a refused request that is read to keep the connection (see serve). */
-    private static final long DRAIN_LIMIT = 1 << 20;
+    /**
+     * The largest unread body of a refused request that is read to keep the connection (see serve):
+     * past API Gateway's 10 MB payload limit, so its 413 reaches a client still uploading (with 1 MiB
+     * here, a 10 MiB + 1 POST was cut off, and its client at times read the reset, not the 413).
+     */
+    private static final long DRAIN_LIMIT = 16 << 20;
     public static final String VERSION = "0.1.0";
     static final HeaderName REQUEST_ID = HeaderNames.create("x-amzn-RequestId");
     static final HeaderName S3_REQUEST_ID = HeaderNames.create("x-amz-request-id");
