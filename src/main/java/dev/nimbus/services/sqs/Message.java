@@ -11,14 +11,21 @@ import java.nio.charset.StandardCharsets;
  * One message of a queue. What was sent never changes (stored once in {@code sqs.messages}); its
  * delivery state (when it is visible again, how often it was received, the current receipt
  * token) is stored apart in {@code sqs.states}, so a receive rewrites a few bytes, not the body.
+ * The body and attributes ({@link Content}) stay in memory only while the server's
+ * {@link BodyBudget} allows; otherwise a receive reads them from the store.
  * Mutable fields are guarded by the queue's lock.
  */
 final class Message {
+    /**
+     * What was sent besides its ids and digests: the body, and MessageAttributes as the json model
+     * spells them (StringValue / BinaryValue as base64 text, DataType), or null.
+     */
+    record Content(String body, ObjectNode attributes) {}
+
     final long seq;
     final String id;
-    final String body;
-    /** MessageAttributes as the json model spells them (StringValue / BinaryValue as base64 text, DataType), or null */
-    final ObjectNode attributes;
+    /** The body's length in chars, for metrics once the body itself may be gone from memory. */
+    final int bodyLength;
     final String md5OfBody;
     final String md5OfAttributes;
     /** AWSTraceHeader, the one system attribute a sender may set, or null */
@@ -45,13 +52,17 @@ final class Message {
     boolean restored;
     /** Whether the queue's {@link ReadyMessages} holds it. */
     boolean ready;
+    /** The content while it is held in memory, else null: read it with {@link Queue#content}. */
+    Content content;
+    /** The size of the stored row, known once stored or loaded: what holding the content costs, about (bodies are mostly one byte a char in memory too). */
+    int weight;
 
     Message(long seq, String id, String body, ObjectNode attributes, String md5OfBody, String md5OfAttributes, String traceHeader,
             String senderId, long sent, String groupId, String dedupId, String deadLetterSource, long visibleAt) {
         this.seq = seq;
         this.id = id;
-        this.body = body;
-        this.attributes = attributes;
+        this.bodyLength = body.length();
+        this.content = new Content(body, attributes);
         this.md5OfBody = md5OfBody;
         this.md5OfAttributes = md5OfAttributes;
         this.traceHeader = traceHeader;
@@ -63,9 +74,9 @@ final class Message {
         this.visibleAt = visibleAt;
     }
 
-    /** A copy for another queue (a dead-letter queue or a move task's destination), delivery state reset. */
-    Message movedTo(long newSeq, String source, long now) {
-        return new Message(newSeq, id, body, attributes, md5OfBody, md5OfAttributes, traceHeader, senderId, sent, groupId, dedupId, source, now);
+    /** A copy for another queue (a dead-letter queue or a move task's destination), delivery state reset; {@code c} is this message's content. */
+    Message movedTo(long newSeq, String source, long now, Content c) {
+        return new Message(newSeq, id, c.body(), c.attributes(), md5OfBody, md5OfAttributes, traceHeader, senderId, sent, groupId, dedupId, source, now);
     }
 
     /**
@@ -75,7 +86,7 @@ final class Message {
      * cost more than the rest of the message's storing; rows of older versions are JSON.
      */
     byte[] toBytes() {
-        byte[][] texts = {utf8(id), utf8(body), utf8(md5OfBody), utf8(senderId), attributes == null ? null : Table.toBytes(attributes),
+        byte[][] texts = {utf8(id), utf8(content.body()), utf8(md5OfBody), utf8(senderId), content.attributes() == null ? null : Table.toBytes(content.attributes()),
                 utf8(md5OfAttributes), utf8(traceHeader), utf8(groupId), utf8(dedupId), utf8(deadLetterSource)};
         int size = 1 + 16 + 4 * texts.length;
         for (byte[] t : texts) size += t == null ? 0 : t.length;
@@ -84,6 +95,7 @@ final class Message {
             if (t == null) out.putInt(-1);
             else out.putInt(t.length).put(t);
         }
+        weight = size;
         return out.array();
     }
 
@@ -108,6 +120,7 @@ final class Message {
             m = fromJson(seq, Table.parse(stored));
         }
         m.restored = true;
+        m.weight = stored.length;
         if (state != null) {
             m.stateStored = true;
             m.visibleAt = state.get("visibleAt").asLong();
@@ -116,6 +129,11 @@ final class Message {
             m.token = text(state, "token");
         }
         return m;
+    }
+
+    /** The content of a stored row, in either form. */
+    static Content content(byte[] stored) {
+        return fromBytes(0, stored, null).content;
     }
 
     private static String text(ByteBuffer in) {

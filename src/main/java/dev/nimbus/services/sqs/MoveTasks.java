@@ -145,7 +145,7 @@ final class MoveTasks implements AutoCloseable {
                     String to = t.destination != null ? t.destination : m.deadLetterSource;
                     Queues.Entry dest = to == null ? null : queues.byArn(to);
                     Queue target = dest == null ? source : dest.queue(); // no known source: the message stays where it was
-                    Message copy = target == source ? m : m.movedTo(target.nextSeq(), null, queues.clock.getAsLong());
+                    Message copy = target == source ? m : m.movedTo(target.nextSeq(), null, queues.clock.getAsLong(), source.content(m));
                     if (target == source) {
                         source.adopt(m);
                         continue;

@@ -42,8 +42,8 @@ final class Queue {
     /** FIFO deduplication interval and ReceiveRequestAttemptId lifetime. */
     static final long FIVE_MINUTES = 5 * 60_000;
 
-    /** A message handed out by a receive, with the delivery state as of that receive. */
-    record Delivery(Message message, String receiptHandle, int receiveCount, long firstReceive) {}
+    /** A message handed out by a receive, with its content and the delivery state as of that receive. */
+    record Delivery(Message message, Message.Content content, String receiptHandle, int receiveCount, long firstReceive) {}
 
     private record Due(long at, long seq) {}
 
@@ -63,6 +63,7 @@ final class Queue {
     private final Table states;
     private final Table dedupIds;
     private final LongSupplier clock;
+    private final BodyBudget bodies;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     /** Monotonic sequence numbers that start from the clock (microseconds), so a queue deleted and created again never reuses one. */
@@ -89,7 +90,7 @@ final class Queue {
     private long lastPurge;
     private boolean deleted;
 
-    Queue(String account, String region, String name, QueueConfig config, Store store, LongSupplier clock) {
+    Queue(String account, String region, String name, QueueConfig config, Store store, LongSupplier clock, BodyBudget bodies) {
         this.account = account;
         this.region = region;
         this.name = name;
@@ -102,6 +103,7 @@ final class Queue {
         this.states = store.table(STATES);
         this.dedupIds = store.table(DEDUP);
         this.clock = clock;
+        this.bodies = bodies;
         this.lastSeq = new AtomicLong(clock.getAsLong() * 1000);
     }
 
@@ -219,10 +221,30 @@ final class Queue {
         if (!expiredIds.isEmpty()) store.transaction(() -> expiredIds.forEach(dedupIds::delete));
     }
 
+    /** Indexes a stored message; its content stays in memory if the budget allows. */
     private void index(Message m, long now) {
         all.put(m.seq, m);
+        if (m.content != null && !bodies.take(m.weight)) m.content = null;
         if (m.visibleAt <= now && !inFlight.contains(m.seq)) ready.add(m);
         else pending.add(new Due(m.visibleAt, m.seq));
+    }
+
+    /** Takes a message out of the index, and its content's share of the budget. */
+    private void unindex(Message m) {
+        if (all.remove(m.seq) != null && m.content != null) bodies.release(m.weight);
+    }
+
+    /** A message's content: held in memory, or read from its stored row. */
+    Message.Content content(Message m) {
+        Message.Content c = m.content != null ? m.content : stored(m.seq);
+        if (c == null) throw new IllegalStateException("message " + m.id + " of queue " + arn + " is not stored");
+        return c;
+    }
+
+    /** The content of a message's stored row, or null when the row is gone. */
+    private Message.Content stored(long seq) {
+        byte[] row = messages.get(row(seq));
+        return row == null ? null : Message.content(row);
     }
 
     private String dedupKey(String group, String dedupId) {
@@ -346,6 +368,33 @@ final class Queue {
      * already go to the dead-letter queue instead ({@code redrive} does that inside the lock).
      */
     List<Delivery> receive(int max, int visibilitySeconds, long waitMillis, String attemptId, Redrive redrive) {
+        return withContent(take(max, visibilitySeconds, waitMillis, attemptId, redrive));
+    }
+
+    /**
+     * The deliveries with their content: what the index does not hold ({@link BodyBudget}) is read
+     * from the store here, after the queue's lock is released, so sends to this queue do not wait
+     * for those reads. A message purged (or its queue deleted) meanwhile is left out, as if the
+     * purge had come first.
+     */
+    private List<Delivery> withContent(List<Delivery> got) {
+        boolean held = true;
+        for (Delivery d : got) held &= d.content() != null;
+        if (held) return got;
+        List<Delivery> out = new ArrayList<>(got.size());
+        for (Delivery d : got) {
+            if (d.content() != null) {
+                out.add(d);
+                continue;
+            }
+            Message.Content c = stored(d.message().seq);
+            if (c != null) out.add(new Delivery(d.message(), c, d.receiptHandle(), d.receiveCount(), d.firstReceive()));
+        }
+        return out;
+    }
+
+    /** {@link #receive}'s work under the lock: the deliveries, with the content the index holds (else null). */
+    private List<Delivery> take(int max, int visibilitySeconds, long waitMillis, String attemptId, Redrive redrive) {
         long deadline = clock.getAsLong() + waitMillis;
         List<Runnable> moved = new ArrayList<>();
         lock.lock();
@@ -421,7 +470,7 @@ final class Queue {
             Runnable move = redrive == null ? null : redrive.move(this, m);
             if (move != null) {
                 it.remove();
-                all.remove(m.seq);
+                unindex(m);
                 moved.add(move);
                 continue;
             }
@@ -438,12 +487,12 @@ final class Queue {
                 groupsTaken.add(m.groupId);
                 lockedGroups.merge(m.groupId, 1, Integer::sum);
             }
-            out.add(new Delivery(m, handle(m), m.receiveCount, m.firstReceive));
+            out.add(new Delivery(m, m.content, handle(m), m.receiveCount, m.firstReceive));
         }
         if (expired.isEmpty()) return out;
         store.transaction(() -> expired.forEach(this::forget));
         for (Message m : expired) {
-            all.remove(m.seq);
+            unindex(m);
             unsaved.remove(m);
         }
         return out;
@@ -542,7 +591,7 @@ final class Queue {
             messages.delete(row(seq));
             unsaved.remove(m);
             if (m.stateStored) staleStates.add(seq);
-            all.remove(seq);
+            unindex(m);
             ready.remove(m);
             if (inFlight.remove(seq) && fifo) {
                 unlockGroup(m.groupId);
@@ -618,7 +667,7 @@ final class Queue {
         });
         staleStates.clear();
         unsaved.clear();
-        all.clear();
+        List.copyOf(all.values()).forEach(this::unindex);
         ready.clear();
         pending.clear();
         inFlight.clear();
@@ -638,7 +687,7 @@ final class Queue {
             if (!expired.isEmpty()) {
                 store.transaction(() -> expired.forEach(this::forget));
                 for (Message m : expired) {
-                    all.remove(m.seq);
+                    unindex(m);
                     unsaved.remove(m);
                     ready.remove(m);
                     if (inFlight.remove(m.seq) && fifo) unlockGroup(m.groupId);
@@ -660,7 +709,7 @@ final class Queue {
             while (it.hasNext() && out.size() < max) {
                 Message m = it.next();
                 it.remove();
-                all.remove(m.seq);
+                unindex(m);
                 out.add(m);
             }
             return out;

@@ -49,12 +49,18 @@ final class Queues implements QueueMessages, AutoCloseable {
     /** The same by parsed ARN, for {@link Targets} deliveries: looked up without putting the ARN's text together again per message. */
     private final Map<Targets.Arn, Entry> byTargetArn = new ConcurrentHashMap<>();
     private volatile SqsMetrics metrics;
+    private final BodyBudget bodies;
     /** Writes the queues' delivery states behind receives ({@link Queue#saveStates}). */
     private final ScheduledExecutorService stateWriter =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sqs-states").factory());
 
     Queues(Store store, Supplier<String> endpoint, LongSupplier clock) {
+        this(store, endpoint, clock, new BodyBudget(BodyBudget.DEFAULT_BYTES));
+    }
+
+    Queues(Store store, Supplier<String> endpoint, LongSupplier clock, BodyBudget bodies) {
         this.store = store;
+        this.bodies = bodies;
         this.table = store.table(TABLE);
         this.endpoint = endpoint;
         this.clock = clock;
@@ -63,7 +69,7 @@ final class Queues implements QueueMessages, AutoCloseable {
             Table.Entry e = it.next();
             String[] k = e.key().split("/", 3);
             ObjectNode record = (ObjectNode) e.json();
-            Queue q = new Queue(k[0], k[1], k[2], new QueueConfig((ObjectNode) record.get("attributes")), store, clock);
+            Queue q = new Queue(k[0], k[1], k[2], new QueueConfig((ObjectNode) record.get("attributes")), store, clock, bodies);
             loading.put(q.key, q);
             index(new Entry(q, record));
         }
@@ -181,7 +187,7 @@ final class Queues implements QueueMessages, AutoCloseable {
         ObjectNode record = Values.object().put("created", now).put("modified", now);
         record.set("attributes", config.given());
         record.set("tags", tags == null ? Values.object() : tags.deepCopy());
-        Queue q = new Queue(account, region, name, config, store, clock);
+        Queue q = new Queue(account, region, name, config, store, clock, bodies);
         table.putJson(q.key, record);
         Entry e = new Entry(q, record);
         index(e);
@@ -291,7 +297,7 @@ final class Queues implements QueueMessages, AutoCloseable {
         if (policy == null || m.receiveCount < QueueConfig.maxReceiveCount(policy)) return null;
         Entry dlq = byArn(policy.get("deadLetterTargetArn").asText());
         if (dlq == null || dlq.queue == from) return null;
-        Message copy = m.movedTo(dlq.queue.nextSeq(), from.arn, clock.getAsLong());
+        Message copy = m.movedTo(dlq.queue.nextSeq(), from.arn, clock.getAsLong(), from.content(m));
         Runnable adopt = store.transaction(() -> {
             from.forget(m);
             return dlq.queue.stage(copy);
@@ -321,7 +327,7 @@ final class Queues implements QueueMessages, AutoCloseable {
         SqsMetrics mx = metrics;
         return () -> {
             adopt.run();
-            if (mx != null) mx.sent(e.queue, 1, m.body.length());
+            if (mx != null) mx.sent(e.queue, 1, m.bodyLength);
         };
     }
 
@@ -343,14 +349,14 @@ final class Queues implements QueueMessages, AutoCloseable {
         List<Received> out = new ArrayList<>(got.size());
         for (Queue.Delivery d : got) {
             Map<String, Attribute> attributes = new LinkedHashMap<>();
-            if (d.message().attributes != null) {
-                d.message().attributes.fields().forEachRemaining(a -> {
+            if (d.content().attributes() != null) {
+                d.content().attributes().fields().forEachRemaining(a -> {
                     JsonNode v = a.getValue();
                     attributes.put(a.getKey(), new Attribute(v.path("DataType").asText(), v.has("StringValue") ? v.get("StringValue").asText() : null,
                             v.has("BinaryValue") ? Base64.getDecoder().decode(v.get("BinaryValue").asText()) : null));
                 });
             }
-            out.add(new Received(d.message().id, d.receiptHandle(), d.message().body, systemAttributes(e.queue, d, List.of("All")), attributes,
+            out.add(new Received(d.message().id, d.receiptHandle(), d.content().body(), systemAttributes(e.queue, d, List.of("All")), attributes,
                     d.message().md5OfBody, d.message().md5OfAttributes));
         }
         return out;

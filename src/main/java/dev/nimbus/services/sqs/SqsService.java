@@ -337,7 +337,7 @@ public final class SqsService implements AwsService, AutoCloseable {
         Queue q = queue(ctx, in).queue();
         Message draft = draft(ctx, q, in);
         Message m = q.send(draft);
-        if (m == draft && queues.metrics() != null) queues.metrics().sent(q, 1, draft.body.length());
+        if (m == draft && queues.metrics() != null) queues.metrics().sent(q, 1, draft.bodyLength);
         return sent(Values.object(), q, m);
     }
 
@@ -393,7 +393,7 @@ public final class SqsService implements AwsService, AutoCloseable {
                 Message m = q.send(draft);
                 if (m == draft) {
                     sent++;
-                    bytes += draft.body.length();
+                    bytes += draft.bodyLength;
                 }
                 sent(ok.addObject().put("Id", id), q, m);
             } catch (AwsException x) {
@@ -439,13 +439,13 @@ public final class SqsService implements AwsService, AutoCloseable {
         ArrayNode messages = out.putArray("Messages");
         for (Queue.Delivery d : got) {
             Message m = d.message();
-            ObjectNode o = messages.addObject().put("MessageId", m.id).put("ReceiptHandle", d.receiptHandle()).put("MD5OfBody", m.md5OfBody).put("Body", m.body);
+            ObjectNode o = messages.addObject().put("MessageId", m.id).put("ReceiptHandle", d.receiptHandle()).put("MD5OfBody", m.md5OfBody).put("Body", d.content().body());
             Map<String, String> system = Queues.systemAttributes(q, d, systemNames);
             if (!system.isEmpty()) {
                 ObjectNode a = o.putObject("Attributes");
                 system.forEach(a::put);
             }
-            ObjectNode selected = selectAttributes(m.attributes, attributeNames);
+            ObjectNode selected = selectAttributes(d.content().attributes(), attributeNames);
             if (selected != null) {
                 o.put("MD5OfMessageAttributes", Md5.ofAttributes(selected));
                 ObjectNode a = o.putObject("MessageAttributes");

@@ -35,7 +35,7 @@ class SqsCrashTest {
     }
 
     private static Set<String> bodies(List<Queue.Delivery> got) {
-        return got.stream().map(d -> d.message().body).collect(Collectors.toSet());
+        return got.stream().map(d -> d.content().body()).collect(Collectors.toSet());
     }
 
     @Test
@@ -45,7 +45,7 @@ class SqsCrashTest {
         Queue q = before.create(ACCOUNT, REGION, "crash", null, null).queue();
         for (String body : List.of("m0", "m1", "m2")) send(q, body);
         List<Queue.Delivery> got = q.receive(2, 600, 0, null, null);
-        assertEquals(List.of("m0", "m1"), got.stream().map(d -> d.message().body).toList());
+        assertEquals(List.of("m0", "m1"), got.stream().map(d -> d.content().body()).toList());
         assertTrue(q.delete(got.get(0).receiptHandle()));
 
         store.close(); // kill -9
