@@ -1,5 +1,7 @@
 package dev.nimbus.compute;
 
+import dev.nimbus.protocol.Values;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -208,7 +210,7 @@ final class Environment {
     }
 
     private Invocation.Result timedOut(Invocation inv) {
-        String at = DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        String at = Values.isoMillis(Instant.now());
         String message = at + " " + inv.requestId + " Task timed out after " + String.format("%.2f", (double) spec.timeoutSeconds()) + " seconds";
         log.append(message + "\n");
         return new Invocation.Result(("{\"errorMessage\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8), "Unhandled");

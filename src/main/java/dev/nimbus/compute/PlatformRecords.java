@@ -2,6 +2,8 @@ package dev.nimbus.compute;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nimbus.protocol.Values;
+
 import java.time.Instant;
 
 /**
@@ -35,7 +37,7 @@ final class PlatformRecords {
 
     private static ObjectNode envelope(String type) {
         ObjectNode r = NODES.objectNode();
-        r.put("time", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString());
+        r.put("time", Values.isoMillis(Instant.now()));
         r.put("type", type);
         return r;
     }

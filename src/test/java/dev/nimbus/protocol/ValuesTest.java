@@ -25,4 +25,20 @@ class ValuesTest {
             assertEquals(REFERENCE.format(t), Values.httpDate(t), t.toString());
         }
     }
+
+    @Test
+    void isoMillisAlwaysHasThreeDigitsOfMillisAndMatchesThePatternFormatter() {
+        DateTimeFormatter pattern = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+        assertEquals("2026-11-22T10:00:00.000Z", Values.isoMillis(Instant.parse("2026-11-22T10:00:00Z")));
+        assertEquals("1970-01-01T00:00:00.007Z", Values.isoMillis(Instant.ofEpochMilli(7)));
+        assertEquals("1969-12-31T23:59:59.999Z", Values.isoMillis(Instant.ofEpochMilli(-1)));
+        Random r = new Random(7);
+        long max = Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli(), min = Instant.parse("0001-01-01T00:00:00Z").toEpochMilli();
+        for (int n = 0; n < 100_000; n++) {
+            Instant t = Instant.ofEpochMilli(min + (long) (r.nextDouble() * (max - min)));
+            assertEquals(pattern.format(t), Values.isoMillis(t), t.toString());
+        }
+        Instant far = Instant.parse("+12345-01-02T03:04:05.678Z");
+        assertEquals(pattern.format(far), Values.isoMillis(far));
+    }
 }

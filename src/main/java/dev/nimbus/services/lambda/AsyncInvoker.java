@@ -14,8 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -53,7 +51,6 @@ final class AsyncInvoker implements AutoCloseable {
     static volatile Duration throttleDelay = Duration.ofSeconds(1);
     /** The clock events' ages are measured by; tests move it forward instead of waiting out MaximumEventAgeInSeconds. */
     static volatile Clock clock = Clock.systemUTC();
-    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private final Store store;
     private final Table events;
@@ -239,7 +236,7 @@ final class AsyncInvoker implements AutoCloseable {
     /** Lambda's invocation record for destinations. */
     private static ObjectNode record(JsonNode event, String condition, Invocation.Result result) {
         String account = event.get("account").asText(), region = event.get("region").asText();
-        ObjectNode record = Values.object().put("version", "1.0").put("timestamp", TIMESTAMP.format(Instant.now()));
+        ObjectNode record = Values.object().put("version", "1.0").put("timestamp", Values.isoMillis(Instant.now()));
         record.putObject("requestContext")
                 .put("requestId", event.get("requestId").asText())
                 .put("functionArn", "arn:aws:lambda:" + region + ":" + account + ":function:" + event.get("function").asText() + ":"

@@ -9,8 +9,6 @@ import dev.nimbus.services.Targets;
 import dev.nimbus.store.Store;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +23,6 @@ import java.util.logging.Logger;
  */
 final class Notifications {
     private static final Logger LOG = Logger.getLogger(Notifications.class.getName());
-    static final DateTimeFormatter EVENT_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     static final String KIND = "notification";
 
     /** The three target lists of a configuration: member, ARN member, what the destination is called in errors. */
@@ -179,7 +176,7 @@ final class Notifications {
                              String sequencer, Instant time, String configurationId) {
         boolean v23 = eventName.startsWith("ObjectTagging") || eventName.startsWith("ObjectAcl");
         ObjectNode r = Values.object().put("eventVersion", v23 ? "2.3" : "2.1").put("eventSource", "aws:s3").put("awsRegion", ctx.region())
-                .put("eventTime", EVENT_TIME.format(time)).put("eventName", eventName);
+                .put("eventTime", Values.isoMillis(time)).put("eventName", eventName);
         r.putObject("userIdentity").put("principalId", principal(ctx));
         String ip = ctx.sourceIp();
         r.putObject("requestParameters").put("sourceIPAddress", ip != null ? ip : "127.0.0.1");
@@ -208,7 +205,7 @@ final class Notifications {
             default -> eventName;
         };
         ObjectNode e = Values.object().put("version", "0").put("id", java.util.UUID.randomUUID().toString()).put("detail-type", type)
-                .put("source", "aws.s3").put("account", ctx.accountId()).put("time", EVENT_TIME.format(time).replace(".000Z", "Z"))
+                .put("source", "aws.s3").put("account", ctx.accountId()).put("time", Values.iso8601(time.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))
                 .put("region", ctx.region());
         e.putArray("resources").add("arn:aws:s3:::" + bucket);
         ObjectNode d = e.putObject("detail").put("version", "0");
@@ -227,7 +224,7 @@ final class Notifications {
     }
 
     static ObjectNode testEvent(RequestContext ctx, String bucket) {
-        return Values.object().put("Service", "Amazon S3").put("Event", "s3:TestEvent").put("Time", EVENT_TIME.format(Instant.now()))
+        return Values.object().put("Service", "Amazon S3").put("Event", "s3:TestEvent").put("Time", Values.isoMillis(Instant.now()))
                 .put("Bucket", bucket).put("RequestId", ctx.requestId()).put("HostId", hostId(ctx.requestId()));
     }
 

@@ -18,8 +18,6 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,7 +53,6 @@ final class Deliveries implements AutoCloseable {
     private static final int HTTP_WORKERS = 64;
     /** The unit of delivery policies' delays (seconds in AWS); tests shorten it. */
     static volatile Duration retryUnit = Duration.ofSeconds(1);
-    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     static final String SIGNING_CERT_PATH = "/_nimbus/sns/SimpleNotificationService.pem";
 
     private final Store store;
@@ -121,7 +118,7 @@ final class Deliveries implements AutoCloseable {
 
     /** A notification's Timestamp (AWS's form: milliseconds, UTC). */
     static String timestamp(long millis) {
-        return TIMESTAMP.format(Instant.ofEpochMilli(millis));
+        return Values.isoMillis(Instant.ofEpochMilli(millis));
     }
 
     /** Stores a message for its subscriptions inside the caller's transaction; returns what queues it once that commits. */
@@ -149,7 +146,7 @@ final class Deliveries implements AutoCloseable {
         long now = System.currentTimeMillis();
         ObjectNode r = Values.object().put("kind", "SubscriptionConfirmation").put("subscription", sub.get("SubscriptionArn").asText())
                 .put("MessageId", java.util.UUID.randomUUID().toString()).put("Token", token).put("SubscribeURL", subscribeUrl)
-                .put("TopicArn", sub.get("TopicArn").asText()).put("Timestamp", TIMESTAMP.format(Instant.ofEpochMilli(now)))
+                .put("TopicArn", sub.get("TopicArn").asText()).put("Timestamp", Values.isoMillis(Instant.ofEpochMilli(now)))
                 .put("SignatureVersion", "1").put("attempts", 0).put("due", now);
         records.putJson(key, r);
         return () -> schedule(key, now, Long.parseLong(seq));

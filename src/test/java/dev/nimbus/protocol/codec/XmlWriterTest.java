@@ -2,9 +2,6 @@ package dev.nimbus.protocol.codec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -42,21 +39,5 @@ class XmlWriterTest {
             assertEquals(reference(in, false), new XmlWriter().text(in).toString(), in);
             assertEquals("<e a=\"" + reference(in, true) + "\">", new XmlWriter().open("e", "a", in).toString(), in);
         }
-    }
-
-    @Test
-    void millisTimestampsMatchThePatternFormatter() {
-        DateTimeFormatter pattern = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
-        assertEquals("2026-11-22T10:00:00.000Z", XmlShapes.millis(Instant.parse("2026-11-22T10:00:00Z")));
-        assertEquals("1970-01-01T00:00:00.007Z", XmlShapes.millis(Instant.ofEpochMilli(7)));
-        assertEquals("1969-12-31T23:59:59.999Z", XmlShapes.millis(Instant.ofEpochMilli(-1)));
-        Random r = new Random(7);
-        long max = Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli(), min = Instant.parse("0001-01-01T00:00:00Z").toEpochMilli();
-        for (int n = 0; n < 100_000; n++) {
-            Instant t = Instant.ofEpochMilli(min + (long) (r.nextDouble() * (max - min)));
-            assertEquals(pattern.format(t), XmlShapes.millis(t), t.toString());
-        }
-        Instant far = Instant.parse("+12345-01-02T03:04:05.678Z");
-        assertEquals(pattern.format(far), XmlShapes.millis(far));
     }
 }
