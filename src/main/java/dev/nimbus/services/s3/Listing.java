@@ -3,9 +3,10 @@ package dev.nimbus.services.s3;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.Values;
+import dev.nimbus.protocol.codec.XmlShapes;
+import dev.nimbus.protocol.codec.XmlWriter;
 import dev.nimbus.store.Table;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -399,25 +400,34 @@ final class Listing {
         return out;
     }
 
-    private static void contents(ObjectNode out, Page page, boolean url, String owner) {
-        if (!page.contents.isEmpty()) {
-            ArrayNode contents = out.putArray("Contents");
-            for (Entry e : page.contents) {
-                Summary r = e.summary;
-                ObjectNode o = contents.addObject().put("Key", enc(e.key, url));
-                o.set("LastModified", Values.timestamp(Instant.ofEpochMilli(r.modified)));
-                o.put("ETag", r.etag).put("Size", r.size).put("StorageClass", r.storage);
-                if (r.checksum != null) {
-                    o.putArray("ChecksumAlgorithm").add(r.checksum);
-                    o.put("ChecksumType", r.checksumType);
-                }
-                if (owner != null) o.set("Owner", Buckets.owner(owner));
-            }
-        }
-        if (!page.prefixes.isEmpty()) {
-            ArrayNode prefixes = out.putArray("CommonPrefixes");
-            for (String p : page.prefixes) prefixes.addObject().put("Prefix", enc(p, url));
-        }
+    /**
+     * The page's Contents and CommonPrefixes, written straight into the document (see
+     * XmlShapes.Written) as the model's Object and CommonPrefix shapes would be, in their members'
+     * order. Built as a tree and written by shape, a cold first page of 1,000 keys spent 11-30 ms here.
+     */
+    static void contents(ObjectNode out, Page page, boolean url, String owner) {
+        if (!page.contents.isEmpty()) out.putPOJO("Contents", (XmlShapes.Written) w -> {
+            String ownerId = owner == null ? null : Buckets.canonicalId(owner);
+            for (Entry e : page.contents) write(w, e, url, owner, ownerId);
+        });
+        if (!page.prefixes.isEmpty()) out.putPOJO("CommonPrefixes", (XmlShapes.Written) w -> {
+            for (String p : page.prefixes) w.open("CommonPrefixes").element("Prefix", enc(p, url)).close("CommonPrefixes");
+        });
+    }
+
+    /**
+     * One listed object. A method of its own, not the loop's body: the JIT compiles a method after a
+     * few hundred calls but a loop's body only after tens of thousands of turns, so a cold first page
+     * ran all 1,000 in the interpreter (an A/B of cold first pages: 40-75 ms before, 27-45 after).
+     */
+    private static void write(XmlWriter w, Entry e, boolean url, String owner, String ownerId) {
+        Summary r = e.summary;
+        w.open("Contents").element("Key", enc(e.key, url)).element("LastModified", Values.isoMillis(Instant.ofEpochMilli(r.modified)))
+                .element("ETag", r.etag);
+        if (r.checksum != null) w.element("ChecksumAlgorithm", r.checksum).element("ChecksumType", r.checksumType);
+        w.element("Size", Long.toString(r.size)).element("StorageClass", r.storage);
+        if (owner != null) w.open("Owner").element("DisplayName", owner).element("ID", ownerId).close("Owner");
+        w.close("Contents");
     }
 
     static boolean encoding(JsonNode in) {
