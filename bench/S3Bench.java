@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   java bench/S3Bench.java ENDPOINT SERVER_PID [clients=16] [seconds=10] [bigMiB=1024] [listKeys=100000]
  *   BIG_ONLY=1 java bench/S3Bench.java ENDPOINT SERVER_PID    (the large PUT and GET alone)
  *   ONLY=list java bench/S3Bench.java ENDPOINT SERVER_PID 16 10 0 100000   (the listing phase alone)
+ *   ONLY=fill, then ONLY=restarted, as bench/s3-cold.sh runs them   (the first listing after a restart)
  */
 public class S3Bench {
     static final String AUTH = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00";
@@ -53,6 +54,18 @@ public class S3Bench {
         // profile the listing, whose first pages run while the JIT compiles it)
         if ("list".equals(System.getenv("ONLY"))) {
             list(clients, listKeys);
+            return;
+        }
+        // ONLY=fill, then ONLY=restarted on a server restarted over that data dir (bench/s3-cold.sh): the first
+        // listing of a server that has only taken 20,000 PUTs since it started
+        if ("fill".equals(System.getenv("ONLY"))) {
+            fill("listing", clients, listKeys);
+            return;
+        }
+        if ("restarted".equals(System.getenv("ONLY"))) {
+            fill("warmup-puts", clients, 20_000);
+            warmClient();
+            listPages("ListObjectsV2, first listing after a restart", "");
             return;
         }
         byte[] kib = new byte[1024];
@@ -196,7 +209,19 @@ public class S3Bench {
     }
 
     static void list(int clients, int keys) throws Exception {
-        send("PUT", "/listing", HttpRequest.BodyPublishers.noBody(), 200);
+        fill("listing", clients, keys);
+        warmClient();
+        // The first listing runs code no earlier phase ran (the JIT compiles it meanwhile): reported on its own line,
+        // then measured again after it, as every other phase is measured after a warm-up.
+        // A server that takes seconds a page (s3proxy walks its directory tree) is not listed twice: that would add minutes.
+        if (listPages("ListObjectsV2, first listing", "") < 60) listPages("ListObjectsV2", "");
+        listPages("ListObjectsV2 (prefix dir42/)", "&delimiter=%2F&prefix=dir42%2F");
+        listPages("ListObjectsV2 (delimiter / at the top: 100 common prefixes)", "&delimiter=%2F");
+    }
+
+    /** A bucket of {@code keys} one-byte objects under 100 "folders", written by {@code clients} threads. */
+    static void fill(String bucket, int clients, int keys) throws Exception {
+        send("PUT", "/" + bucket, HttpRequest.BodyPublishers.noBody(), 200);
         AtomicLong next = new AtomicLong();
         long t0 = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
@@ -204,7 +229,7 @@ public class S3Bench {
             threads.add(Thread.ofPlatform().start(() -> {
                 for (long i = next.getAndIncrement(); i < keys; i = next.getAndIncrement()) {
                     try {
-                        send("PUT", "/listing/dir" + (i % 100) + "/key-" + String.format("%08d", i), HttpRequest.BodyPublishers.ofString("x"), 200);
+                        send("PUT", "/" + bucket + "/dir" + (i % 100) + "/key-" + String.format("%08d", i), HttpRequest.BodyPublishers.ofString("x"), 200);
                     } catch (Exception e) {
                         throw new RuntimeException(e);
                     }
@@ -213,17 +238,14 @@ public class S3Bench {
         }
         for (Thread t : threads) t.join();
         System.out.printf("filled %d keys in %.1f s%n", keys, (System.nanoTime() - t0) / 1e9);
+    }
+
+    static void warmClient() throws Exception {
         // This client's side of a page (HttpClient reading and decoding ~300 KB) warmed first, on another bucket's
         // object of that size, so the first listing's times are the server's cold start and not this JVM's too.
         send("PUT", "/listing-warmup", HttpRequest.BodyPublishers.noBody(), 200);
         send("PUT", "/listing-warmup/page", HttpRequest.BodyPublishers.ofString("<Key>x</Key>".repeat(25_000)), 200);
         for (int i = 0; i < 50; i++) HTTP.send(request("GET", "/listing-warmup/page", HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofString());
-        // The first listing runs code no earlier phase ran (the JIT compiles it meanwhile): reported on its own line,
-        // then measured again after it, as every other phase is measured after a warm-up.
-        // A server that takes seconds a page (s3proxy walks its directory tree) is not listed twice: that would add minutes.
-        if (listPages("ListObjectsV2, first listing", "") < 60) listPages("ListObjectsV2", "");
-        listPages("ListObjectsV2 (prefix dir42/)", "&delimiter=%2F&prefix=dir42%2F");
-        listPages("ListObjectsV2 (delimiter / at the top: 100 common prefixes)", "&delimiter=%2F");
     }
 
     /** Every page of one listing, one request after the other: page time median, p90 and max, server CPU per page. Returns the seconds it took. */
