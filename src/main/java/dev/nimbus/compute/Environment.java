@@ -1,7 +1,6 @@
 package dev.nimbus.compute;
 
 import dev.nimbus.protocol.Values;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,7 +3,6 @@ package dev.nimbus.compute;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.Values;
-
 import java.time.Instant;
 
 /**
