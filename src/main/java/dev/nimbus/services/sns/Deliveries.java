@@ -146,7 +146,7 @@ final class Deliveries implements AutoCloseable {
         long now = System.currentTimeMillis();
         ObjectNode r = Values.object().put("kind", "SubscriptionConfirmation").put("subscription", sub.get("SubscriptionArn").asText())
                 .put("MessageId", java.util.UUID.randomUUID().toString()).put("Token", token).put("SubscribeURL", subscribeUrl)
-                .put("TopicArn", sub.get("TopicArn").asText()).put("Timestamp", Values.isoMillis(Instant.ofEpochMilli(now)))
+                .put("TopicArn", sub.get("TopicArn").asText()).put("Timestamp", timestamp(now))
                 .put("SignatureVersion", "1").put("attempts", 0).put("due", now);
         records.putJson(key, r);
         return () -> schedule(key, now, Long.parseLong(seq));

@@ -667,7 +667,8 @@ final class Queue {
         });
         staleStates.clear();
         unsaved.clear();
-        List.copyOf(all.values()).forEach(this::unindex);
+        for (Message m : all.values()) if (m.content != null) bodies.release(m.weight);
+        all.clear();
         ready.clear();
         pending.clear();
         inFlight.clear();
