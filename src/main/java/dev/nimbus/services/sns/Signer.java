@@ -1,6 +1,7 @@
 package dev.nimbus.services.sns;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.store.Store;
 import dev.nimbus.store.Table;
@@ -23,6 +24,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Signs notifications as SNS does (SignatureVersion 1: SHA1withRSA, 2: SHA256withRSA, PKCS #1
@@ -44,7 +48,7 @@ import java.util.HexFormat;
  * A key stored by an older Nimbus (two primes, PKCS #8) is kept with its certificate, and signed
  * with in the same way.
  */
-final class Signer {
+final class Signer implements AutoCloseable {
     static final int KEY_BITS = 1024;
     static final int PRIMES = 4;
     private static final BigInteger E = BigInteger.valueOf(65537);
@@ -53,35 +57,87 @@ final class Signer {
     private static final byte[] SHA1_INFO = HexFormat.of().parseHex("3021300906052b0e03021a05000414");
     private static final byte[] SHA256_INFO = HexFormat.of().parseHex("3031300d060960864801650304020105000420");
 
-    private final Key key;
-    private final String certificatePem;
+    private static final Logger LOG = Logger.getLogger(Signer.class.getName());
 
+    /** The key and its certificate (PEM), once made or loaded. */
+    private record Ready(Key key, String certificatePem) {}
+
+    private final CompletableFuture<Ready> ready;
+    /** The thread that makes and stores a new key, or null when the store had one. */
+    private final Thread maker;
+
+    /**
+     * Loads the stored key, or starts making one. Making one takes 150-400 ms of CPU at start-up
+     * (four primes, mostly interpreted code then), a quarter of a start on a new data dir or with
+     * --ephemeral, so it runs on a thread of its own and the first signature waits for it. It is
+     * stored once made, in a transaction of its own; signing does not wait for that, since a
+     * publish that signs may hold the store's writer. So a kill in the few milliseconds between a
+     * new key's first signature and its commit loses the key those signatures verify with.
+     */
     Signer(Store store) {
         Table keys = store.table("sns.keys");
+        JsonNode stored = keys.getJson("signing");
+        // A key of another size or without a certificate is replaced: the certificate must match the key.
+        if (stored != null && stored.has("certificate") && stored.path("bits").asInt() == KEY_BITS) {
+            ready = CompletableFuture.completedFuture(load(stored));
+            maker = null;
+        } else {
+            ready = new CompletableFuture<>();
+            maker = Thread.ofPlatform().daemon().name("sns-signing-key").start(() -> make(store, keys));
+        }
+    }
+
+    private void make(Store store, Table keys) {
+        ObjectNode row;
         try {
-            JsonNode stored = keys.getJson("signing");
-            // A key of another size or without a certificate is replaced: the certificate must match the key.
-            if (stored == null || !stored.has("certificate") || stored.path("bits").asInt() != KEY_BITS) {
-                Key fresh = Key.generate(new SecureRandom());
-                byte[] cert = certificate(fresh, Instant.now());
-                store.transaction(() -> keys.putJson("signing", Values.object().put("bits", KEY_BITS).put("primes", fresh.primesHex())
-                        .put("certificate", Base64.getEncoder().encodeToString(cert))));
-                stored = keys.getJson("signing");
-            }
-            this.key = stored.has("primes") ? Key.of(stored.get("primes").asText())
+            Key fresh = Key.generate(new SecureRandom());
+            byte[] cert = certificate(fresh, Instant.now());
+            row = Values.object().put("bits", KEY_BITS).put("primes", fresh.primesHex()).put("certificate", Base64.getEncoder().encodeToString(cert));
+            ready.complete(load(row));
+        } catch (GeneralSecurityException | RuntimeException e) {
+            ready.completeExceptionally(new IllegalStateException("cannot make the SNS signing key", e));
+            return;
+        }
+        try {
+            store.transaction(() -> keys.putJson("signing", row));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not store the SNS signing key; the next start makes another", e);
+        }
+    }
+
+    /** A stored key: four primes ("primes"), or the PKCS #8 form an older Nimbus stored ("private"). */
+    private static Ready load(JsonNode stored) {
+        try {
+            Key key = stored.has("primes") ? Key.of(stored.get("primes").asText())
                     : Key.of((RSAPrivateCrtKey) KeyFactory.getInstance("RSA")
                             .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(stored.get("private").asText()))));
-            this.certificatePem = "-----BEGIN CERTIFICATE-----\n"
+            return new Ready(key, "-----BEGIN CERTIFICATE-----\n"
                     + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(Base64.getDecoder().decode(stored.get("certificate").asText()))
-                    + "\n-----END CERTIFICATE-----\n";
+                    + "\n-----END CERTIFICATE-----\n");
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot set up the SNS signing key", e);
+            throw new IllegalStateException("cannot load the SNS signing key", e);
+        }
+    }
+
+    private Ready ready() {
+        return ready.join();
+    }
+
+    /** Waits until a key being made is stored (the store closes after this). */
+    @Override
+    public void close() {
+        if (maker == null) return;
+        try {
+            maker.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     /** The base64 signature of the canonical string ("Name\nvalue\n" for each signed field, in name order). */
     String sign(String canonical, String signatureVersion) {
         byte[] data = canonical.getBytes(StandardCharsets.UTF_8);
+        Key key = ready().key();
         return Base64.getEncoder().encodeToString("2".equals(signatureVersion) ? key.sign(data, "SHA-256") : key.sign(data, "SHA-1"));
     }
 
@@ -176,7 +232,7 @@ final class Signer {
 
     /** The signing certificate, as SigningCertURL serves it. */
     String certificatePem() {
-        return certificatePem;
+        return ready().certificatePem();
     }
 
     // ---- a self-signed X.509 v3 certificate, DER-encoded by hand (the JDK has no public API that builds one)

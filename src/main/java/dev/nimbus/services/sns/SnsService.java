@@ -64,6 +64,7 @@ public final class SnsService implements AwsService, AutoCloseable {
     private final Table topics;
     private final Table subscriptions;
     private final Table tokens;
+    private final Signer signer;
     private final Deliveries deliveries;
     private final Publisher publisher;
     private final Supplier<String> endpoint;
@@ -79,7 +80,7 @@ public final class SnsService implements AwsService, AutoCloseable {
         this.topics = store.table("sns.topics");
         this.subscriptions = store.table("sns.subscriptions");
         this.tokens = store.table("sns.tokens");
-        Signer signer = new Signer(store);
+        this.signer = new Signer(store);
         this.deliveries = new Deliveries(store, targets, this, signer, endpoint);
         this.publisher = new Publisher(store, this, deliveries);
     }
@@ -127,6 +128,7 @@ public final class SnsService implements AwsService, AutoCloseable {
     public void close() {
         pruner.shutdownNow();
         deliveries.close();
+        signer.close();
         if (metrics != null) metrics.close();
     }
 

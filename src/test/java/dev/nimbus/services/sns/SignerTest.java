@@ -3,6 +3,7 @@ package dev.nimbus.services.sns;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nimbus.protocol.Values;
@@ -18,6 +19,7 @@ import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPrivateCrtKey;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Random;
@@ -78,13 +80,11 @@ class SignerTest {
     void theKeyAndCertificateSurviveARestartAndMatch(@TempDir Path dir) throws Exception {
         String pem;
         String signature;
-        try (SqliteStore store = SqliteStore.open(dir)) {
-            Signer signer = new Signer(store);
+        try (SqliteStore store = SqliteStore.open(dir); Signer signer = new Signer(store)) {
             pem = signer.certificatePem();
             signature = signer.sign(new String(DATA, StandardCharsets.UTF_8), "1");
         }
-        try (SqliteStore store = SqliteStore.open(dir)) {
-            Signer signer = new Signer(store);
+        try (SqliteStore store = SqliteStore.open(dir); Signer signer = new Signer(store)) {
             assertEquals(pem, signer.certificatePem());
             assertEquals(signature, signer.sign(new String(DATA, StandardCharsets.UTF_8), "1"));
             assertTrue(store.table("sns.keys").getJson("signing").has("primes"));
@@ -92,6 +92,23 @@ class SignerTest {
         X509Certificate cert = certificate(pem);
         cert.verify(cert.getPublicKey()); // self-signed, by the four-prime key
         assertTrue(verify(cert.getPublicKey(), "SHA1withRSA", DATA, Base64.getDecoder().decode(signature)));
+    }
+
+    @Test
+    void aNewKeysFirstSignatureInsideATransactionDoesNotWaitForTheKeysCommit(@TempDir Path dir) throws Exception {
+        // A publish signs inside its transaction, holding the store's writer; the new key is stored in a
+        // transaction of its own, which that writer would block if signing waited for it.
+        // Closed only when signing returned: were it waiting for the key's commit, closing would wait forever too.
+        SqliteStore first = SqliteStore.open(dir);
+        Signer signer = new Signer(first);
+        String signature = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> first.transaction(() -> signer.sign(new String(DATA, StandardCharsets.UTF_8), "2")));
+        String pem = signer.certificatePem();
+        signer.close();
+        first.close();
+        assertTrue(verify(certificate(pem).getPublicKey(), "SHA256withRSA", DATA, Base64.getDecoder().decode(signature)));
+        try (SqliteStore store = SqliteStore.open(dir); Signer again = new Signer(store)) {
+            assertEquals(pem, again.certificatePem()); // stored once made, before close returned
+        }
     }
 
     @Test
@@ -104,7 +121,7 @@ class SignerTest {
                     .put("private", Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()))
                     .put("public", Base64.getEncoder().encodeToString(pair.getPublic().getEncoded()))
                     .put("certificate", Base64.getEncoder().encodeToString(cert))));
-            Signer signer = new Signer(store);
+            Signer signer = new Signer(store); // a stored key: nothing to make, nothing to close
             assertEquals(pair.getPublic(), certificate(signer.certificatePem()).getPublicKey());
             byte[] sig = Base64.getDecoder().decode(signer.sign(new String(DATA, StandardCharsets.UTF_8), "2"));
             assertTrue(verify(pair.getPublic(), "SHA256withRSA", DATA, sig));
