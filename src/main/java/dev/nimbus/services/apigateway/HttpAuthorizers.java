@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.HttpResponse;
+import dev.nimbus.protocol.Lazy;
 import dev.nimbus.protocol.Values;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -44,7 +45,7 @@ final class HttpAuthorizers {
     private record Cached(long expiresAt, Decision decision) {}
 
     private final LambdaCall lambda;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Lazy<HttpClient> http = new Lazy<>(() -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
     private final Map<String, Keys> jwks = new ConcurrentHashMap<>();
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
@@ -162,7 +163,7 @@ final class HttpAuthorizers {
     }
 
     private JsonNode get(String url) throws IOException, InterruptedException {
-        var r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        var r = http.get().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() != 200) throw new IOException(url + " answered " + r.statusCode());
         return Values.JSON.readTree(r.body());
     }

@@ -1,6 +1,7 @@
 package dev.nimbus.services.apigateway;
 
 import dev.nimbus.protocol.HttpResponse;
+import dev.nimbus.protocol.Lazy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,8 +18,8 @@ final class HttpForward {
     /** Headers the JDK client sets itself or that describe only one hop. */
     private static final Set<String> HOP = Set.of("host", "connection", "content-length", "expect", "upgrade", "keep-alive",
             "transfer-encoding", "te", "trailer", "proxy-authorization", "proxy-connection", "http2-settings");
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1).build();
+    private final Lazy<HttpClient> client = new Lazy<>(() -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1).build());
 
     /** The endpoint's answer; throws HttpTimeoutException past the timeout and IOException when it cannot be reached. */
     HttpResponse send(String method, String url, List<Map.Entry<String, String>> headers, byte[] body, int timeoutMillis)
@@ -28,7 +29,7 @@ final class HttpForward {
         for (Map.Entry<String, String> h : headers) {
             if (!HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) b.header(h.getKey(), h.getValue());
         }
-        java.net.http.HttpResponse<byte[]> r = client.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        java.net.http.HttpResponse<byte[]> r = client.get().send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
         HttpResponse out = new HttpResponse();
         out.status = r.statusCode();
         r.headers().map().forEach((name, values) -> {

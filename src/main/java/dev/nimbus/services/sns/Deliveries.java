@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.AwsException;
 import dev.nimbus.protocol.HttpResponse;
+import dev.nimbus.protocol.Lazy;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.services.Targets;
 import dev.nimbus.services.Workers;
@@ -64,7 +65,7 @@ final class Deliveries implements AutoCloseable {
     private final DelayQueue<Due> queue = new DelayQueue<>();
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private final Semaphore http = new Semaphore(HTTP_WORKERS);
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Lazy<HttpClient> client = new Lazy<>(() -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
     /** Sequence numbers: keys in publish order, FIFO SequenceNumbers; they start above the clock so a restart continues upward. */
     private final AtomicLong sequence = new AtomicLong(System.currentTimeMillis() * 1000);
     private volatile SnsMetrics metrics;
@@ -373,7 +374,7 @@ final class Deliveries implements AutoCloseable {
         if (raw) req.header("x-amz-sns-rawdelivery", "true");
         String failure;
         try {
-            int status = client.send(req.build(), BodyHandlers.discarding()).statusCode();
+            int status = client.get().send(req.build(), BodyHandlers.discarding()).statusCode();
             if (status >= 200 && status < 300) {
                 records.delete(key);
                 if (!confirmation) delivered(r);
