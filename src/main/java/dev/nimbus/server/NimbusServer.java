@@ -33,6 +33,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -63,52 +65,68 @@ public final class NimbusServer implements AutoCloseable {
 
     private NimbusServer(ServerConfig config, List<AwsService> extraServices, Store store) {
         this.config = config;
-        this.capabilities = Capabilities.detect();
-        this.store = store;
-        Catalog catalog = new Catalog();
-        this.services = new ServiceSet(store, extraServices, this::url, config.ephemeral() ? null : config.dataDir());
-        services.limitLambda(config.lambda());
-        this.dispatcher = new Dispatcher(catalog, services.operations(), services.identities());
         this.slowHeaders = new SlowHeaderGuard(config.headerTimeout());
+        // Helidon's builder takes ~100-170 ms of a ~400 ms start, loading and linking its classes: it runs
+        // on a thread of its own while the services are made. Nothing reaches them before web.start().
+        FutureTask<WebServer> webBuild = new FutureTask<>(this::buildWeb);
+        Thread.ofPlatform().name("nimbus-web-build").start(webBuild);
         try {
-            this.web = WebServer.builder()
-                    .host(config.host())
-                    .port(config.port())
-                    .shutdownHook(false)
-                    .contentEncoding(new PassThroughEncoding())
-                    // Idle keep-alive connections (and request lines that never finish) are closed; Helidon checks a few times per timeout.
-                    .idleConnectionTimeout(config.idleTimeout())
-                    .idleConnectionPeriod(config.idleTimeout().dividedBy(4))
-                    // Nagle off (Helidon leaves it on): the tail of a ListObjectsV2 page (~290 KB) otherwise waited, on one
-                    // page in ten, for an ACK the client delayed 40 ms; the pages' max went from ~50-60 to ~11-25 ms. The
-                    // cost, measured: the bench's 1 GiB PUT and GET took ~2.4x as many TCP segments, the GET ~0.9 -> ~1.3-1.6 s of CPU.
-                    .connectionOptions(o -> o.tcpNoDelay(true))
-                    .directHandlers(TransportErrors.handlers())
-                    // Exactly this HTTP/1.1 configuration: with a second, discovered one, Helidon must tell them apart
-                    // by the first bytes and silently drops a connection that looks like neither instead of answering 400.
-                    .protocolsDiscoverServices(false)
-                    // Given as a connection selector rather than a protocol so that it carries the WebSocket upgrade (API Gateway WebSocket APIs).
-                    .addConnectionSelector(Http1ConnectionSelector.builder().config(Http1Config.builder()
-                            // Presigned S3 URLs (long keys, session tokens) outgrow Helidon's 4 KiB default request line.
-                            .maxPrologueLength(16 * 1024)
-                            // A malformed query string is the protocol layer's to answer, in AWS terms (MalformedQueryString).
-                            .validatePrologue(false)
-                            // Checked in serve, where only the headers a service set need it (Helidon's check covered
-                            // its own and ours on every response, ~5% of a small request's CPU).
-                            .validateResponseHeaders(false)
-                            // Helidon's per-connection trace loggers: a level check on every read and write, never enabled.
-                            .receiveLog(false)
-                            .sendLog(false)
-                            .addReceiveListener(slowHeaders)
-                            .build())
-                            .addUpgrader(new WebSockets(services.webSockets()))
-                            .build())
-                    .routing(r -> r.any(this::serve))
-                    .build();
-        } catch (RuntimeException e) {
+            this.capabilities = Capabilities.detect();
+            this.store = store;
+            Catalog catalog = new Catalog();
+            this.services = new ServiceSet(store, extraServices, this::url, config.ephemeral() ? null : config.dataDir());
+            services.limitLambda(config.lambda());
+            this.dispatcher = new Dispatcher(catalog, services.operations(), services.identities());
+            this.web = webBuild.get();
+        } catch (InterruptedException e) {
+            slowHeaders.close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting", e);
+        } catch (ExecutionException e) {
+            slowHeaders.close();
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (RuntimeException | Error e) {
             slowHeaders.close();
             throw e;
         }
+    }
+
+    /** The HTTP listener, not yet started; the WebSocket door is looked up per upgrade, as the services are made meanwhile. */
+    private WebServer buildWeb() {
+        return WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .shutdownHook(false)
+                .contentEncoding(new PassThroughEncoding())
+                // Idle keep-alive connections (and request lines that never finish) are closed; Helidon checks a few times per timeout.
+                .idleConnectionTimeout(config.idleTimeout())
+                .idleConnectionPeriod(config.idleTimeout().dividedBy(4))
+                // Nagle off (Helidon leaves it on): the tail of a ListObjectsV2 page (~290 KB) otherwise waited, on one
+                // page in ten, for an ACK the client delayed 40 ms; the pages' max went from ~50-60 to ~11-25 ms. The
+                // cost, measured: the bench's 1 GiB PUT and GET took ~2.4x as many TCP segments, the GET ~0.9 -> ~1.3-1.6 s of CPU.
+                .connectionOptions(o -> o.tcpNoDelay(true))
+                .directHandlers(TransportErrors.handlers())
+                // Exactly this HTTP/1.1 configuration: with a second, discovered one, Helidon must tell them apart
+                // by the first bytes and silently drops a connection that looks like neither instead of answering 400.
+                .protocolsDiscoverServices(false)
+                // Given as a connection selector rather than a protocol so that it carries the WebSocket upgrade (API Gateway WebSocket APIs).
+                .addConnectionSelector(Http1ConnectionSelector.builder().config(Http1Config.builder()
+                        // Presigned S3 URLs (long keys, session tokens) outgrow Helidon's 4 KiB default request line.
+                        .maxPrologueLength(16 * 1024)
+                        // A malformed query string is the protocol layer's to answer, in AWS terms (MalformedQueryString).
+                        .validatePrologue(false)
+                        // Checked in serve, where only the headers a service set need it (Helidon's check covered
+                        // its own and ours on every response, ~5% of a small request's CPU).
+                        .validateResponseHeaders(false)
+                        // Helidon's per-connection trace loggers: a level check on every read and write, never enabled.
+                        .receiveLog(false)
+                        .sendLog(false)
+                        .addReceiveListener(slowHeaders)
+                        .build())
+                        .addUpgrader(new WebSockets(request -> services.webSockets().open(request)))
+                        .build())
+                .routing(r -> r.any(this::serve))
+                .build();
     }
 
     public static NimbusServer start(ServerConfig config) {
