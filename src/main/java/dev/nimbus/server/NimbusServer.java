@@ -145,7 +145,13 @@ public final class NimbusServer implements AutoCloseable {
         }
         try {
             s.web.start();
-        } catch (RuntimeException e) { // port taken, say: release the store and the sweeper before reporting it
+            // Helidon logs a listener it cannot bind (a port in use) and stops, without throwing: without
+            // this check the server said it was ready "on port -1" and waited for nothing.
+            if (!s.web.isRunning() || s.web.port() < 0) {
+                throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port() + " (is the port in use?)");
+            }
+        } catch (RuntimeException e) { // port taken, say: release the services, the store and the sweeper before reporting it
+            s.services.close();
             s.slowHeaders.close();
             store.close();
             throw e;
