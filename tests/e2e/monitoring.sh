@@ -81,7 +81,9 @@ suite() {
   # `aws logs tail --follow` (CLI v2 only) prints what is there, then streams new events as they come.
   if [[ "$v" == aws-cli/2* ]]; then
     local tailer
-    timeout 60 "$CLI" --endpoint-url "$ENDPOINT" logs tail "/aws/lambda/$fn" --follow --since 10m >"$WORK/tail" 2>"$WORK/tail.err" &
+    # The CLI writes the events to sys.stdout and never flushes: to a file, they sit in Python's buffer
+    # unless Python is unbuffered (this machine's environment sets PYTHONUNBUFFERED; a clean one may not).
+    PYTHONUNBUFFERED=1 timeout 60 "$CLI" --endpoint-url "$ENDPOINT" logs tail "/aws/lambda/$fn" --follow --since 10m >"$WORK/tail" 2>"$WORK/tail.err" &
     tailer=$!
     found=""
     for ((i = 0; i < 100; i++)); do grep -qs 'order placed: 1' "$WORK/tail" && { found=yes; break; }; sleep 0.2; done
