@@ -1,6 +1,7 @@
 package dev.nimbus.protocol.codec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.protocol.model.Member;
 import dev.nimbus.protocol.model.Shape;
@@ -47,7 +48,7 @@ public final class XmlShapes {
                 interleaved = true;
                 continue;
             }
-            if (v instanceof com.fasterxml.jackson.databind.node.POJONode p && p.getPojo() instanceof Written written) written.write(w);
+            if (v instanceof POJONode p && p.getPojo() instanceof Written written) written.write(w);
             else member(w, m, v);
         }
     }

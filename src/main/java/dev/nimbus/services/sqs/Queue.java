@@ -231,7 +231,12 @@ final class Queue {
 
     /** Takes a message out of the index, and its content's share of the budget. */
     private void unindex(Message m) {
-        if (all.remove(m.seq) != null && m.content != null) bodies.release(m.weight);
+        if (all.remove(m.seq) != null) releaseBody(m);
+    }
+
+    /** Gives a message's share of the body budget back, if its body was held in memory. */
+    private void releaseBody(Message m) {
+        if (m.content != null) bodies.release(m.weight);
     }
 
     /** A message's content: held in memory, or read from its stored row. */
@@ -667,7 +672,7 @@ final class Queue {
         });
         staleStates.clear();
         unsaved.clear();
-        for (Message m : all.values()) if (m.content != null) bodies.release(m.weight);
+        all.values().forEach(this::releaseBody);
         all.clear();
         ready.clear();
         pending.clear();
