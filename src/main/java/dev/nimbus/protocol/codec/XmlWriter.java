@@ -55,6 +55,12 @@ public final class XmlWriter {
         return open(name).text(text).close(name);
     }
 
+    /** Appends markup as it is: it must be well-formed and escaped already. */
+    public XmlWriter markup(String xml) {
+        sb.append(xml);
+        return this;
+    }
+
     public XmlWriter empty(String name) {
         sb.append('<').append(name).append("/>");
         return this;

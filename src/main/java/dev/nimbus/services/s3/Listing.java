@@ -1,15 +1,11 @@
 package dev.nimbus.services.s3;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nimbus.protocol.Values;
 import dev.nimbus.protocol.codec.XmlShapes;
 import dev.nimbus.protocol.codec.XmlWriter;
 import dev.nimbus.store.Table;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -37,10 +33,11 @@ final class Listing {
     }
 
     /**
-     * A listed key, its stored record and what a listing shows of it (the summary is read while
-     * listing: it says whether the key's current version is a delete marker).
+     * A listed key, its stored record and what a listing shows of it: the markup the record leads
+     * with (see {@link #stored}), or else its summary, read while listing (it says whether the key's
+     * current version is a delete marker).
      */
-    record Entry(String key, byte[] value, Summary summary) {
+    record Entry(String key, byte[] value, Summary summary, String xml) {
         /** The whole record, parsed: ListObjectVersions needs all of it; ListObjects only the summary. */
         JsonNode record() {
             return value == null ? null : Table.parse(value);
@@ -65,38 +62,15 @@ final class Listing {
             return s != null ? s : parsed(value);
         }
 
+        /** The summary of a record the reader left alone: parsed whole. */
         static Summary parsed(byte[] value) {
-            long modified = 0, size = 0;
-            String etag = "", storage = "STANDARD", checksum = null, checksumType = null;
-            boolean marker = false;
-            try (JsonParser p = Values.JSON.createParser(value)) {
-                p.nextToken();
-                for (String field = p.nextFieldName(); field != null; field = p.nextFieldName()) {
-                    p.nextToken();
-                    switch (field) {
-                        case "modified" -> modified = p.getValueAsLong();
-                        case "etag" -> etag = p.getValueAsString("");
-                        case "size" -> size = p.getValueAsLong();
-                        case "storage" -> storage = p.getValueAsString("STANDARD");
-                        case "marker" -> marker = p.getValueAsBoolean();
-                        case "checksum" -> {
-                            checksum = "";
-                            checksumType = "FULL_OBJECT";
-                            if (p.currentToken() != JsonToken.START_OBJECT) continue;
-                            for (String f = p.nextFieldName(); f != null; f = p.nextFieldName()) {
-                                p.nextToken();
-                                if (f.equals("alg")) checksum = p.getValueAsString("");
-                                else if (f.equals("type")) checksumType = p.getValueAsString("FULL_OBJECT");
-                                else p.skipChildren();
-                            }
-                        }
-                        default -> p.skipChildren();
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return new Summary(modified, etag, size, storage, checksum, checksumType, marker);
+            return of(Table.parse(value));
+        }
+
+        static Summary of(JsonNode r) {
+            JsonNode c = r.get("checksum");
+            return new Summary(r.path("modified").asLong(), r.path("etag").asText(""), r.path("size").asLong(), r.path("storage").asText("STANDARD"),
+                    c == null ? null : c.path("alg").asText(""), c == null ? null : c.path("type").asText("FULL_OBJECT"), r.path("marker").asBoolean());
         }
     }
 
@@ -300,6 +274,47 @@ final class Listing {
         }
     }
 
+    /** How a record that {@link #stored} gave markup starts, as the store holds it (compact JSON, fields in order). */
+    private static final byte[] MARKUP_HEAD = "{\"list\":\"".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * An object record as {@code s3.objects} stores it: led by "list", the markup a listing writes for
+     * the object after its Key, so that a page copies each record's markup instead of reading its
+     * fields and writing them one by one. That per-field work was most of a page, and all of it ran
+     * in the interpreter on the first listing after a start (27-56 ms for 1,000 keys). A delete
+     * marker, which is never listed, has none; nor has markup that JSON would escape beyond its
+     * quotes (see {@link #storedXml}). Every write of a current record goes through here, so the
+     * markup always says what the record says.
+     */
+    static ObjectNode stored(JsonNode record) {
+        ObjectNode out = Values.object();
+        Summary s = Summary.of(record);
+        if (!s.marker()) {
+            String xml = fields(new XmlWriter(), s).toString();
+            if (xml.chars().allMatch(c -> c >= ' ' && c < 0x7f && c != '\\')) out.put("list", xml);
+        }
+        record.fields().forEachRemaining(f -> {
+            if (!f.getKey().equals("list")) out.set(f.getKey(), f.getValue());
+        });
+        return out;
+    }
+
+    /**
+     * The markup a record from {@link #stored} leads with, or null (a delete marker, a record stored
+     * before there was markup). Found with String methods, which run compiled from the start: the
+     * markup is printable ASCII without backslashes, so its only escapes are the ETag's quotes.
+     */
+    static String storedXml(byte[] value) {
+        if (value.length <= MARKUP_HEAD.length || !java.util.Arrays.equals(value, 0, MARKUP_HEAD.length, MARKUP_HEAD, 0, MARKUP_HEAD.length)) return null;
+        String view = new String(value, StandardCharsets.ISO_8859_1);
+        for (int at = MARKUP_HEAD.length; ; ) {
+            int quote = view.indexOf('"', at);
+            if (quote < 0) return null;
+            if (view.charAt(quote - 1) != '\\') return view.substring(MARKUP_HEAD.length, quote).replace("\\\"", "\"");
+            at = quote + 1;
+        }
+    }
+
     record Page(List<Entry> contents, List<String> prefixes, boolean truncated, String last) {}
 
     /** The key's current record (an object or a delete marker), or null. */
@@ -335,8 +350,9 @@ final class Listing {
             boolean sought = false;
             for (Table.Entry e : page) {
                 String key = e.key().substring(base.length());
-                Summary summary = Summary.of(e.value());
-                if (!withMarkers && summary.marker()) {
+                String xml = storedXml(e.value());
+                Summary summary = xml == null ? Summary.of(e.value()) : null;
+                if (!withMarkers && summary != null && summary.marker()) {
                     cursor = e.key();
                     continue;
                 }
@@ -352,7 +368,7 @@ final class Listing {
                     break;
                 }
                 if (contents.size() + prefixes.size() >= max) return new Page(contents, prefixes, true, last);
-                contents.add(new Entry(key, e.value(), summary));
+                contents.add(new Entry(key, e.value(), summary, xml));
                 last = key;
                 cursor = e.key();
             }
@@ -421,13 +437,18 @@ final class Listing {
      * ran all 1,000 in the interpreter (an A/B of cold first pages: 40-75 ms before, 27-45 after).
      */
     private static void write(XmlWriter w, Entry e, boolean url, String owner, String ownerId) {
-        Summary r = e.summary;
-        w.open("Contents").element("Key", enc(e.key, url)).element("LastModified", Values.isoMillis(Instant.ofEpochMilli(r.modified)))
-                .element("ETag", r.etag);
-        if (r.checksum != null) w.element("ChecksumAlgorithm", r.checksum).element("ChecksumType", r.checksumType);
-        w.element("Size", Long.toString(r.size)).element("StorageClass", r.storage);
+        w.open("Contents").element("Key", enc(e.key, url));
+        if (e.xml != null) w.markup(e.xml);
+        else fields(w, e.summary);
         if (owner != null) w.open("Owner").element("DisplayName", owner).element("ID", ownerId).close("Owner");
         w.close("Contents");
+    }
+
+    /** An object's listed fields after its Key: what {@link #stored} keeps as markup. */
+    private static XmlWriter fields(XmlWriter w, Summary r) {
+        w.element("LastModified", Values.isoMillis(Instant.ofEpochMilli(r.modified))).element("ETag", r.etag);
+        if (r.checksum != null) w.element("ChecksumAlgorithm", r.checksum).element("ChecksumType", r.checksumType);
+        return w.element("Size", Long.toString(r.size)).element("StorageClass", r.storage);
     }
 
     static boolean encoding(JsonNode in) {

@@ -319,7 +319,7 @@ public final class S3Service implements AwsService, AutoCloseable {
             } else {
                 id = versions.stack(bucket, key, record, old, status.equals("Enabled"), dropped);
             }
-            objects.putJson(objectKey(bucket, key), record);
+            objects.putJson(objectKey(bucket, key), Listing.stored(record));
             if (alsoInTransaction != null) alsoInTransaction.run();
             after.addAll(notifications.fire(ctx, bucket, event, key, record.path("size").asLong(), record.path("etag").asText(), id));
             return id;
@@ -523,7 +523,7 @@ public final class S3Service implements AwsService, AutoCloseable {
             if (versionId == null && status != null) {
                 ObjectNode marker = Values.object().put("marker", true).put("modified", Instant.now().truncatedTo(ChronoUnit.SECONDS).toEpochMilli());
                 String id = versions.stack(bucket, key, marker, current, status.equals("Enabled"), dropped);
-                objects.putJson(k, marker);
+                objects.putJson(k, Listing.stored(marker));
                 after.addAll(notifications.fire(ctx, bucket, event + ":DeleteMarkerCreated", key, 0, "", id));
                 return new Removed(id, true);
             }
@@ -531,7 +531,7 @@ public final class S3Service implements AwsService, AutoCloseable {
                 if (current == null) return new Removed(null, false);
                 objects.delete(k);
                 ObjectNode next = status == null ? null : versions.promote(bucket, key);
-                if (next != null) objects.putJson(k, next);
+                if (next != null) objects.putJson(k, Listing.stored(next));
                 dropped.add(current);
                 after.addAll(notifications.fire(ctx, bucket, event + ":Delete", key, 0, "", versionId));
                 return new Removed(versionId, Versions.isMarker(current));
@@ -653,7 +653,7 @@ public final class S3Service implements AwsService, AutoCloseable {
             ObjectNode r = (ObjectNode) find(bucket, key, versionId);
             change.accept(r);
             JsonNode current = objects.getJson(objectKey(bucket, key));
-            if (versionId == null || Versions.vid(current).equals(versionId)) objects.putJson(objectKey(bucket, key), r);
+            if (versionId == null || Versions.vid(current).equals(versionId)) objects.putJson(objectKey(bucket, key), Listing.stored(r));
             else versions.versions.putJson(versions.find(bucket, key, versionId).key(), r);
             return notifications.fire(ctx, bucket, event, key, r.path("size").asLong(), r.path("etag").asText(), r.has("seq") ? Versions.vid(r) : null);
         });

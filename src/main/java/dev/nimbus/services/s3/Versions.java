@@ -123,6 +123,7 @@ final class Versions {
 
     private void retire(String bucket, String key, JsonNode old) {
         ObjectNode o = ((ObjectNode) old).deepCopy();
+        o.remove("list"); // a listing's markup (Listing.stored) is for current records only
         // a record written before versioning was enabled has no sequence: it is older than any that has one
         long seq = old.path("seq").asLong(old.path("modified").asLong() * 1000);
         o.put("seq", seq).put("until", Instant.now().toEpochMilli());
@@ -266,7 +267,7 @@ final class Versions {
     /** The page's keys and common prefixes in one key order (a prefix as an entry without a record). */
     private static List<Listing.Entry> merge(Listing.Page page) {
         List<Listing.Entry> all = new ArrayList<>(page.contents());
-        for (String p : page.prefixes()) all.add(new Listing.Entry(p, null, null));
+        for (String p : page.prefixes()) all.add(new Listing.Entry(p, null, null, null));
         all.sort((a, b) -> a.key().compareTo(b.key()));
         return all;
     }

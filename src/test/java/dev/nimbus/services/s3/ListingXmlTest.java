@@ -42,6 +42,42 @@ class ListingXmlTest {
         }
     }
 
+    static int withMarkup;
+
+    /** The entries as {@link Listing#list} makes them from the records {@link Listing#stored} gives for their summaries. */
+    static List<Listing.Entry> asStored(List<Listing.Entry> entries) throws Exception {
+        List<Listing.Entry> out = new ArrayList<>();
+        for (Listing.Entry e : entries) {
+            Listing.Summary s = e.summary();
+            ObjectNode record = Values.object().put("size", s.size()).put("etag", s.etag()).put("modified", s.modified()).put("storage", s.storage());
+            record.putObject("meta").put("k", "v");
+            if (s.checksum() != null) record.putObject("checksum").put("alg", s.checksum()).put("type", s.checksumType()).put("value", "AAAAAAAAAAA=");
+            byte[] value = Values.JSON.writeValueAsBytes(Listing.stored(record));
+            String xml = Listing.storedXml(value);
+            if (xml != null) withMarkup++;
+            out.add(new Listing.Entry(e.key(), value, xml == null ? Listing.Summary.of(value) : null, xml));
+        }
+        return out;
+    }
+
+    @Test
+    void markupIsKeptOnlyForObjectsAndOnlyWhenPlain() throws Exception {
+        ObjectNode object = Values.object().put("size", 5).put("etag", "\"0123\"").put("modified", 1_000L).put("storage", "STANDARD");
+        byte[] stored = Values.JSON.writeValueAsBytes(Listing.stored(object));
+        assertEquals("<LastModified>1970-01-01T00:00:01.000Z</LastModified><ETag>\"0123\"</ETag><Size>5</Size><StorageClass>STANDARD</StorageClass>",
+                Listing.storedXml(stored));
+        // a record stored again (an ACL or tags changed) gets its markup anew, in front, once
+        ObjectNode again = (ObjectNode) Values.JSON.readTree(stored);
+        again.put("storage", "GLACIER");
+        String twice = new String(Values.JSON.writeValueAsBytes(Listing.stored(again)), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(twice.startsWith("{\"list\":\"") && twice.indexOf("\"list\"", 2) < 0 && twice.contains("<StorageClass>GLACIER</StorageClass>"), twice);
+        // delete markers are never listed; markup JSON would escape otherwise than its quotes is not kept
+        assertEquals(null, Listing.storedXml(Values.JSON.writeValueAsBytes(Listing.stored(Values.object().put("marker", true).put("modified", 1L)))));
+        assertEquals(null, Listing.storedXml(Values.JSON.writeValueAsBytes(Listing.stored(object.deepCopy().put("etag", "\"é\"")))));
+        assertEquals(null, Listing.storedXml(Values.JSON.writeValueAsBytes(Listing.stored(object.deepCopy().put("storage", "a\\b")))));
+        assertEquals(null, Listing.storedXml(Values.JSON.writeValueAsBytes(object)));
+    }
+
     static String xml(ObjectNode out, String shape) {
         XmlWriter w = new XmlWriter().millisTimestamps();
         XmlShapes.members(w, out, S3.shapes.get(shape));
@@ -55,7 +91,7 @@ class ListingXmlTest {
     }
 
     @Test
-    void pagesAreWrittenAsTheModelWritesThem() {
+    void pagesAreWrittenAsTheModelWritesThem() throws Exception {
         Random r = new Random(11);
         for (int round = 0; round < 300; round++) {
             List<Listing.Entry> contents = new ArrayList<>();
@@ -65,7 +101,7 @@ class ListingXmlTest {
                 long modified = r.nextLong(0, 253_402_300_800_000L);
                 if (r.nextBoolean()) modified -= modified % 1000; // a whole second: .000 all the same
                 contents.add(new Listing.Entry(text(r, 12), null, new Listing.Summary(modified, text(r, 6), r.nextLong(0, Long.MAX_VALUE) >> r.nextInt(63),
-                        r.nextBoolean() ? "STANDARD" : text(r, 4), checksum ? text(r, 5) : null, checksum ? text(r, 5) : null, false)));
+                        r.nextBoolean() ? "STANDARD" : text(r, 4), checksum ? text(r, 5) : null, checksum ? text(r, 5) : null, false), null));
             }
             List<String> prefixes = new ArrayList<>();
             for (int n = r.nextInt(3); n > 0; n--) prefixes.add(text(r, 8));
@@ -79,8 +115,13 @@ class ListingXmlTest {
                 Listing.contents(direct, page, url, owner);
                 String expected = xml(generic, shape);
                 assertEquals(expected, xml(direct, shape), "round " + round);
+                // the same page from records as the store holds them, most with their markup (Listing.stored)
+                ObjectNode fromStore = Values.object().put("Name", "b").put("KeyCount", 1);
+                Listing.contents(fromStore, new Listing.Page(asStored(contents), prefixes, page.truncated(), null), url, owner);
+                assertEquals(expected, xml(fromStore, shape), "round " + round);
                 if (!contents.isEmpty()) assertTrue(expected.contains("<Contents><Key>"), expected);
             }
         }
+        assertTrue(withMarkup > 100, "pages written from stored markup: " + withMarkup);
     }
 }
