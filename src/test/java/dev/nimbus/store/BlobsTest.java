@@ -57,6 +57,39 @@ class BlobsTest {
         }
     }
 
+    /** A large blob leaves the blobs at once and its file is unlinked behind the caller's back; nothing stays. */
+    @Test
+    void aLargeBlobIsGoneAtOnceAndItsFileSoonAfter() throws Exception {
+        try (SqliteStore store = SqliteStore.open(dir)) {
+            Blobs blobs = store.blobs();
+            byte[] mib = new byte[1 << 20];
+            InputStream large = new InputStream() {
+                long left = FileBlobs.UNLINK_LATER_FROM;
+
+                @Override
+                public int read() {
+                    return left-- > 0 ? 7 : -1;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) {
+                    if (left <= 0) return -1;
+                    int n = (int) Math.min(len, left);
+                    System.arraycopy(mib, 0, b, off, Math.min(n, mib.length));
+                    left -= n;
+                    return n;
+                }
+            };
+            assertEquals(FileBlobs.UNLINK_LATER_FROM, blobs.write("big", large));
+            assertTrue(blobs.delete("big"));
+            assertNull(blobs.open("big"));
+            assertEquals(-1, blobs.size("big"));
+            assertFalse(blobs.delete("big"));
+            for (int i = 0; i < 200 && stagingFiles() > 0; i++) Thread.sleep(50);
+            assertEquals(0, stagingFiles());
+        }
+    }
+
     @Test
     void aWriteThatBreaksOffKeepsTheOldBlobAndLeavesNothing() throws IOException {
         try (SqliteStore store = SqliteStore.open(dir)) {
