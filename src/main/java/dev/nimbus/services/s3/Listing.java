@@ -291,12 +291,21 @@ final class Listing {
         Summary s = Summary.of(record);
         if (!s.marker()) {
             String xml = fields(new XmlWriter(), s).toString();
-            if (xml.chars().allMatch(c -> c >= ' ' && c < 0x7f && c != '\\')) out.put("list", xml);
+            if (plain(xml)) out.put("list", xml);
         }
         record.fields().forEachRemaining(f -> {
             if (!f.getKey().equals("list")) out.set(f.getKey(), f.getValue());
         });
         return out;
+    }
+
+    /** Printable ASCII without backslashes: what JSON stores as it is but for quotes (a stream here was 1% of a PUT's CPU). */
+    private static boolean plain(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < ' ' || c >= 0x7f || c == '\\') return false;
+        }
+        return true;
     }
 
     /**
