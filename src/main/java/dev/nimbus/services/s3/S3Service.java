@@ -25,7 +25,8 @@ import java.util.List;
 
 /**
  * Amazon S3: buckets and objects. Object records live in table {@code s3.objects} under
- * "bucket/key", so a listing is a range scan in key order; object bytes are blobs, written whole
+ * "bucket/key", so a listing is a range scan in key order (each record led by the markup a listing
+ * writes for it: {@link Listing#stored}); object bytes are blobs, written whole
  * and checked before the record that points to them commits, so a reader never sees a partial
  * object and an upload cut off midway leaves nothing behind.
  */
