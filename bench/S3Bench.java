@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   BIG_ONLY=1 java bench/S3Bench.java ENDPOINT SERVER_PID    (the large PUT and GET alone)
  *   ONLY=list java bench/S3Bench.java ENDPOINT SERVER_PID 16 10 0 100000   (the listing phase alone)
  *   ONLY=fill, then ONLY=restarted, as bench/s3-cold.sh runs them   (the first listing after a restart)
+ *   WARMUP=30 java bench/S3Bench.java ...    (seconds of PUTs before the measured ones; 10 by default)
  */
 public class S3Bench {
     static final String AUTH = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00";
@@ -71,8 +72,10 @@ public class S3Bench {
         byte[] kib = new byte[1024];
         new Random(1).nextBytes(kib);
         AtomicLong written = new AtomicLong();
-        // warm-up, then measured runs
-        run("warm-up PUT", clients, 10, i -> send("PUT", "/bench/small/" + written.getAndIncrement(), HttpRequest.BodyPublishers.ofByteArray(kib), 200), false);
+        // warm-up, then measured runs. WARMUP (seconds of PUTs, 10): on a slow day the JIT was still compiling the
+        // PUT path 10-20 s after the start, its compiler thread up to 42% of the server's CPU in the measured 10 s.
+        int warmup = Integer.parseInt(System.getenv().getOrDefault("WARMUP", "10"));
+        run("warm-up PUT", clients, warmup, i -> send("PUT", "/bench/small/" + written.getAndIncrement(), HttpRequest.BodyPublishers.ofByteArray(kib), 200), false);
         run("1 KiB PUT", clients, seconds, i -> send("PUT", "/bench/small/" + written.getAndIncrement(), HttpRequest.BodyPublishers.ofByteArray(kib), 200), true);
         long keys = written.get();
         run("warm-up GET", clients, 3, i -> get("/bench/small/" + (i % keys)), false);
