@@ -276,6 +276,8 @@ final class Listing {
 
     /** How a record that {@link #stored} gave markup starts, as the store holds it (compact JSON, fields in order). */
     private static final byte[] MARKUP_HEAD = "{\"list\":\"".getBytes(StandardCharsets.US_ASCII);
+    /** bytes of a record's head in which {@link #storedXml} looks for the end of its markup */
+    private static final int MARKUP_VIEW = 1024;
 
     /**
      * An object record as {@code s3.objects} stores it: led by "list", the markup a listing writes for
@@ -315,7 +317,9 @@ final class Listing {
      */
     static String storedXml(byte[] value) {
         if (value.length <= MARKUP_HEAD.length || !java.util.Arrays.equals(value, 0, MARKUP_HEAD.length, MARKUP_HEAD, 0, MARKUP_HEAD.length)) return null;
-        String view = new String(value, StandardCharsets.ISO_8859_1);
+        // Only the record's head: the markup is a few hundred bytes, and up to ~5.5 KB of a small object's
+        // data may follow it. Markup that does not end within it is read from the fields instead.
+        String view = new String(value, 0, Math.min(value.length, MARKUP_VIEW), StandardCharsets.ISO_8859_1);
         for (int at = MARKUP_HEAD.length; ; ) {
             int quote = view.indexOf('"', at);
             if (quote < 0) return null;

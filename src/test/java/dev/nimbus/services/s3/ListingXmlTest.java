@@ -71,6 +71,10 @@ class ListingXmlTest {
         again.put("storage", "GLACIER");
         String twice = new String(Values.JSON.writeValueAsBytes(Listing.stored(again)), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(twice.startsWith("{\"list\":\"") && twice.indexOf("\"list\"", 2) < 0 && twice.contains("<StorageClass>GLACIER</StorageClass>"), twice);
+        // found in the record's head, whatever inline data follows it
+        ObjectNode withData = object.deepCopy();
+        withData.putArray("parts").addObject().put("data", "A".repeat(6000)).put("size", 4500);
+        assertEquals(Listing.storedXml(stored), Listing.storedXml(Values.JSON.writeValueAsBytes(Listing.stored(withData))));
         // delete markers are never listed; markup JSON would escape otherwise than its quotes is not kept
         assertEquals(null, Listing.storedXml(Values.JSON.writeValueAsBytes(Listing.stored(Values.object().put("marker", true).put("modified", 1L)))));
         assertEquals(null, Listing.storedXml(Values.JSON.writeValueAsBytes(Listing.stored(object.deepCopy().put("etag", "\"é\"")))));
