@@ -145,8 +145,9 @@ public class S3Bench {
      * A large PUT from a file and a GET of it, twice (the first pair reported apart), over a plain
      * socket rather than HttpClient: on loopback the client shares the cores with the server, and
      * HttpClient spent ~2 s of CPU per GiB uploaded and ~3 s per GiB downloaded (more than the
-     * server), so it, not the server, set the pace. Here the upload is sent with FileChannel.transferTo (sendfile) and the download read into
-     * one direct buffer and dropped: the least CPU a client can spend, so that MB/s measures the server.
+     * server), so it, not the server, set the pace. Here the upload is sent with
+     * FileChannel.transferTo (sendfile) and the download read into one direct buffer and dropped:
+     * the least CPU a client can spend, so that MB/s measures the server.
      */
     static void big(int mib) throws Exception {
         Path file = Files.createTempFile("s3bench", ".bin");
@@ -194,10 +195,10 @@ public class S3Bench {
         System.out.printf("%d MiB GET%s  %7.0f MB/s  server CPU %5.2f s (system %5.2f)  client CPU %5.2f s%n", mib, label, bytes / 1e6 / getSecs, cpuGet / 1e9, sysGet / 1e9, ownGet / 1e9);
     }
 
-    /** One HTTP/1.1 request on a new connection, {@code upload} its body if not null; returns {status, response body bytes (read and dropped)}. */
     /** The large PUT's checksum header line, or "" (see CHECKSUM in {@link #big}). */
     static String bigChecksum = "";
 
+    /** One HTTP/1.1 request on a new connection, {@code upload} its body if not null; returns {status, response body bytes (read and dropped)}. */
     static long[] exchange(String method, String path, Path upload) throws IOException {
         URI uri = URI.create(endpoint);
         try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(uri.getHost(), uri.getPort()));
