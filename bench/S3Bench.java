@@ -333,8 +333,7 @@ public class S3Bench {
 
     /** The server's system (kernel) CPU time alone: fsync and file system work show here. */
     static long sysNanos() throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[12]) * TICK_NS;
+        return Long.parseLong(statFields(Files.readString(Path.of("/proc/" + pid + "/stat")))[12]) * TICK_NS;
     }
 
     /** The server's user + system CPU time, from /proc/PID/stat (fields 14 and 15, in clock ticks). */
@@ -360,7 +359,12 @@ public class S3Bench {
 
     /** utime + stime of a /proc stat line, in nanoseconds. */
     static long ticks(String stat) {
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        String[] f = statFields(stat);
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NS;
+    }
+
+    /** A /proc stat line's fields after the command name (which may hold spaces): field 3 on, from index 0. */
+    static String[] statFields(String stat) {
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 }

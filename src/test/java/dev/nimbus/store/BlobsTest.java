@@ -74,8 +74,8 @@ class BlobsTest {
                 @Override
                 public int read(byte[] b, int off, int len) {
                     if (left <= 0) return -1;
-                    int n = (int) Math.min(len, left);
-                    System.arraycopy(mib, 0, b, off, Math.min(n, mib.length));
+                    int n = (int) Math.min(Math.min(len, left), mib.length);
+                    System.arraycopy(mib, 0, b, off, n);
                     left -= n;
                     return n;
                 }
