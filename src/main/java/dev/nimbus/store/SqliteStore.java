@@ -49,6 +49,12 @@ public final class SqliteStore implements Store {
      */
     private static final int READERS = Math.clamp(Runtime.getRuntime().availableProcessors(), 2, 8);
 
+    /**
+     * Each durable connection maps the first GiB of the database file and reads the pages it holds from
+     * there (those not newer in the WAL), without a system call or a copy into its page cache.
+     */
+    private static final String MMAP = "PRAGMA mmap_size=" + (1L << 30);
+
     private static final String GET = "SELECT v FROM kv WHERE tbl=? AND k=?";
     private static final String PUT = "INSERT OR REPLACE INTO kv (tbl, k, v) VALUES (?, ?, ?)";
     private static final String PUT_IF_ABSENT = "INSERT OR IGNORE INTO kv (tbl, k, v) VALUES (?, ?, ?)";
@@ -94,10 +100,16 @@ public final class SqliteStore implements Store {
                     // A checkpoint syncs the WAL and the database, inside the commit that triggers it, so
                     // one commit in a thousand waited milliseconds for the disk (its p99.9 ~6 ms).
                     // Every 10,000 pages instead: a tenth as many waits, and a page changed by many
-                    // commits (a queue's last leaf) is copied back once per checkpoint. The larger page
-                    // cache (32 MiB, default 2) keeps a big table's upper levels in memory.
+                    // commits (a queue's last leaf) is copied back once per checkpoint.
                     s.execute("PRAGMA wal_autocheckpoint=10000");
-                    s.execute("PRAGMA cache_size=-32768");
+                    // The writer's page cache is kept small (8 MiB, default 2) and the database file is
+                    // mapped instead, so that a page the cache lacks is a memory read rather than a pread.
+                    // The cache's size is a cost of its own: when a B-tree page splits, SQLite briefly
+                    // renumbers a page to one past 1 GiB, and the commit after it walks the cache's whole
+                    // hash table (as large as the cache) to drop pages past the end of the file. At 32 MiB
+                    // that walk was ~6% of an S3 PUT's CPU (bench/README.md, s3.sh).
+                    s.execute("PRAGMA cache_size=-8192");
+                    s.execute(MMAP);
                 } else {
                     // Ephemeral: nothing outlives the process, so no WAL, no syncs, and the one connection keeps the lock.
                     s.execute("PRAGMA journal_mode=MEMORY");
@@ -114,6 +126,7 @@ public final class SqliteStore implements Store {
                 try (Statement s = r.conn.createStatement()) {
                     s.execute("PRAGMA busy_timeout=5000");
                     s.execute("PRAGMA query_only=1");
+                    s.execute(MMAP);
                 }
                 readers.add(r);
             }

@@ -2,6 +2,7 @@ package dev.nimbus.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,7 +16,7 @@ import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The data dir's schema: created fresh, kept across restarts, and a newer one refused. */
+/** The data dir's database: its schema created fresh, kept across restarts, a newer one refused; its pages and how they are read. */
 class MigrationTest {
     @TempDir
     Path dir;
@@ -59,6 +60,26 @@ class MigrationTest {
             assertEquals(1500, s.table("t").get("k").length);
         }
         assertEquals(4096, pageSize(old));
+    }
+
+    /** Reads come from a mapping of the file (PRAGMA mmap_size), which a SQLite built without mmap would silently ignore. */
+    @Test
+    void theDatabaseFileIsReadThroughAMapping() throws Exception {
+        Path data = dir.resolve("mapped");
+        try (SqliteStore s = SqliteStore.open(data)) {
+            for (int i = 0; i < 200; i++) s.table("t").put("k" + i, new byte[1500]);
+        } // closing checkpoints the WAL into the database file, where the next reads find the rows
+        Path db = data.resolve("nimbus.db").toRealPath();
+        try (SqliteStore s = SqliteStore.open(data)) {
+            assertEquals(1500, s.table("t").get("k150").length);
+            assertTrue(mapped(db), "nimbus.db is mapped");
+        }
+        assertFalse(mapped(db), "the mapping goes with the store");
+    }
+
+    /** Whether this process maps the file itself (its -shm, the WAL index, is always mapped). */
+    private static boolean mapped(Path file) throws java.io.IOException {
+        return java.nio.file.Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch(l -> l.endsWith(" " + file));
     }
 
     @Test
