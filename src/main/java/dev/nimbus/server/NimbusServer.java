@@ -28,6 +28,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.util.AbstractMap;
 import java.util.Iterator;
 import java.util.List;
@@ -210,8 +212,8 @@ public final class NimbusServer implements AutoCloseable {
         } else {
             Headers headers = req.headers();
             String host = authority;
-            ClientBody body = new ClientBody(req);
             long length = headers.contentLength().orElse(-1);
+            ClientBody body = new ClientBody(req, headers.contains(HeaderNames.TRANSFER_ENCODING) ? -1 : length);
             HttpRequest request = new HttpRequest(method, rawPath, req.query().rawValue(),
                     name -> host != null && name.equalsIgnoreCase("Host") ? host : headers.first(headerName(name)).orElse(null),
                     () -> headerIterator(headers, host), body, length, config.maxBodyBytes());
@@ -230,6 +232,7 @@ public final class NimbusServer implements AutoCloseable {
             if (out.status >= 400 && !req.content().consumed()) {
                 close = length < 0 || length > Math.min(DRAIN_LIMIT, config.maxBodyBytes()) || headers.contains(HeaderNames.EXPECT) || !body.drain();
             }
+            if (body.readPastHelidon()) close = true; // Helidon would take the next request's bytes for the rest of this body
         }
         if (close) res.header(HeaderValues.CONNECTION_CLOSE);
         res.status(out.status);
@@ -404,21 +407,37 @@ public final class NimbusServer implements AutoCloseable {
     }
 
     /**
-     * The request body as Helidon streams it, with two differences. It is opened on the first read,
+     * The request body as Helidon streams it, with three differences. It is opened on the first read,
      * because opening it is what sends "100 Continue": a request refused before its body is read
-     * (too large, unknown operation) must not invite the body. And it fails the way an InputStream
+     * (too large, unknown operation) must not invite the body. It fails the way an InputStream
      * should: Helidon reports a client gone mid-body with runtime exceptions, which would look like bugs.
+     * And a large body of declared length is read from the socket once Helidon holds none of it ({@link SocketBody}).
      */
     private static final class ClientBody extends InputStream {
         private final ServerRequest req;
+        /** the declared Content-Length of a body that is not chunked, else -1 */
+        private final long length;
         private InputStream in;
+        /** bytes of the body read so far; once {@code socket} is set, those still to come */
+        private long read, left;
+        private SocketChannel socket;
 
-        ClientBody(ServerRequest req) {
+        ClientBody(ServerRequest req, long length) {
             this.req = req;
+            this.length = length;
+        }
+
+        /** Whether part of the body was read from the socket, past Helidon. */
+        boolean readPastHelidon() {
+            return socket != null;
         }
 
         @Override
         public int read() throws IOException {
+            if (length >= SocketBody.FROM) { // counted, and from the socket once switched
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
             try {
                 return stream().read();
             } catch (UncheckedIOException e) {
@@ -430,13 +449,28 @@ public final class NimbusServer implements AutoCloseable {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
+            if (socket != null) return fromSocket(b, off, len);
             try {
-                return stream().read(b, off, len);
+                int n = stream().read(b, off, len);
+                if (n > 0 && length >= SocketBody.FROM) {
+                    read += n;
+                    if (read < length && (socket = SocketBody.take(req, in)) != null) left = length - read;
+                }
+                return n;
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             } catch (RuntimeException e) {
                 throw unreadable(e);
             }
+        }
+
+        private int fromSocket(byte[] b, int off, int len) throws IOException {
+            if (left == 0) return -1;
+            if (len == 0) return 0;
+            int n = socket.read(ByteBuffer.wrap(b, off, (int) Math.min(len, left)));
+            if (n < 0) throw new IOException("it ended early");
+            left -= n;
+            return n;
         }
 
         /** Helidon says "Chunk size is invalid" and the like; a body cut short comes without a message. */
