@@ -338,7 +338,7 @@ public class S3Bench {
 
     /** The server's user + system CPU time, from /proc/PID/stat (fields 14 and 15, in clock ticks). */
     static long cpuNanos() throws IOException {
-        return ticks(Files.readString(Path.of("/proc/" + pid + "/stat")));
+        return statCpuNanos(Files.readString(Path.of("/proc/" + pid + "/stat")));
     }
 
     /** The CPU time of the server's JIT compiler threads so far (0 for a server that has none). */
@@ -348,7 +348,7 @@ public class S3Bench {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 try {
                     String name = Files.readString(task.resolve("comm"));
-                    if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) sum += ticks(Files.readString(task.resolve("stat")));
+                    if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) sum += statCpuNanos(Files.readString(task.resolve("stat")));
                 } catch (IOException ended) {
                     // a thread that ended meanwhile
                 }
@@ -358,7 +358,7 @@ public class S3Bench {
     }
 
     /** utime + stime of a /proc stat line, in nanoseconds. */
-    static long ticks(String stat) {
+    static long statCpuNanos(String stat) {
         String[] f = statFields(stat);
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NS;
     }

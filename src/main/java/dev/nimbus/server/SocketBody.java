@@ -13,9 +13,9 @@ import java.nio.channels.SocketChannel;
  *
  * <p>Why: Helidon 4.5 reads a connection 8 KiB at a time into a buffer of its own and hands out each
  * read as a new array, which its entity stream copies once more, with no option for larger reads.
- * For a 1 GiB PUT that cost ~0.5 s of the server's ~3.5 s of CPU (the copies and the reads' kernel
- * work, the client's sending among it), and the PUT ran at 415-514 MB/s against 529-568 read here
- * into the caller's buffer (bench/README.md, s3.sh).
+ * For a 1 GiB PUT that cost ~0.4 s of the server's ~3.5 s of CPU (the copies and the reads' kernel
+ * work, the client's sending among it): read here into the caller's buffer, 3.05-3.22 s a GiB against
+ * 3.51-3.58, 555 MB/s on average against 521 (bench/README.md, s3.sh).
  *
  * <p>Helidon's connection is reached through private fields, looked up once; where any is missing
  * (another Helidon version), {@link #take} always answers null and bodies are read through Helidon
