@@ -126,6 +126,16 @@ class S3NotificationsTest {
         assertTrue(s3.getBucketNotificationConfiguration(b -> b.bucket("queued")).queueConfigurations().isEmpty());
     }
 
+    /** EventBridge is not served yet: its configuration is kept and returned as S3 does (S3 validates no destination for it), and uploads go on. */
+    @Test
+    void anEventBridgeConfigurationIsKeptAndUploadsGoOn() {
+        s3.createBucket(b -> b.bucket("bridged"));
+        s3.putBucketNotificationConfiguration(b -> b.bucket("bridged").notificationConfiguration(n -> n.eventBridgeConfiguration(e -> {})));
+        assertTrue(s3.getBucketNotificationConfiguration(b -> b.bucket("bridged")).eventBridgeConfiguration() != null);
+        s3.putObject(b -> b.bucket("bridged").key("k"), RequestBody.fromString("v"));
+        assertEquals("v", s3.getObjectAsBytes(b -> b.bucket("bridged").key("k")).asUtf8String());
+    }
+
     @Test
     void eventTypesAndFiltersMatch() throws Exception {
         JsonNode c = Values.JSON.readTree("""
